@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { bool, commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
+
+const schema = z.object({
+  ...commonEnv,
+  GATEWAY_PORT: port(4000),
+  MOVIES_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
+  RATINGS_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
+  NOTIFICATIONS_URL: z.string().url().default('http://127.0.0.1:4003/graphql'),
+  SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  CORS_ORIGINS: z.string().default('*'),
+  INTROSPECTION: bool(false).optional(),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb').default('100kb'),
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+});
+
+export type GatewayConfig = z.infer<typeof schema> & { introspection: boolean };
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const cfg = loadConfig('gateway', schema, env);
+  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  if (!cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
+    throw new ConfigError('gateway: set JWT_JWKS_URL (production) or JWT_SECRET (local mode) to verify user tokens');
+  }
+  if (isProduction(cfg) && cfg.JWT_JWKS_URL && (!cfg.JWT_ISSUER || !cfg.JWT_AUDIENCE)) {
+    throw new ConfigError('gateway: JWT_ISSUER and JWT_AUDIENCE are required with JWT_JWKS_URL');
+  }
+  // Introspection and Sandbox are for local development; production opts in explicitly.
+  const introspection = cfg.INTROSPECTION ?? !isProduction(cfg);
+  return { ...cfg, introspection };
+}

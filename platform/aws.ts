@@ -1,0 +1,35 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * Production and local mode build clients the same way; only the endpoint differs. With an
+ * explicit endpoint (DynamoDB Local, fauxqs) we also pass dummy credentials so local mode needs
+ * no AWS profile; without one the SDK's default credential chain (the ECS task role) applies.
+ */
+export interface AwsEndpointConfig {
+  region: string;
+  endpoint?: string;
+}
+
+function localOverrides(cfg: AwsEndpointConfig) {
+  return cfg.endpoint
+    ? { endpoint: cfg.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : {};
+}
+
+export function createDynamoDb(cfg: AwsEndpointConfig): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ region: cfg.region, maxAttempts: 4, ...localOverrides(cfg) });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+export function createSns(cfg: AwsEndpointConfig): SNSClient {
+  return new SNSClient({ region: cfg.region, ...localOverrides(cfg) });
+}
+
+export function createSqs(cfg: AwsEndpointConfig): SQSClient {
+  return new SQSClient({ region: cfg.region, ...localOverrides(cfg) });
+}

@@ -1,0 +1,119 @@
+import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from './logger';
+
+/**
+ * A string key/value cache with TTLs. Redis when REDIS_URL is set (shared by all replicas),
+ * else an in-process LRU. A cache is an optimisation: Redis being slow or down must never fail
+ * a request, so every Redis error degrades to a miss (reads) or a no-op (writes), is logged
+ * and counted, and Redis is used again as soon as it answers.
+ */
+export interface Cache {
+  getMany(keys: string[]): Promise<(string | null)[]>;
+  setMany(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void>;
+  /** Whether the backing store answered its last command. */
+  readonly healthy: boolean;
+  close(): Promise<void>;
+}
+
+export class MemoryCache implements Cache {
+  private readonly lru: LRUCache<string, string>;
+  readonly healthy = true;
+  constructor(maxEntries = 50_000) {
+    this.lru = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+  }
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return keys.map((k) => this.lru.get(k) ?? null);
+  }
+  async setMany(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
+    for (const e of entries) this.lru.set(e.key, e.value, { ttl: e.ttlSeconds * 1000 });
+  }
+  async close(): Promise<void> {
+    this.lru.clear();
+  }
+}
+
+export interface RedisCacheOptions {
+  url: string;
+  logger: Logger;
+  registry?: Registry;
+  /** A Redis command slower than this counts as a failure and the request goes on without it. */
+  commandTimeoutMs?: number;
+}
+
+export class RedisCache implements Cache {
+  readonly redis: Redis;
+  private readonly log: Logger;
+  private readonly errors?: Counter<'op'>;
+  private ok = true;
+
+  constructor(opts: RedisCacheOptions) {
+    this.log = opts.logger;
+    this.redis = new Redis(opts.url, {
+      // Fail fast instead of queueing commands while disconnected: a request must not wait on Redis.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 250,
+      connectTimeout: 2000,
+      lazyConnect: false,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    this.redis.on('error', (err) => {
+      if (this.ok) this.log.warn({ err: err.message }, 'redis unavailable; cache bypassed');
+      this.ok = false;
+    });
+    this.redis.on('ready', () => {
+      if (!this.ok) this.log.info('redis available again');
+      this.ok = true;
+    });
+    if (opts.registry) {
+      this.errors = new Counter({
+        name: 'marquee_cache_errors_total',
+        help: 'Redis cache commands that failed and were bypassed',
+        labelNames: ['op'],
+        registers: [opts.registry],
+      });
+    }
+  }
+
+  get healthy(): boolean {
+    return this.ok && this.redis.status === 'ready';
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    try {
+      return await this.redis.mget(...keys);
+    } catch (err) {
+      this.failed('get', err);
+      return keys.map(() => null);
+    }
+  }
+
+  async setMany(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      const p = this.redis.pipeline();
+      for (const e of entries) p.set(e.key, e.value, 'EX', Math.max(1, Math.round(e.ttlSeconds)));
+      const results = await p.exec();
+      const firstErr = results?.find(([e]) => e)?.[0];
+      if (firstErr) throw firstErr;
+    } catch (err) {
+      this.failed('set', err);
+    }
+  }
+
+  private failed(op: string, err: unknown): void {
+    this.errors?.inc({ op });
+    this.log.warn({ op, err: err instanceof Error ? err.message : String(err) }, 'redis command failed; cache bypassed');
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+export function createCache(opts: { redisUrl?: string; logger: Logger; registry?: Registry }): Cache {
+  return opts.redisUrl ? new RedisCache({ url: opts.redisUrl, logger: opts.logger, registry: opts.registry }) : new MemoryCache();
+}

@@ -1,0 +1,168 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { Histogram, type Registry } from 'prom-client';
+import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, verifyCaller, type Caller } from './identity';
+import { maskError, ErrorCode } from './errors';
+import type { Logger } from './logger';
+
+export interface SubgraphServerOptions<Ctx extends BaseContext> {
+  name: string;
+  port: number;
+  host?: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Ctx>;
+  gatewaySecret: string;
+  production: boolean;
+  logger: Logger;
+  registry: Registry;
+  buildContext: (caller: Caller, log: Logger) => Ctx | Promise<Ctx>;
+  /** Dependencies the service cannot answer without; /ready fails while any is false. */
+  readiness?: () => Promise<Record<string, boolean>>;
+  /** Closes clients after the HTTP server has drained. */
+  onShutdown?: () => Promise<void>;
+  /** Largest accepted body; the gateway sends far less. */
+  bodyLimit?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one subgraph: GraphQL at /graphql behind the gateway signature check, plus /health,
+ * /ready and /metrics. Every subgraph uses this so that they behave alike for operators.
+ */
+export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  // Above the gateway's keep-alive idle time, so the gateway never reuses a socket we are closing.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
+
+  const duration = new Histogram({
+    name: 'marquee_subgraph_request_duration_seconds',
+    help: 'GraphQL request duration in the subgraph',
+    labelNames: ['operation', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [opts.registry],
+  });
+
+  const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> });
+  const apollo = new ApolloServer<Ctx>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: !opts.production,
+    formatError: (formatted) => maskError(formatted, opts.production) as typeof formatted,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        async requestDidStart(rc) {
+          const started = process.hrtime.bigint();
+          return {
+            async willSendResponse(ctx) {
+              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+              const errors = ctx.errors?.length ?? 0;
+              duration.observe({ operation: ctx.operationName ?? 'anonymous', status: errors ? 'error' : 'ok' }, seconds);
+              const log = (rc.contextValue as { log?: Logger }).log ?? opts.logger;
+              log.info({ operation: ctx.operationName, ms: Math.round(seconds * 1000), errors }, 'graphql request');
+            },
+            async didEncounterErrors(ctx) {
+              const log = (rc.contextValue as { log?: Logger }).log ?? opts.logger;
+              for (const e of ctx.errors) {
+                if (!e.extensions?.code || e.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+                  log.error({ err: e.originalError ?? e, path: e.path }, 'resolver error');
+                }
+              }
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: opts.name });
+  });
+  app.get('/ready', async (_req, res) => {
+    const checks = opts.readiness ? await opts.readiness().catch(() => ({ dependencies: false })) : {};
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: opts.name, checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', opts.registry.contentType);
+    res.send(await opts.registry.metrics());
+  });
+
+  app.use(
+    '/graphql',
+    async (req, res, next) => {
+      try {
+        const caller = await verifyCaller(opts.gatewaySecret, req.header(INTERNAL_IDENTITY_HEADER));
+        res.locals.caller = caller;
+        next();
+      } catch (err) {
+        if (!(err instanceof InvalidCallerError)) return next(err);
+        // Plain JSON in GraphQL's error shape: nothing of the schema is reachable without the gateway.
+        res.status(401).json({
+          errors: [{ message: 'Requests must come through the Marquee gateway.', extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+        });
+      }
+    },
+    express.json({ limit: opts.bodyLimit ?? '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const caller = res.locals.caller as Caller;
+        const log = opts.logger.child({ requestId: caller.requestId ?? randomUUID(), userId: caller.userId ?? undefined });
+        return opts.buildContext(caller, log);
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  opts.logger.info({ port }, `${opts.name} subgraph listening`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        await apollo.stop();
+        await opts.onShutdown?.();
+      })()),
+  };
+}
+
+/** SIGTERM/SIGINT: drain in-flight requests, close clients, exit. ECS stops tasks with SIGTERM. */
+export function stopOnSignals(server: { stop(): Promise<void> }, logger: Logger): void {
+  const handler = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    server
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

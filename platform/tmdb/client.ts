@@ -1,0 +1,341 @@
+import {
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  BrokenCircuitError,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  wrap,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Cache } from '../cache';
+import type { Logger } from '../logger';
+import { TmdbError } from './errors';
+import type {
+  MovieBlock,
+  TmdbErrorBody,
+  TmdbGenre,
+  TmdbMovieBlocks,
+  TmdbMovieDetail,
+  TmdbMovieListItem,
+  TmdbPaged,
+  TmdbPerson,
+} from './types';
+
+export interface TmdbClientOptions {
+  baseUrl: string;
+  accessToken?: string;
+  apiKey?: string;
+  language?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Longest Retry-After we are willing to sleep through inside one request. */
+  maxRetryAfterMs: number;
+  cache: Cache;
+  logger: Logger;
+  registry?: Registry;
+  /** How long a cached copy stays usable, past its TTL, when TMDB is failing. */
+  staleSeconds?: number;
+}
+
+/** Seconds each kind of resource stays fresh in the cache. */
+export const TTL = {
+  movie: 6 * 3600,
+  person: 24 * 3600,
+  list: 15 * 60,
+  search: 3600,
+  genres: 24 * 3600,
+} as const;
+
+const CACHE_VERSION = 'v1';
+
+interface CacheEnvelope<T> {
+  /** epoch ms after which the value is stale */
+  f: number;
+  v: T;
+}
+
+export interface MovieWithBlocks {
+  detail: TmdbMovieDetail;
+  blocks: TmdbMovieBlocks;
+}
+
+/**
+ * The only code that speaks to TMDB. In order, a read goes: shared cache → an identical request
+ * already in flight (coalescing) → HTTP with timeout, retries and a circuit breaker. When TMDB
+ * fails, a stale cached copy is served if there is one.
+ */
+export class TmdbClient {
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly policy;
+  private readonly metrics;
+
+  constructor(private readonly opts: TmdbClientOptions) {
+    if (!opts.accessToken && !opts.apiKey) throw new Error('TmdbClient needs an access token or an API key');
+    const retryable = handleWhen((err) => err instanceof TmdbError && err.retryable);
+    const retryPolicy = retry(retryable, {
+      maxAttempts: opts.maxRetries,
+      // Honour TMDB's Retry-After; otherwise exponential backoff with full jitter.
+      backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
+        const err = 'error' in ctx.result ? ctx.result.error : undefined;
+        if (err instanceof TmdbError && err.retryAfterMs !== undefined) return err.retryAfterMs;
+        return Math.random() * Math.min(2000, 100 * 2 ** ctx.attempt);
+      }),
+    });
+    // Only outages open the circuit: a 404 or a bad key is an answer, not a failure of TMDB.
+    const breaker = circuitBreaker(handleWhen((err) => err instanceof TmdbError && err.kind === 'unavailable'), {
+      halfOpenAfter: 5_000,
+      breaker: new ConsecutiveBreaker(5),
+    });
+    breaker.onBreak(() => opts.logger.error('tmdb circuit open'));
+    breaker.onReset(() => opts.logger.info('tmdb circuit closed'));
+    this.policy = wrap(retryPolicy, breaker);
+    this.metrics = opts.registry ? makeMetrics(opts.registry) : undefined;
+  }
+
+  // --- typed endpoints -------------------------------------------------------------------
+
+  popular(page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get('/movie/popular', { page: String(page) }, TTL.list);
+  }
+
+  topRated(page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get('/movie/top_rated', { page: String(page) }, TTL.list);
+  }
+
+  searchMovies(query: string, year: number | undefined, page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    const q: Record<string, string> = { query, page: String(page) };
+    if (year !== undefined) q.year = String(year);
+    return this.get('/search/movie', q, TTL.search);
+  }
+
+  async genres(): Promise<TmdbGenre[]> {
+    const body = await this.get<{ genres?: TmdbGenre[] }>('/genre/movie/list', {}, TTL.genres);
+    return body.genres ?? [];
+  }
+
+  person(id: string): Promise<TmdbPerson> {
+    return this.get(`/person/${encodeURIComponent(id)}`, {}, TTL.person);
+  }
+
+  /**
+   * Movie details with the appended blocks asked for, for many ids at once. Each block is cached
+   * on its own, so one MGET answers the whole batch and TMDB is asked only for what is missing,
+   * with the missing blocks appended to a single call per film.
+   */
+  async movies(requests: { id: string; blocks: MovieBlock[] }[]): Promise<(MovieWithBlocks | TmdbError)[]> {
+    const keys: string[] = [];
+    for (const r of requests) {
+      keys.push(this.key(`/movie/${r.id}#base`));
+      for (const b of r.blocks) keys.push(this.key(`/movie/${r.id}#${b}`));
+    }
+    const raw = await this.opts.cache.getMany(keys);
+    const now = Date.now();
+    let i = 0;
+    return Promise.all(
+      requests.map(async (r) => {
+        const cachedBase = decode<TmdbMovieDetail>(raw[i++]);
+        const cachedBlocks = r.blocks.map((b) => [b, decode<unknown>(raw[i++])] as const);
+        const freshBase = cachedBase && cachedBase.f > now;
+        const missing = cachedBlocks.filter(([, c]) => !c || c.f <= now).map(([b]) => b);
+        if (cachedBase) this.metrics?.cache.inc({ result: freshBase ? 'hit' : 'stale' });
+        if (freshBase && missing.length === 0) {
+          return assemble(cachedBase.v, cachedBlocks.map(([b, c]) => [b, c!.v]));
+        }
+        try {
+          const query: Record<string, string> = missing.length ? { append_to_response: missing.join(',') } : {};
+          const fetched = await this.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(`/movie/${encodeURIComponent(r.id)}`, query);
+          const entries: { key: string; value: unknown; ttl: number }[] = [
+            { key: this.key(`/movie/${r.id}#base`), value: detailOnly(fetched), ttl: TTL.movie },
+          ];
+          for (const b of missing) entries.push({ key: this.key(`/movie/${r.id}#${b}`), value: fetched[b], ttl: TTL.movie });
+          void this.store(entries);
+          const blocks = cachedBlocks.map(([b, c]) => [b, missing.includes(b) ? fetched[b] : c!.v] as const);
+          return assemble(detailOnly(fetched), blocks);
+        } catch (err) {
+          const stale = cachedBase && cachedBlocks.every(([, c]) => c);
+          if (err instanceof TmdbError && err.kind !== 'not_found' && stale) {
+            this.metrics?.cache.inc({ result: 'stale_served' });
+            return assemble(cachedBase.v, cachedBlocks.map(([b, c]) => [b, c!.v]));
+          }
+          if (err instanceof TmdbError) return err;
+          throw err;
+        }
+      }),
+    );
+  }
+
+  // --- generic cached GET -------------------------------------------------------------------
+
+  async get<T>(path: string, query: Record<string, string>, ttlSeconds: number): Promise<T> {
+    const key = this.key(path + '?' + new URLSearchParams(sorted(query)).toString());
+    const [raw] = await this.opts.cache.getMany([key]);
+    const cached = decode<T>(raw);
+    if (cached && cached.f > Date.now()) {
+      this.metrics?.cache.inc({ result: 'hit' });
+      return cached.v;
+    }
+    this.metrics?.cache.inc({ result: cached ? 'stale' : 'miss' });
+    try {
+      const value = await this.fetchCoalesced<T>(path, query);
+      void this.store([{ key, value, ttl: ttlSeconds }]);
+      return value;
+    } catch (err) {
+      if (cached && err instanceof TmdbError && err.kind !== 'not_found') {
+        this.metrics?.cache.inc({ result: 'stale_served' });
+        this.opts.logger.warn({ path, kind: err.kind }, 'tmdb failed; serving stale copy');
+        return cached.v;
+      }
+      throw err;
+    }
+  }
+
+  private key(resource: string): string {
+    return `tmdb:${CACHE_VERSION}:${this.opts.language ?? 'default'}:${resource}`;
+  }
+
+  private async store(entries: { key: string; value: unknown; ttl: number }[]): Promise<void> {
+    const staleSeconds = this.opts.staleSeconds ?? 7 * 24 * 3600;
+    await this.opts.cache.setMany(
+      entries.map((e) => ({
+        key: e.key,
+        value: JSON.stringify({ f: Date.now() + e.ttl * 1000, v: e.value } satisfies CacheEnvelope<unknown>),
+        ttlSeconds: e.ttl + staleSeconds,
+      })),
+    );
+  }
+
+  /** Identical concurrent requests, from any operation, share one HTTP call. */
+  private fetchCoalesced<T>(path: string, query: Record<string, string>): Promise<T> {
+    const id = path + '?' + new URLSearchParams(sorted(query)).toString();
+    const existing = this.inflight.get(id);
+    if (existing) {
+      this.metrics?.coalesced.inc();
+      return existing as Promise<T>;
+    }
+    const p = this.fetchWithPolicy<T>(path, query).finally(() => this.inflight.delete(id));
+    this.inflight.set(id, p);
+    return p;
+  }
+
+  private async fetchWithPolicy<T>(path: string, query: Record<string, string>): Promise<T> {
+    try {
+      return await this.policy.execute(() => this.fetchOnce<T>(path, query));
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) throw new TmdbError('unavailable', 'TMDB circuit open');
+      throw err;
+    }
+  }
+
+  private async fetchOnce<T>(path: string, query: Record<string, string>): Promise<T> {
+    const url = new URL(this.opts.baseUrl.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    if (this.opts.language) url.searchParams.set('language', this.opts.language);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.opts.accessToken) headers.authorization = `Bearer ${this.opts.accessToken}`;
+    else if (this.opts.apiKey) url.searchParams.set('api_key', this.opts.apiKey);
+    const endpoint = endpointLabel(path);
+    const started = process.hrtime.bigint();
+    let status = 'error';
+    try {
+      let res: Response;
+      try {
+        res = await fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      } catch (err) {
+        status = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network';
+        throw new TmdbError('unavailable', `TMDB request failed: ${status}`);
+      }
+      status = String(res.status);
+      const text = await res.text();
+      if (res.ok) {
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          status = 'malformed';
+          throw new TmdbError('unavailable', 'TMDB sent a malformed response');
+        }
+      }
+      throw classify(res, text);
+    } finally {
+      this.metrics?.requests.inc({ endpoint, status });
+      this.metrics?.latency.observe({ endpoint }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}
+
+function classify(res: Response, text: string): TmdbError {
+  let body: TmdbErrorBody = {};
+  try {
+    body = JSON.parse(text) as TmdbErrorBody;
+  } catch {
+    /* error pages are not always JSON */
+  }
+  const message = body.status_message ?? `TMDB answered ${res.status}`;
+  if (res.status === 404 || body.status_code === 34) return new TmdbError('not_found', message, res.status);
+  if (res.status === 401 || body.status_code === 7 || body.status_code === 3) return new TmdbError('auth', message, res.status);
+  if (res.status === 429 || body.status_code === 25) {
+    const ra = Number(res.headers.get('retry-after'));
+    return new TmdbError('rate_limited', message, res.status, Number.isFinite(ra) && ra >= 0 ? ra * 1000 : undefined);
+  }
+  if (res.status >= 500) return new TmdbError('unavailable', message, res.status);
+  return new TmdbError('bad_request', message, res.status);
+}
+
+function decode<T>(raw: string | null | undefined): CacheEnvelope<T> | null {
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as CacheEnvelope<T>;
+  } catch {
+    return null;
+  }
+}
+
+function sorted(q: Record<string, string>): [string, string][] {
+  return Object.entries(q).sort(([a], [b]) => a.localeCompare(b));
+}
+
+function detailOnly(d: TmdbMovieDetail & Record<string, unknown>): TmdbMovieDetail {
+  const { credits: _c, videos: _v, release_dates: _r, recommendations: _rec, similar: _s, images: _i, ...rest } = d;
+  return rest as TmdbMovieDetail;
+}
+
+function assemble(detail: TmdbMovieDetail, blocks: ReadonlyArray<readonly [MovieBlock, unknown]>): MovieWithBlocks {
+  const out: TmdbMovieBlocks = {};
+  for (const [b, v] of blocks) (out as Record<string, unknown>)[b] = v;
+  return { detail, blocks: out };
+}
+
+/** Bounded label cardinality: ids become placeholders. */
+function endpointLabel(path: string): string {
+  return path.replace(/\/\d+/g, '/{id}');
+}
+
+function makeMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'marquee_tmdb_requests_total',
+      help: 'HTTP requests sent to TMDB, by endpoint and outcome',
+      labelNames: ['endpoint', 'status'],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'marquee_tmdb_request_duration_seconds',
+      help: 'TMDB request latency',
+      labelNames: ['endpoint'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    cache: new Counter({
+      name: 'marquee_tmdb_cache_total',
+      help: 'TMDB cache lookups by result (hit, miss, stale, stale_served)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    coalesced: new Counter({
+      name: 'marquee_tmdb_coalesced_total',
+      help: 'Requests that waited on an identical TMDB request already in flight',
+      registers: [registry],
+    }),
+  };
+}

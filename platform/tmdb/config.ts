@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { positiveInt } from '../config';
+import type { Cache } from '../cache';
+import type { Logger } from '../logger';
+import type { Registry } from 'prom-client';
+import { TmdbClient } from './client';
+import { TmdbError } from './errors';
+
+/** TMDB settings, read by every service that talks to the catalogue. */
+export const tmdbEnv = {
+  TMDB_BASE_URL: z.string().url().default('https://api.themoviedb.org/3'),
+  TMDB_ACCESS_TOKEN: z.string().optional(),
+  TMDB_API_KEY: z.string().optional(),
+  TMDB_LANGUAGE: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must look like en or en-US').optional(),
+  TMDB_TIMEOUT_MS: positiveInt(3000),
+  TMDB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+};
+
+export const tmdbCredentialsRequired = {
+  check: (c: { TMDB_ACCESS_TOKEN?: string; TMDB_API_KEY?: string }) => Boolean(c.TMDB_ACCESS_TOKEN || c.TMDB_API_KEY),
+  message: { message: 'set TMDB_ACCESS_TOKEN (v4 read token, preferred) or TMDB_API_KEY', path: ['TMDB_ACCESS_TOKEN'] },
+};
+
+const tmdbObject = z.object(tmdbEnv);
+export type TmdbEnv = z.infer<typeof tmdbObject>;
+
+export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Logger; registry?: Registry }): TmdbClient {
+  return new TmdbClient({
+    baseUrl: cfg.TMDB_BASE_URL,
+    accessToken: cfg.TMDB_ACCESS_TOKEN,
+    apiKey: cfg.TMDB_API_KEY,
+    language: cfg.TMDB_LANGUAGE,
+    timeoutMs: cfg.TMDB_TIMEOUT_MS,
+    maxRetries: cfg.TMDB_MAX_RETRIES,
+    maxRetryAfterMs: 5000,
+    ...deps,
+  });
+}
+
+/**
+ * Whether TMDB knows a film. Ratings and follows check this before writing, through the same
+ * cached client as the movies subgraph, so a known film usually costs one Redis read.
+ */
+export async function movieExists(tmdb: TmdbClient, id: string): Promise<boolean> {
+  if (!/^[1-9]\d{0,9}$/.test(id)) return false;
+  const [result] = await tmdb.movies([{ id, blocks: [] }]);
+  if (result instanceof TmdbError) {
+    if (result.kind === 'not_found') return false;
+    throw result.toGraphQLError();
+  }
+  return true;
+}

@@ -1,0 +1,92 @@
+/**
+ * The parts of TMDB v3 responses we read. TMDB omits or nulls many fields, and appended blocks
+ * (append_to_response) carry no `id`, so everything not guaranteed is optional.
+ */
+export interface TmdbGenre {
+  id: number;
+  name: string;
+}
+
+/** A film as it appears in list endpoints (popular, search, discover, recommendations...). */
+export interface TmdbMovieListItem {
+  id: number;
+  title?: string | null;
+  original_title?: string | null;
+  original_language?: string | null;
+  overview?: string | null;
+  release_date?: string | null;
+  genre_ids?: number[] | null;
+  popularity?: number | null;
+  vote_average?: number | null;
+  vote_count?: number | null;
+  poster_path?: string | null;
+  backdrop_path?: string | null;
+  adult?: boolean;
+}
+
+export interface TmdbCastMember {
+  id: number;
+  name: string;
+  character?: string | null;
+  order?: number | null;
+  profile_path?: string | null;
+  known_for_department?: string | null;
+}
+
+export interface TmdbCrewMember {
+  id: number;
+  name: string;
+  department?: string | null;
+  job?: string | null;
+  profile_path?: string | null;
+  known_for_department?: string | null;
+}
+
+export interface TmdbCredits {
+  cast?: TmdbCastMember[] | null;
+  crew?: TmdbCrewMember[] | null;
+}
+
+export interface TmdbPaged<T> {
+  page: number;
+  results: T[];
+  total_pages: number;
+  total_results: number;
+}
+
+/** The base movie detail, without appended blocks. */
+export interface TmdbMovieDetail extends Omit<TmdbMovieListItem, 'genre_ids'> {
+  genres?: TmdbGenre[] | null;
+  runtime?: number | null;
+  status?: string | null;
+  tagline?: string | null;
+  imdb_id?: string | null;
+  budget?: number | null;
+  revenue?: number | null;
+  homepage?: string | null;
+}
+
+export interface TmdbPerson {
+  id: number;
+  name: string;
+  biography?: string | null;
+  birthday?: string | null;
+  deathday?: string | null;
+  place_of_birth?: string | null;
+  known_for_department?: string | null;
+  profile_path?: string | null;
+}
+
+/** Blocks that can be appended to a movie detail call. */
+export const MOVIE_BLOCKS = ['credits'] as const;
+export type MovieBlock = (typeof MOVIE_BLOCKS)[number];
+
+export interface TmdbMovieBlocks {
+  credits?: TmdbCredits;
+}
+
+export interface TmdbErrorBody {
+  success?: boolean;
+  status_code?: number;
+  status_message?: string;
+}

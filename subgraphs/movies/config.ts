@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { commonEnv, loadConfig, port, requireInProduction } from '../../platform/config';
+import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
+
+const schema = z
+  .object({
+    ...commonEnv,
+    ...tmdbEnv,
+    MOVIES_PORT: port(4001),
+    TMDB_IMAGE_BASE_URL: z.string().url().default('https://image.tmdb.org/t/p/'),
+  })
+  .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
+
+export type MoviesConfig = z.infer<typeof schema>;
+
+export function loadMoviesConfig(env: NodeJS.ProcessEnv = process.env): MoviesConfig {
+  const cfg = loadConfig('movies', schema, env);
+  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  return cfg;
+}

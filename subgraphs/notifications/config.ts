@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { commonEnv, loadConfig, port, requireInProduction } from '../../platform/config';
+import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
+import { eventsTable } from '../../platform/events/table';
+import { notificationsTable } from './table';
+
+const schema = z
+  .object({
+    ...commonEnv,
+    ...tmdbEnv,
+    NOTIFICATIONS_PORT: port(4003),
+    DYNAMODB_ENDPOINT: z.string().url().optional(),
+    SNS_ENDPOINT: z.string().url().optional(),
+    SQS_ENDPOINT: z.string().url().optional(),
+    SNS_TOPIC_ARN: z.string().regex(/^arn:aws:sns:/, 'must be an SNS topic ARN').optional(),
+    NOTIFICATIONS_TABLE: z.string().min(3).default(notificationsTable.defaultName),
+    EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
+  })
+  .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
+
+export type NotificationsConfig = z.infer<typeof schema>;
+
+export function loadNotificationsConfig(env: NodeJS.ProcessEnv = process.env): NotificationsConfig {
+  const cfg = loadConfig('notifications', schema, env);
+  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'SNS_TOPIC_ARN', cfg.SNS_TOPIC_ARN);
+  return cfg;
+}

@@ -1,0 +1,27 @@
+import DataLoader from 'dataloader';
+import type { Caller } from '../../platform/identity';
+import type { Logger } from '../../platform/logger';
+import type { TmdbClient } from '../../platform/tmdb/client';
+import type { ItemKey, RatingsStore, StoredItem } from './store';
+
+export interface RatingsContext {
+  caller: Caller;
+  log: Logger;
+  store: RatingsStore;
+  tmdb: TmdbClient;
+  /**
+   * Any item of the ratings table by key. Summaries and viewer ratings of every film in an
+   * operation are read together: one BatchGetItem per tick of the event loop.
+   */
+  items: DataLoader<ItemKey, StoredItem | null, string>;
+}
+
+export function createRatingsContext(base: { caller: Caller; log: Logger; store: RatingsStore; tmdb: TmdbClient }): RatingsContext {
+  return {
+    ...base,
+    items: new DataLoader<ItemKey, StoredItem | null, string>((ks) => base.store.batchGet(ks), {
+      cacheKeyFn: (k) => `${k.pk}|${k.sk}`,
+      maxBatchSize: 100,
+    }),
+  };
+}

@@ -1,0 +1,41 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { createDynamoDb } from '../../platform/aws';
+import { createCache } from '../../platform/cache';
+import { isProduction } from '../../platform/config';
+import { createLogger } from '../../platform/logger';
+import { createMetricsRegistry } from '../../platform/metrics';
+import { loadSubgraphSdl } from '../../platform/schema-files';
+import { startSubgraphServer, type RunningServer } from '../../platform/subgraph-server';
+import { createTmdbClient } from '../../platform/tmdb/config';
+import type { RatingsConfig } from './config';
+import { createRatingsContext, type RatingsContext } from './context';
+import { resolvers } from './resolvers';
+import { RatingsStore } from './store';
+
+export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: string): Promise<RunningServer> {
+  const logger = createLogger('ratings', cfg.LOG_LEVEL);
+  const registry = createMetricsRegistry('ratings');
+  const doc = createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT });
+  const store = new RatingsStore({ doc, table: cfg.RATINGS_TABLE, eventsTable: cfg.EVENTS_TABLE });
+  const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
+  const tmdb = createTmdbClient(cfg, { cache, logger, registry });
+  return startSubgraphServer<RatingsContext>({
+    name: 'ratings',
+    port: cfg.RATINGS_PORT,
+    typeDefs: loadSubgraphSdl('ratings'),
+    resolvers: resolvers as GraphQLResolverMap<RatingsContext>,
+    gatewaySecret,
+    production: isProduction(cfg),
+    logger,
+    registry,
+    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb }),
+    readiness: async () => ({
+      dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(() => true, () => false),
+    }),
+    onShutdown: async () => {
+      await cache.close();
+      doc.destroy();
+    },
+  });
+}

@@ -1,0 +1,235 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { newEventId, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
+import type { RatingItem, SummaryItem } from './model';
+import { emptySummary } from './model';
+
+/**
+ * The only code that touches the ratings table. Every write is one TransactWriteItems: the
+ * rating, the movie's summary (ADD, never read-modify-write) and the domain event, so a summary
+ * can never disagree with its ratings and no event is written for a change that did not happen.
+ */
+export interface RatingsStoreOptions {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  eventsTable: string;
+  /** Days an event item is kept after it is processed (TTL). */
+  eventRetentionDays?: number;
+}
+
+export const keys = {
+  rating: (movieId: string, userId: string) => ({ pk: `MOVIE#${movieId}`, sk: `RATING#${userId}` }),
+  summary: (movieId: string) => ({ pk: `MOVIE#${movieId}`, sk: 'SUMMARY' }),
+};
+
+export type ItemKey = { pk: string; sk: string };
+export type StoredItem = Record<string, unknown>;
+
+const MAX_ATTEMPTS = 8;
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+export class RatingsStore {
+  constructor(private readonly opts: RatingsStoreOptions) {}
+
+  /** BatchGetItem for any keys of the table: ≤100 per call, unprocessed keys retried with backoff. */
+  async batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
+    const found = new Map<string, StoredItem>();
+    for (let i = 0; i < itemKeys.length; i += 100) {
+      let pending: ItemKey[] | undefined = dedupe(itemKeys.slice(i, i + 100));
+      for (let attempt = 0; pending && pending.length; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt) * Math.random());
+        if (attempt > 10) throw new Error('BatchGetItem: keys still unprocessed after 10 retries');
+        const out = await this.opts.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.opts.table]: { Keys: pending, ConsistentRead: false } } }),
+        );
+        for (const item of out.Responses?.[this.opts.table] ?? []) found.set(`${item.pk}|${item.sk}`, item);
+        pending = out.UnprocessedKeys?.[this.opts.table]?.Keys as ItemKey[] | undefined;
+      }
+    }
+    return itemKeys.map((k) => found.get(`${k.pk}|${k.sk}`) ?? null);
+  }
+
+  async getRating(movieId: string, userId: string): Promise<RatingItem | null> {
+    const out = await this.opts.doc.send(new GetCommand({ TableName: this.opts.table, Key: keys.rating(movieId, userId), ConsistentRead: true }));
+    return out.Item ? toRating(out.Item) : null;
+  }
+
+  /**
+   * Creates or updates a user's rating. Optimistic concurrency: the transaction is conditioned
+   * on the version read, so a racing write makes it fail and we re-read and try again. A retry of
+   * a request that already succeeded finds an identical rating and writes nothing.
+   */
+  async rate(userId: string, movieId: string, scoreHalves: number, review: string | undefined): Promise<{ rating: RatingItem; changed: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.getRating(movieId, userId);
+      if (existing && existing.scoreHalves === scoreHalves && (existing.review ?? undefined) === review) {
+        return { rating: existing, changed: false };
+      }
+      const now = new Date().toISOString();
+      const rating: RatingItem = {
+        movieId,
+        userId,
+        scoreHalves,
+        review,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+        version: (existing?.version ?? 0) + 1,
+      };
+      const type: RatingEventType = existing ? 'RatingUpdated' : 'RatingCreated';
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+        {
+          Put: {
+            TableName: this.opts.table,
+            Item: ratingToItem(rating),
+            ...(existing
+              ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': existing.version } }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          },
+        },
+      ];
+      const summary = summaryUpdate(existing ? existing.scoreHalves : null, scoreHalves);
+      if (summary) items.push({ Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summary } });
+      items.push(this.eventPut(type, rating, now));
+      if (await this.tryTransact(items, attempt)) return { rating, changed: true };
+    }
+  }
+
+  /** Deletes a user's rating; false when there was none. */
+  async delete(userId: string, movieId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.getRating(movieId, userId);
+      if (!existing) return false;
+      const now = new Date().toISOString();
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+        {
+          Delete: {
+            TableName: this.opts.table,
+            Key: keys.rating(movieId, userId),
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': existing.version },
+          },
+        },
+        { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing.scoreHalves, null)! } },
+        this.eventPut('RatingDeleted', existing, now),
+      ];
+      if (await this.tryTransact(items, attempt)) return true;
+    }
+  }
+
+  /** True when committed; false when a condition failed or a conflict cancelled it (re-read and retry). */
+  private async tryTransact(items: NonNullable<TransactWriteCommandInput['TransactItems']>, attempt: number): Promise<boolean> {
+    try {
+      await this.opts.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const reasons = (err.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+      const retryable = reasons.every((c) => c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict');
+      if (!retryable) throw new Error(`rating transaction cancelled: ${reasons.join(', ')}`);
+      if (attempt >= MAX_ATTEMPTS) throw new ConflictError('Too many concurrent changes to this rating; try again.');
+      await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
+      return false;
+    }
+  }
+
+  private eventPut(type: RatingEventType, rating: RatingItem, now: string) {
+    const eventId = newEventId(new Date(now));
+    const event: RatingEvent = {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      eventId,
+      eventType: type,
+      movieId: rating.movieId,
+      userId: rating.userId,
+      score: rating.scoreHalves / 2,
+      hasReview: Boolean(rating.review),
+      occurredAt: now,
+    };
+    return {
+      Put: {
+        TableName: this.opts.eventsTable,
+        Item: { pk: `EVENT#${eventId}`, sk: 'EVENT', pendingpk: 'PENDING', pendingsk: eventId, status: 'PENDING', event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+}
+
+/** The summary delta for a change from `from` to `to` half-points (null = no rating). */
+function summaryUpdate(from: number | null, to: number | null) {
+  if (from === to) return null;
+  const adds: string[] = [];
+  const values: Record<string, number> = {};
+  const names: Record<string, string> = { '#count': 'count', '#sum': 'sumHalves' };
+  const countDelta = (to === null ? 0 : 1) - (from === null ? 0 : 1);
+  if (countDelta !== 0) {
+    adds.push('#count :dc');
+    values[':dc'] = countDelta;
+  }
+  adds.push('#sum :ds');
+  values[':ds'] = (to ?? 0) - (from ?? 0);
+  if (from !== null) {
+    adds.push('#hf :hf');
+    names['#hf'] = `h${from}`;
+    values[':hf'] = -1;
+  }
+  if (to !== null) {
+    adds.push('#ht :ht');
+    names['#ht'] = `h${to}`;
+    values[':ht'] = 1;
+  }
+  return { UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+}
+
+export function ratingToItem(r: RatingItem): StoredItem {
+  return {
+    ...keys.rating(r.movieId, r.userId),
+    ...r,
+    byUserpk: `USER#${r.userId}`,
+    byUsersk: `${r.createdAt}#${r.movieId}`,
+    // Sparse indexes: only ratings with a review are listed as reviews.
+    ...(r.review
+      ? {
+          reviewspk: `MOVIE#${r.movieId}`,
+          reviewssk: `${r.createdAt}#${r.userId}`,
+          reviewsByScorepk: `MOVIE#${r.movieId}`,
+          reviewsByScoresk: `${String(r.scoreHalves).padStart(2, '0')}#${r.createdAt}#${r.userId}`,
+        }
+      : {}),
+  };
+}
+
+export function toRating(item: StoredItem): RatingItem {
+  return {
+    movieId: String(item.movieId),
+    userId: String(item.userId),
+    scoreHalves: Number(item.scoreHalves),
+    review: typeof item.review === 'string' ? item.review : undefined,
+    createdAt: String(item.createdAt),
+    updatedAt: String(item.updatedAt),
+    version: Number(item.version),
+  };
+}
+
+export function toSummary(movieId: string, item: StoredItem | null): SummaryItem {
+  const s = emptySummary(movieId);
+  if (!item) return s;
+  s.count = Number(item.count ?? 0);
+  s.sumHalves = Number(item.sumHalves ?? 0);
+  s.histogram = s.histogram.map((_, i) => Number(item[`h${i + 1}`] ?? 0));
+  return s;
+}
+
+function dedupe(ks: ItemKey[]): ItemKey[] {
+  const seen = new Map<string, ItemKey>();
+  for (const k of ks) seen.set(`${k.pk}|${k.sk}`, k);
+  return [...seen.values()];
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
