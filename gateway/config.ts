@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
+import { commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
 
 const schema = z.object({
   ...commonEnv,
@@ -13,12 +13,12 @@ const schema = z.object({
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
   CORS_ORIGINS: z.string().default('*'),
-  INTROSPECTION: bool(false).optional(),
+  INTROSPECTION: z.enum(['true', 'false']).optional(),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb').default('100kb'),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
 });
 
-export type GatewayConfig = z.infer<typeof schema> & { introspection: boolean };
+export type GatewayConfig = Omit<z.infer<typeof schema>, 'INTROSPECTION'> & { introspection: boolean };
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const cfg = loadConfig('gateway', schema, env);
@@ -30,6 +30,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     throw new ConfigError('gateway: JWT_ISSUER and JWT_AUDIENCE are required with JWT_JWKS_URL');
   }
   // Introspection and Sandbox are for local development; production opts in explicitly.
-  const introspection = cfg.INTROSPECTION ?? !isProduction(cfg);
+  const introspection = cfg.INTROSPECTION ? cfg.INTROSPECTION === 'true' : !isProduction(cfg);
   return { ...cfg, introspection };
 }

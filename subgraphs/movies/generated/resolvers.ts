@@ -192,6 +192,7 @@ export type ProfileSize =
   /** 185 pixels wide. */
   | 'W185';
 
+/** The entry points for reading Marquee's graph. */
 export type Query = {
   __typename?: 'Query';
   /** Every movie genre TMDB knows. */
@@ -214,26 +215,31 @@ export type Query = {
 };
 
 
+/** The entry points for reading Marquee's graph. */
 export type QueryMovieArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The entry points for reading Marquee's graph. */
 export type QueryMoviesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/** The entry points for reading Marquee's graph. */
 export type QueryPersonArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The entry points for reading Marquee's graph. */
 export type QueryPopularMoviesArgs = {
   page?: Scalars['Int']['input'];
 };
 
 
+/** The entry points for reading Marquee's graph. */
 export type QuerySearchMoviesArgs = {
   page?: Scalars['Int']['input'];
   query: Scalars['String']['input'];
@@ -241,6 +247,7 @@ export type QuerySearchMoviesArgs = {
 };
 
 
+/** The entry points for reading Marquee's graph. */
 export type QueryTopRatedMoviesArgs = {
   page?: Scalars['Int']['input'];
 };

@@ -36,6 +36,7 @@ export type Movie = {
   viewerIsFollowing: Scalars['Boolean']['output'];
 };
 
+/** The entry points for changing data, as the signed-in user. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Follows a film as the signed-in user. Following a film already followed changes nothing. */
@@ -45,11 +46,13 @@ export type Mutation = {
 };
 
 
+/** The entry points for changing data, as the signed-in user. */
 export type MutationFollowMovieArgs = {
   movieId: Scalars['ID']['input'];
 };
 
 
+/** The entry points for changing data, as the signed-in user. */
 export type MutationUnfollowMovieArgs = {
   movieId: Scalars['ID']['input'];
 };

@@ -38,6 +38,7 @@ export type Movie = {
   viewerRating: Maybe<Rating>;
 };
 
+/** The entry points for changing data, as the signed-in user. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -53,15 +54,18 @@ export type Mutation = {
 };
 
 
+/** The entry points for changing data, as the signed-in user. */
 export type MutationDeleteRatingArgs = {
   movieId: Scalars['ID']['input'];
 };
 
 
+/** The entry points for changing data, as the signed-in user. */
 export type MutationRateMovieArgs = {
   input: RateMovieInput;
 };
 
+/** The entry points for reading Marquee's graph. */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user; null for anonymous callers. */

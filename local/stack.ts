@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { createSns } from '../platform/aws';
+import { ensureTable } from '../platform/dynamodb-tables';
+import { eventsTable } from '../platform/events/table';
+import { ratingsTable } from '../subgraphs/ratings/table';
+import { notificationsTable } from '../subgraphs/notifications/table';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { startFauxqs } from './fauxqs';
+import { findFreePort, spawnManaged, waitFor } from './processes';
+import { startTmdbServer, type TmdbServer } from './tmdb/server';
+import { DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
+
+const ROOT = path.resolve(__dirname, '..');
+
+export const SERVICES = [
+  { name: 'movies', entry: 'subgraphs/movies/main.ts', portVar: 'MOVIES_PORT' },
+  { name: 'ratings', entry: 'subgraphs/ratings/main.ts', portVar: 'RATINGS_PORT' },
+  { name: 'notifications', entry: 'subgraphs/notifications/main.ts', portVar: 'NOTIFICATIONS_PORT' },
+  { name: 'gateway', entry: 'gateway/main.ts', portVar: 'GATEWAY_PORT' },
+] as const;
+
+export type ServiceName = (typeof SERVICES)[number]['name'];
+
+export interface StackOptions {
+  /** Environment the stack starts from (process.env for `npm start`). */
+  env?: NodeJS.ProcessEnv;
+  /** Use free random ports instead of the defaults (tests). */
+  randomPorts?: boolean;
+  /** Where the services' JSON logs go; inherited stdout when unset. */
+  logDir?: string;
+  /** Extra variables for every service. */
+  serviceEnv?: Record<string, string>;
+  /** Progress lines for the user. */
+  onStep?: (msg: string) => void;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  urls: Record<ServiceName, string>;
+  env: Record<string, string>;
+  standIns: string[];
+  /** The in-process TMDB stand-in, when it runs (its request log is what tests count). */
+  tmdb?: TmdbServer;
+  stopService(name: ServiceName): Promise<void>;
+  startService(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what `npm start` and the end-to-end tests run: local stand-ins for whatever the
+ * environment does not point at (TMDB, DynamoDB, SNS/SQS), tables and topic, then the three
+ * subgraphs and the gateway as separate processes configured only by environment variables,
+ * exactly as each runs in its own container in production.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const step = opts.onStep ?? (() => {});
+  const stops: (() => Promise<void>)[] = [];
+  const standIns: string[] = [];
+  const port = async (fallback: number) => (opts.randomPorts ? findFreePort() : fallback);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined && v !== '') env[k] = v;
+
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    stops.length = 0;
+  };
+
+  try {
+    env.AWS_REGION ??= 'us-east-1';
+    env.GATEWAY_SECRET ??= randomBytes(32).toString('hex');
+    if (!env.JWT_JWKS_URL) env.JWT_SECRET ??= LOCAL_JWT_SECRET;
+
+    let tmdb: TmdbServer | undefined;
+    if (!env.TMDB_ACCESS_TOKEN && !env.TMDB_API_KEY) {
+      step('starting the local TMDB catalog');
+      tmdb = await startTmdbServer({ port: await port(DEFAULT_PORTS.tmdb), host: '127.0.0.1', accessToken: LOCAL_TMDB_TOKEN });
+      const server = tmdb;
+      stops.push(() => server.close());
+      env.TMDB_BASE_URL = tmdb.url;
+      env.TMDB_ACCESS_TOKEN = LOCAL_TMDB_TOKEN;
+      standIns.push(`TMDB catalog   ${tmdb.url}`);
+    }
+
+    if (!env.DYNAMODB_ENDPOINT) {
+      step('starting DynamoDB Local');
+      const ddb = await startDynamoDbLocal({ port: await port(DEFAULT_PORTS.dynamodb) });
+      stops.push(() => ddb.stop());
+      env.DYNAMODB_ENDPOINT = ddb.endpoint;
+      standIns.push(`DynamoDB Local ${ddb.endpoint}`);
+      step('creating tables');
+      await createLocalTables(ddb.endpoint, env);
+    }
+
+    if (!env.SNS_ENDPOINT && !env.SNS_TOPIC_ARN) {
+      step('starting the SNS/SQS stand-in (fauxqs)');
+      const sns = await startFauxqs({ port: await port(DEFAULT_PORTS.sns) });
+      stops.push(() => sns.stop());
+      env.SNS_ENDPOINT = sns.endpoint;
+      env.SQS_ENDPOINT ??= sns.endpoint;
+      standIns.push(`SNS/SQS        ${sns.endpoint}`);
+    }
+    if (env.SNS_ENDPOINT && !env.SNS_TOPIC_ARN) {
+      const client = createSns({ region: env.AWS_REGION, endpoint: env.SNS_ENDPOINT });
+      const topic = await client.send(new CreateTopicCommand({ Name: LOCAL_TOPIC_NAME }));
+      client.destroy();
+      env.SNS_TOPIC_ARN = topic.TopicArn!;
+    }
+
+    const ports = {} as Record<ServiceName, number>;
+    for (const s of SERVICES) ports[s.name] = await port(Number(env[s.portVar] ?? DEFAULT_PORTS[s.name]));
+    const urls = {} as Record<ServiceName, string>;
+    for (const s of SERVICES) {
+      urls[s.name] = `http://127.0.0.1:${ports[s.name]}/graphql`;
+      env[s.portVar] = String(ports[s.name]);
+    }
+    env.MOVIES_URL = urls.movies;
+    env.RATINGS_URL = urls.ratings;
+    env.NOTIFICATIONS_URL = urls.notifications;
+    env.SUPERGRAPH_PATH ??= path.join(ROOT, 'schema', 'supergraph.graphql');
+    Object.assign(env, opts.serviceEnv ?? {});
+    if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
+
+    const running = new Map<ServiceName, { stop(): Promise<void> }>();
+    const startService = async (name: ServiceName) => {
+      const svc = SERVICES.find((s) => s.name === name)!;
+      const child = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, svc.entry)], {
+        env,
+        name,
+        logFile: opts.logDir ? path.join(opts.logDir, `${name}.log`) : undefined,
+      });
+      running.set(name, child);
+      const health = `http://127.0.0.1:${ports[name]}/health`;
+      await waitFor(() => fetch(health).then((r) => r.ok, () => false), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: `${name} on port ${ports[name]}`,
+      });
+    };
+    const stopService = async (name: ServiceName) => {
+      await running.get(name)?.stop();
+      running.delete(name);
+    };
+    stops.push(async () => {
+      for (const name of ['gateway', 'notifications', 'ratings', 'movies'] as const) await stopService(name);
+    });
+
+    step('starting the subgraphs');
+    await Promise.all(SERVICES.filter((s) => s.name !== 'gateway').map((s) => startService(s.name)));
+    step('starting the gateway');
+    await startService('gateway');
+
+    return { gatewayUrl: urls.gateway, urls, env, standIns, tmdb, stopService, startService, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Creates the tables that the CDK stack owns in AWS, from the same specs. */
+export async function createLocalTables(endpoint: string, env: Record<string, string | undefined>): Promise<void> {
+  const client = new DynamoDBClient({
+    region: env.AWS_REGION ?? 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await Promise.all([
+      ensureTable(client, ratingsTable, env.RATINGS_TABLE),
+      ensureTable(client, notificationsTable, env.NOTIFICATIONS_TABLE),
+      ensureTable(client, eventsTable, env.EVENTS_TABLE),
+    ]);
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+/** A GraphQL POST over real HTTP. */
+export async function postGraphQL<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  let body: GraphQLResponse<T>['body'];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`non-JSON answer (${res.status}): ${text.slice(0, 300)}`);
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+export const testSecret = () => randomBytes(32).toString('hex');
+
+/** Calls a subgraph directly, as the gateway would, signed for `userId`. */
+export async function callSubgraph<T = any>(url: string, secret: string, query: string, variables: Record<string, unknown> = {}, userId: string | null = null) {
+  const token = await signCaller(secret, { userId, partnerId: null, requestId: 'test' });
+  return postGraphQL<T>(url, query, variables, { [INTERNAL_IDENTITY_HEADER]: token });
+}
+
+export function codes(res: GraphQLResponse): string[] {
+  return (res.body.errors ?? []).map((e) => String(e.extensions?.code));
+}

@@ -1,0 +1,39 @@
+import { loadGatewayConfig } from '../../gateway/config';
+import { loadMoviesConfig } from '../../subgraphs/movies/config';
+import { loadRatingsConfig } from '../../subgraphs/ratings/config';
+import { loadNotificationsConfig } from '../../subgraphs/notifications/config';
+import { ConfigError } from '../../platform/config';
+
+const tmdb = { TMDB_ACCESS_TOKEN: 't' };
+
+describe('configuration', () => {
+  it('uses the documented defaults', () => {
+    const g = loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
+    expect(g.GATEWAY_PORT).toBe(4000);
+    expect(g.introspection).toBe(true);
+    expect(loadMoviesConfig(tmdb).MOVIES_PORT).toBe(4001);
+    expect(loadMoviesConfig(tmdb).TMDB_BASE_URL).toBe('https://api.themoviedb.org/3');
+    expect(loadRatingsConfig(tmdb).RATINGS_PORT).toBe(4002);
+    expect(loadNotificationsConfig(tmdb).NOTIFICATIONS_PORT).toBe(4003);
+  });
+
+  it('names the variable and the problem for a bad value', () => {
+    expect(() => loadMoviesConfig({ ...tmdb, MOVIES_PORT: 'abc' })).toThrow(/movies: invalid configuration: MOVIES_PORT/);
+    expect(() => loadMoviesConfig({ ...tmdb, TMDB_BASE_URL: 'not a url' })).toThrow(/TMDB_BASE_URL/);
+    expect(() => loadMoviesConfig({ ...tmdb, REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: must be a redis/);
+    expect(() => loadMoviesConfig({})).toThrow(/TMDB_ACCESS_TOKEN/);
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32/);
+    expect(() => loadGatewayConfig({})).toThrow(ConfigError);
+  });
+
+  it('refuses to run in production without its secrets', () => {
+    expect(() => loadMoviesConfig({ ...tmdb, NODE_ENV: 'production' })).toThrow(/GATEWAY_SECRET is required/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
+    const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), JWT_SECRET: 'j'.repeat(32) });
+    expect(g.introspection).toBe(false);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadMoviesConfig({ ...tmdb, MOVIES_PORT: '' }).MOVIES_PORT).toBe(4001);
+  });
+});
