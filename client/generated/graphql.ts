@@ -19,35 +19,35 @@ export type PopularMoviesQueryVariables = Exact<{
 }>;
 
 
-export type PopularMoviesQuery = { popularMovies: { page: number, totalPages: number, results: Array<{ id: string, title: string, year: number | null, followerCount: number, poster: { url: string } | null, genres: Array<{ id: string, name: string }>, tmdbRating: { average: number, voteCount: number }, ratingSummary: { average: number | null, count: number } }> } };
+export type PopularMoviesQuery = { popularMovies: { page: number, totalPages: number, results: Array<{ id: string, title: string, year: number | null, followerCount: number | null, poster: { url: string } | null, genres: Array<{ id: string, name: string }>, tmdbRating: { average: number, voteCount: number }, ratingSummary: { average: number | null, count: number } | null }> } };
 
 export type MovieDetailQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type MovieDetailQuery = { movie: { id: string, title: string, originalTitle: string | null, overview: string | null, tagline: string | null, releaseDate: string | null, runtime: number | null, followerCount: number, viewerIsFollowing: boolean, genres: Array<{ name: string }>, poster: { url: string } | null, backdrop: { url: string } | null, tmdbRating: { average: number, voteCount: number }, cast: Array<{ character: string | null, person: { id: string, name: string, profile: { url: string } | null } }>, directors: Array<{ id: string, name: string }>, ratingSummary: { average: number | null, count: number, histogram: Array<{ score: number, count: number }> }, viewerRating: { score: number, review: string | null } | null } | null };
+export type MovieDetailQuery = { movie: { id: string, title: string, originalTitle: string | null, overview: string | null, tagline: string | null, releaseDate: string | null, runtime: number | null, followerCount: number | null, viewerIsFollowing: boolean | null, genres: Array<{ name: string }>, poster: { url: string } | null, backdrop: { url: string } | null, tmdbRating: { average: number, voteCount: number }, cast: Array<{ character: string | null, person: { id: string, name: string, profile: { url: string } | null } }>, directors: Array<{ id: string, name: string }>, ratingSummary: { average: number | null, count: number, histogram: Array<{ score: number, count: number }> } | null, viewerRating: { score: number, review: string | null } | null } | null };
 
 export type FollowMovieMutationVariables = Exact<{
   movieId: string | number;
 }>;
 
 
-export type FollowMovieMutation = { followMovie: { following: boolean, movie: { id: string, followerCount: number, viewerIsFollowing: boolean } } };
+export type FollowMovieMutation = { followMovie: { following: boolean, movie: { id: string, followerCount: number | null, viewerIsFollowing: boolean | null } } };
 
 export type UnfollowMovieMutationVariables = Exact<{
   movieId: string | number;
 }>;
 
 
-export type UnfollowMovieMutation = { unfollowMovie: { following: boolean, movie: { id: string, followerCount: number, viewerIsFollowing: boolean } } };
+export type UnfollowMovieMutation = { unfollowMovie: { following: boolean, movie: { id: string, followerCount: number | null, viewerIsFollowing: boolean | null } } };
 
 export type RateMovieMutationVariables = Exact<{
   input: RateMovieInput;
 }>;
 
 
-export type RateMovieMutation = { rateMovie: { rating: { id: string, score: number, review: string | null, updatedAt: string }, movie: { id: string, ratingSummary: { average: number | null, count: number } } } };
+export type RateMovieMutation = { rateMovie: { rating: { id: string, score: number, review: string | null, updatedAt: string }, movie: { id: string, ratingSummary: { average: number | null, count: number } | null } } };
 
 export type SearchMoviesQueryVariables = Exact<{
   query: string;

@@ -1,5 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDb } from '../../platform/aws';
 import { createCache } from '../../platform/cache';
 import { isProduction } from '../../platform/config';
@@ -13,10 +14,11 @@ import { createRatingsContext, type RatingsContext } from './context';
 import { resolvers } from './resolvers';
 import { RatingsStore } from './store';
 
-export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: string): Promise<RunningServer> {
+/** `deps` lets tests observe the real clients (e.g. count DynamoDB calls); production passes none. */
+export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: string, deps: { doc?: DynamoDBDocumentClient } = {}): Promise<RunningServer> {
   const logger = createLogger('ratings', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('ratings');
-  const doc = createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT });
+  const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT });
   const store = new RatingsStore({ doc, table: cfg.RATINGS_TABLE, eventsTable: cfg.EVENTS_TABLE });
   const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });

@@ -28,12 +28,18 @@ export type FollowPayload = {
 /** A film as the notifications service knows it. */
 export type Movie = {
   __typename?: 'Movie';
-  /** How many users follow the film. */
-  followerCount: Scalars['Int']['output'];
+  /**
+   * How many users follow the film. Null, with an error, only when the notifications service is
+   * unavailable.
+   */
+  followerCount: Maybe<Scalars['Int']['output']>;
   /** The film's TMDB id. */
   id: Scalars['ID']['output'];
-  /** Whether the signed-in user follows the film; false when anonymous. */
-  viewerIsFollowing: Scalars['Boolean']['output'];
+  /**
+   * Whether the signed-in user follows the film; false when anonymous. Null, with an error, only
+   * when the notifications service is unavailable.
+   */
+  viewerIsFollowing: Maybe<Scalars['Boolean']['output']>;
 };
 
 /** The entry points for changing data, as the signed-in user. */
@@ -179,9 +185,9 @@ export type FollowPayloadResolvers<ContextType = NotificationsContext, ParentTyp
 
 export type MovieResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['Movie'] = ResolversParentTypes['Movie'], FederationReferenceType extends FederationReferenceTypes['Movie'] = FederationReferenceTypes['Movie']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Movie']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  followerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  followerCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  viewerIsFollowing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  viewerIsFollowing?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{

@@ -32,8 +32,11 @@ export type Movie = {
   __typename?: 'Movie';
   /** The film's TMDB id. */
   id: Scalars['ID']['output'];
-  /** What Marquee's users think of the film. */
-  ratingSummary: RatingSummary;
+  /**
+   * What Marquee's users think of the film. Null, with an error, only when the ratings service is
+   * unavailable: the rest of the film still answers.
+   */
+  ratingSummary: Maybe<RatingSummary>;
   /** The signed-in user's rating of this film; null when anonymous or not rated. */
   viewerRating: Maybe<Rating>;
 };
@@ -286,7 +289,7 @@ export type DeleteRatingPayloadResolvers<ContextType = RatingsContext, ParentTyp
 export type MovieResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Movie'] = ResolversParentTypes['Movie'], FederationReferenceType extends FederationReferenceTypes['Movie'] = FederationReferenceTypes['Movie']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Movie']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  ratingSummary?: Resolver<ResolversTypes['RatingSummary'], ParentType, ContextType>;
+  ratingSummary?: Resolver<Maybe<ResolversTypes['RatingSummary']>, ParentType, ContextType>;
   viewerRating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
 }>;
 

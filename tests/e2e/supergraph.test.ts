@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { startStack, type Stack } from '../../local/stack';
+import { makeToken } from '../../scripts/token';
+import { codes, postGraphQL } from '../support/graphql';
+import { servers } from '../support/env';
+
+/**
+ * The four real processes on free ports, exactly as `npm start` runs them, queried over HTTP.
+ * The shared DynamoDB Local and fauxqs from global setup stand in for AWS; TMDB is the local
+ * catalog server, whose request log counts what reached "TMDB".
+ */
+let stack: Stack;
+const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
+  postGraphQL(stack.gatewayUrl, query, variables, token ? { authorization: `Bearer ${token}` } : {});
+
+beforeAll(async () => {
+  const s = servers();
+  const suffix = Math.random().toString(36).slice(2, 8);
+  stack = await startStack({
+    randomPorts: true,
+    env: {
+      PATH: process.env.PATH,
+      DYNAMODB_ENDPOINT: s.dynamodb,
+      SNS_ENDPOINT: s.sns,
+      SQS_ENDPOINT: s.sqs,
+      RATINGS_TABLE: `ratings-e2e-${suffix}`,
+      NOTIFICATIONS_TABLE: `notifications-e2e-${suffix}`,
+      EVENTS_TABLE: `events-e2e-${suffix}`,
+      LOG_LEVEL: 'warn',
+    },
+    logDir: path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e-logs'),
+  });
+  // The stack only creates tables when it starts DynamoDB Local itself.
+  const { createLocalTables } = await import('../../local/stack');
+  await createLocalTables(s.dynamodb, stack.env);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the supergraph over HTTP', () => {
+  it('answers a query that crosses all three subgraphs with 20 popular films, in one TMDB call', async () => {
+    stack.tmdb!.resetLog();
+    const res = await gql('{ popularMovies { results { id title ratingSummary { average count } followerCount } } }');
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    const results = res.body.data.popularMovies.results;
+    expect(results).toHaveLength(20);
+    for (const m of results) {
+      expect(m.title).toEqual(expect.any(String));
+      expect(m.ratingSummary).toEqual({ average: null, count: 0 });
+      expect(m.followerCount).toBe(0);
+    }
+    expect(stack.tmdb!.requests.map((r) => r.path)).toEqual(['/3/movie/popular']);
+  });
+
+  it('shows a rating and a follow in the next read', async () => {
+    const token = await makeToken('e2e-user', stack.env.JWT_SECRET);
+    const rated = await gql(
+      'mutation { rateMovie(input: { movieId: "550", score: 9, review: "Still sharp." }) { rating { score } movie { title ratingSummary { count } } } }',
+      {},
+      token,
+    );
+    expect(rated.body.errors).toBeUndefined();
+    expect(rated.body.data.rateMovie).toEqual({ rating: { score: 9 }, movie: { title: 'Fight Club', ratingSummary: { count: 1 } } });
+    const followed = await gql('mutation { followMovie(movieId: "550") { following movie { followerCount viewerIsFollowing } } }', {}, token);
+    expect(followed.body.data.followMovie).toEqual({ following: true, movie: { followerCount: 1, viewerIsFollowing: true } });
+
+    const read = await gql('{ movie(id: "550") { title ratingSummary { average count } viewerRating { score review } followerCount viewerIsFollowing } }', {}, token);
+    expect(read.body.errors).toBeUndefined();
+    expect(read.body.data.movie).toEqual({
+      title: 'Fight Club',
+      ratingSummary: { average: 9, count: 1 },
+      viewerRating: { score: 9, review: 'Still sharp.' },
+      followerCount: 1,
+      viewerIsFollowing: true,
+    });
+    const anonymous = await gql('{ movie(id: "550") { viewerRating { score } viewerIsFollowing } }');
+    expect(anonymous.body.data.movie).toEqual({ viewerRating: null, viewerIsFollowing: false });
+  });
+
+  it('refuses mutations without a user, and forged tokens', async () => {
+    const anon = await gql('mutation { followMovie(movieId: "550") { following } }');
+    expect(codes(anon)).toEqual(['UNAUTHENTICATED']);
+    const forged = await makeToken('mallory', 'x'.repeat(40));
+    const res = await gql('{ popularMovies { page } }', {}, forged);
+    expect(res.status).toBe(401);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('answers NOT_FOUND for a film TMDB does not know, with null data', async () => {
+    const res = await gql('{ movie(id: "999999999") { title } }');
+    expect(res.body.data).toEqual({ movie: null });
+    expect(codes(res)).toEqual(['NOT_FOUND']);
+  });
+
+  it('keeps answering, with a partial result, when a subgraph is down', async () => {
+    await stack.stopService('notifications');
+    try {
+      const res = await gql('{ movie(id: "550") { title followerCount } }');
+      expect(res.status).toBe(200);
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors?.length).toBeGreaterThan(0);
+      const partial = await gql('{ movie(id: "550") { title ratingSummary { count } } }');
+      expect(partial.body.data.movie).toEqual({ title: 'Fight Club', ratingSummary: { count: 1 } });
+      const health = await fetch(stack.gatewayUrl.replace('/graphql', '/health'));
+      expect(health.status).toBe(200);
+      const ready = await fetch(stack.gatewayUrl.replace('/graphql', '/ready'));
+      expect(ready.status).toBe(503);
+    } finally {
+      await stack.startService('notifications');
+    }
+  });
+});

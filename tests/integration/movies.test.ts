@@ -1,0 +1,137 @@
+import Redis from 'ioredis';
+import { startTmdbServer, type TmdbServer } from '../../local/tmdb/server';
+import { loadMoviesConfig } from '../../subgraphs/movies/config';
+import { startMoviesService } from '../../subgraphs/movies/service';
+import type { RunningServer } from '../../platform/subgraph-server';
+import { callSubgraph, codes, testSecret } from '../support/graphql';
+import { servers } from '../support/env';
+
+const secret = testSecret();
+let tmdb: TmdbServer;
+let movies: RunningServer;
+let redis: Redis;
+
+const q = (query: string, variables: Record<string, unknown> = {}) => callSubgraph(movies.url, secret, query, variables);
+const tmdbPaths = () => tmdb.requests.map((r) => r.path);
+
+beforeAll(async () => {
+  tmdb = await startTmdbServer({ port: 0, accessToken: 'tok' });
+  redis = new Redis(servers().redis);
+  const cfg = loadMoviesConfig({
+    MOVIES_PORT: '0',
+    TMDB_BASE_URL: tmdb.url,
+    TMDB_ACCESS_TOKEN: 'tok',
+    TMDB_MAX_RETRIES: '2',
+    TMDB_TIMEOUT_MS: '1000',
+    REDIS_URL: servers().redis,
+    LOG_LEVEL: 'silent',
+  });
+  movies = await startMoviesService(cfg, secret);
+});
+
+beforeEach(async () => {
+  await redis.flushall();
+  tmdb.setFault(null);
+  tmdb.resetLog();
+});
+
+afterAll(async () => {
+  await movies?.stop();
+  await tmdb?.close();
+  redis?.disconnect();
+});
+
+const POPULAR_LIST_FIELDS = '{ popularMovies { page totalPages totalResults results { id title year poster(size: W342) { url width filePath } tmdbRating { average voteCount } } } }';
+const POPULAR_WITH_CAST = '{ popularMovies { results { id title cast(first: 3) { character person { id name } } } } }';
+
+describe('movies subgraph against the local TMDB server and a real Redis', () => {
+  it('answers a popular page of list fields with one TMDB call and no detail calls', async () => {
+    const res = await q(POPULAR_LIST_FIELDS);
+    expect(res.body.errors).toBeUndefined();
+    const page = res.body.data.popularMovies;
+    expect(page).toMatchObject({ page: 1 });
+    expect(page.results).toHaveLength(20);
+    expect(page.totalResults).toBeGreaterThanOrEqual(100);
+    const withPoster = page.results.find((m: { poster: unknown }) => m.poster);
+    expect(withPoster.poster.url).toMatch(/^https:\/\/image\.tmdb\.org\/t\/p\/w342\/.+/);
+    expect(withPoster.poster.width).toBe(342);
+    expect(tmdbPaths()).toEqual(['/3/movie/popular']);
+  });
+
+  it('costs one call per film for casts, 21 cold, and none warm', async () => {
+    const cold = await q(POPULAR_WITH_CAST);
+    expect(cold.body.errors).toBeUndefined();
+    expect(cold.body.data.popularMovies.results[0].cast.length).toBeGreaterThan(0);
+    expect(tmdb.requests).toHaveLength(21);
+    const details = tmdb.requests.filter((r) => /^\/3\/movie\/\d+$/.test(r.path));
+    expect(details).toHaveLength(20);
+    for (const d of details) expect(d.query.append_to_response).toBe('credits');
+    tmdb.resetLog();
+    const warm = await q(POPULAR_WITH_CAST);
+    expect(warm.body.data).toEqual(cold.body.data);
+    expect(tmdb.requests).toHaveLength(0);
+  });
+
+  it('fetches a film asked for twice in one operation once', async () => {
+    const res = await q('{ a: movie(id: "550") { title runtime } b: movie(id: "550") { title directors { name } cast(first: 2) { person { name } } } }');
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.a.title).toBe('Fight Club');
+    expect(res.body.data.b.directors).toEqual([{ name: 'David Fincher' }]);
+    expect(tmdbPaths()).toEqual(['/3/movie/550']);
+  });
+
+  it('coalesces 100 concurrent identical cold operations into one call per resource', async () => {
+    const all = await Promise.all(Array.from({ length: 100 }, () => q('{ movie(id: "680") { title directors { name } } }')));
+    for (const r of all) expect(r.body.data.movie.title).toBe('Pulp Fiction');
+    expect(tmdbPaths()).toEqual(['/3/movie/680']);
+  });
+
+  it('maps TMDB failures to stable codes', async () => {
+    const missing = await q('{ movie(id: "999999999") { title } }');
+    expect(missing.body.data).toEqual({ movie: null });
+    expect(codes(missing)).toEqual(['NOT_FOUND']);
+
+    tmdb.setFault({ kind: 'status', status: 401, statusCode: 7 });
+    expect(codes(await q('{ movie(id: "13") { title } }'))).toEqual(['UPSTREAM_AUTH']);
+
+    tmdb.setFault({ kind: 'status', status: 429, statusCode: 25, retryAfterSeconds: 0 });
+    expect(codes(await q('{ movie(id: "13") { title } }'))).toEqual(['RATE_LIMITED']);
+    expect(tmdb.requests.filter((r) => r.path === '/3/movie/13' && r.status === 429)).toHaveLength(3);
+
+    tmdb.setFault({ kind: 'status', status: 500 });
+    expect(codes(await q('{ movie(id: "13") { title } }'))).toEqual(['UPSTREAM_UNAVAILABLE']);
+
+    tmdb.setFault({ kind: 'malformed' });
+    expect(codes(await q('{ movie(id: "14") { title } }'))).toEqual(['UPSTREAM_UNAVAILABLE']);
+  });
+
+  it('retries a transient failure and succeeds', async () => {
+    tmdb.setFault({ kind: 'status', status: 503, times: 1 });
+    const res = await q('{ movie(id: "603") { title } }');
+    expect(res.body.data.movie.title).toBe('The Matrix');
+    expect(tmdb.requests.map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  it('validates arguments before calling TMDB', async () => {
+    expect(codes(await q('{ popularMovies(page: 0) { page } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await q('{ popularMovies(page: 501) { page } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await q('{ movie(id: "abc") { title } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await q(`{ movies(ids: [${Array.from({ length: 101 }, (_, i) => `"${i + 1}"`).join(',')}]) { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(tmdb.requests).toHaveLength(0);
+  });
+
+  it('keeps serving when Redis goes away, and uses it again when it returns', async () => {
+    await q('{ movie(id: "238") { title } }');
+    expect(tmdb.requests).toHaveLength(1);
+    // Pausing Redis makes every command time out, as a slow or partitioned Redis would.
+    await redis.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    const during = await q('{ movie(id: "155") { title } }');
+    expect(during.body.errors).toBeUndefined();
+    expect(during.body.data.movie.title).toBe('The Dark Knight');
+    await new Promise((r) => setTimeout(r, 1700));
+    tmdb.resetLog();
+    const cached = await q('{ movie(id: "238") { title } }');
+    expect(cached.body.data.movie.title).toBe('The Godfather');
+    expect(tmdb.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { createDynamoDb } from '../../platform/aws';
+import { createLocalTables } from '../../local/stack';
+
+/** The shared servers started by global-setup.ts. */
+export function servers() {
+  const { DYNAMODB_ENDPOINT, SNS_ENDPOINT, SQS_ENDPOINT, REDIS_URL } = process.env;
+  if (!DYNAMODB_ENDPOINT || !SNS_ENDPOINT || !SQS_ENDPOINT || !REDIS_URL) throw new Error('global setup did not start the test servers');
+  return { dynamodb: DYNAMODB_ENDPOINT, sns: SNS_ENDPOINT, sqs: SQS_ENDPOINT, redis: REDIS_URL };
+}
+
+/** Fresh tables for one test file, so files never see each other's data. */
+export async function freshTables(): Promise<{ RATINGS_TABLE: string; NOTIFICATIONS_TABLE: string; EVENTS_TABLE: string }> {
+  const suffix = randomBytes(4).toString('hex');
+  const names = { RATINGS_TABLE: `ratings-${suffix}`, NOTIFICATIONS_TABLE: `notifications-${suffix}`, EVENTS_TABLE: `events-${suffix}` };
+  await createLocalTables(servers().dynamodb, { ...names, AWS_REGION: 'us-east-1' });
+  return names;
+}
+
+/** A real DynamoDB document client that counts the commands it sends, by name. */
+export function countingDynamoDb() {
+  const doc = createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb });
+  const calls: Record<string, number> = {};
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName);
+      calls[name] = (calls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  return { doc, calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]) };
+}
