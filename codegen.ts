@@ -51,7 +51,13 @@ const config: CodegenConfig = {
     ),
     ...subgraph(
       'notifications',
-      { Movie: '../model#MovieRef' },
+      {
+        Movie: '../model#MovieRef',
+        User: '../model#UserRef',
+        Rating: '../model#RatingRef',
+        Notification: '../store#NotificationItem',
+        NotificationPreferences: '../store#Preferences',
+      },
       '../context#NotificationsContext',
     ),
     // Typed documents for frontend teams, from the public API schema.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, loadConfig, port, requireInProduction } from '../../platform/config';
+import { bool, commonEnv, loadConfig, port, positiveInt, requireInProduction } from '../../platform/config';
 import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
 import { eventsTable } from '../../platform/events/table';
 import { notificationsTable } from './table';
@@ -15,6 +15,8 @@ const schema = z
     SNS_TOPIC_ARN: z.string().regex(/^arn:aws:sns:/, 'must be an SNS topic ARN').optional(),
     NOTIFICATIONS_TABLE: z.string().min(3).default(notificationsTable.defaultName),
     EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
+    RELAY_ENABLED: bool(true),
+    RELAY_POLL_MS: positiveInt(500),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
 

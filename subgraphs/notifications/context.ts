@@ -9,11 +9,13 @@ export interface NotificationsContext {
   log: Logger;
   store: NotificationsStore;
   tmdb: TmdbClient;
+  /** Signs pagination cursors. */
+  cursorSecret: string;
   /** Items of the notifications table by key, one BatchGetItem per tick. */
   items: DataLoader<ItemKey, StoredItem | null, string>;
 }
 
-export function createNotificationsContext(base: { caller: Caller; log: Logger; store: NotificationsStore; tmdb: TmdbClient }): NotificationsContext {
+export function createNotificationsContext(base: { caller: Caller; log: Logger; store: NotificationsStore; tmdb: TmdbClient; cursorSecret: string }): NotificationsContext {
   return {
     ...base,
     items: new DataLoader<ItemKey, StoredItem | null, string>((ks) => base.store.batchGet(ks), {

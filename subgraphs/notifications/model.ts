@@ -2,3 +2,10 @@
 export interface MovieRef {
   id: string;
 }
+export interface UserRef {
+  id: string;
+}
+/** A rating known by its id; the ratings subgraph resolves it. */
+export interface RatingRef {
+  id: string;
+}

@@ -9,6 +9,8 @@ export interface RatingsContext {
   log: Logger;
   store: RatingsStore;
   tmdb: TmdbClient;
+  /** Signs pagination cursors. */
+  cursorSecret: string;
   /**
    * Any item of the ratings table by key. Summaries and viewer ratings of every film in an
    * operation are read together: one BatchGetItem per tick of the event loop.
@@ -16,7 +18,7 @@ export interface RatingsContext {
   items: DataLoader<ItemKey, StoredItem | null, string>;
 }
 
-export function createRatingsContext(base: { caller: Caller; log: Logger; store: RatingsStore; tmdb: TmdbClient }): RatingsContext {
+export function createRatingsContext(base: { caller: Caller; log: Logger; store: RatingsStore; tmdb: TmdbClient; cursorSecret: string }): RatingsContext {
   return {
     ...base,
     items: new DataLoader<ItemKey, StoredItem | null, string>((ks) => base.store.batchGet(ks), {

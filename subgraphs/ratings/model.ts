@@ -21,6 +21,8 @@ export interface SummaryItem {
   movieId: string;
   count: number;
   sumHalves: number;
+  /** How many of the ratings have a review. */
+  reviewCount: number;
   /** histogram[i] counts ratings of (i + 1) half-points, i.e. score (i + 1) / 2. */
   histogram: number[];
 }
@@ -29,5 +31,6 @@ export const emptySummary = (movieId: string): SummaryItem => ({
   movieId,
   count: 0,
   sumHalves: 0,
+  reviewCount: 0,
   histogram: Array.from({ length: 20 }, () => 0),
 });

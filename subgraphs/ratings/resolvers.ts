@@ -1,10 +1,12 @@
 
-import { ErrorCode, coded, notFound, unauthenticated } from '../../platform/errors';
+import { ErrorCode, coded, forbidden, notFound, unauthenticated } from '../../platform/errors';
+import { parseRatingId, ratingId } from '../../platform/ids';
+import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
 import { movieExists } from '../../platform/tmdb/config';
 import type { RatingsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import type { RatingItem } from './model';
-import { ConflictError, keys, toRating, toSummary } from './store';
+import { ConflictError, edgeKey, keys, toRating, toSummary } from './store';
 import { parseMovieId, parseReview, parseScore } from './validation';
 
 function viewer(ctx: RatingsContext): string {
@@ -14,6 +16,16 @@ function viewer(ctx: RatingsContext): string {
 
 async function requireMovie(ctx: RatingsContext, movieId: string): Promise<void> {
   if (!(await movieExists(ctx.tmdb, movieId))) throw notFound(`No film with id ${movieId} in the catalogue.`);
+}
+
+function connection(ctx: RatingsContext, scope: string, page: Awaited<ReturnType<RatingsContext['store']['page']>>, totalCount: number) {
+  // Each edge's cursor is its own index key, so a client may resume after any edge.
+  const edges = page.items.map((node) => ({ node, cursor: encodeCursor(ctx.cursorSecret, scope, edgeKey(scope, node)) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: page.hasNext, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    totalCount,
+  };
 }
 
 function conflicts(err: unknown): never {
@@ -51,6 +63,22 @@ export const resolvers: Resolvers = {
   Movie: {
     __resolveReference: (ref) => ({ id: ref.id }),
     ratingSummary: async (movie, _a, ctx) => toSummary(movie.id, await ctx.items.load(keys.summary(movie.id))),
+    reviews: async (movie, { first, after, orderBy }, ctx) => {
+      checkFirst(first);
+      const byScore = orderBy === 'HIGHEST' || orderBy === 'LOWEST';
+      const scope = `reviews:${movie.id}:${orderBy}`;
+      const [page, summary] = await Promise.all([
+        ctx.store.page({
+          index: byScore ? 'reviewsByScore' : 'reviews',
+          partition: `MOVIE#${movie.id}`,
+          forward: orderBy === 'OLDEST' || orderBy === 'LOWEST',
+          first,
+          after: after ? decodeCursor(ctx.cursorSecret, scope, after) : undefined,
+        }),
+        ctx.items.load(keys.summary(movie.id)),
+      ]);
+      return connection(ctx, scope, page, toSummary(movie.id, summary).reviewCount);
+    },
     viewerRating: async (movie, _a, ctx) => {
       if (!ctx.caller.userId) return null;
       const item = await ctx.items.load(keys.rating(movie.id, ctx.caller.userId));
@@ -65,7 +93,13 @@ export const resolvers: Resolvers = {
   },
 
   Rating: {
-    id: (r: RatingItem) => Buffer.from(`${r.movieId}:${r.userId}`).toString('base64url'),
+    __resolveReference: async (ref, ctx) => {
+      const parsed = parseRatingId(ref.id);
+      if (!parsed) return null;
+      const item = await ctx.items.load(keys.rating(parsed.movieId, parsed.userId));
+      return item ? toRating(item) : null;
+    },
+    id: (r: RatingItem) => ratingId(r.movieId, r.userId),
     movie: (r) => ({ id: r.movieId }),
     user: (r) => ({ id: r.userId }),
     score: (r) => r.scoreHalves / 2,
@@ -76,6 +110,17 @@ export const resolvers: Resolvers = {
 
   User: {
     __resolveReference: (ref) => ({ id: ref.id }),
+    ratings: async (user, { first, after }, ctx) => {
+      checkFirst(first);
+      // A user's ratings are theirs to list; another user's list is not readable.
+      if (ctx.caller.userId !== user.id) throw forbidden("You can only list your own ratings.");
+      const scope = `ratings:${user.id}`;
+      const [page, stats] = await Promise.all([
+        ctx.store.page({ index: 'byUser', partition: `USER#${user.id}`, forward: false, first, after: after ? decodeCursor(ctx.cursorSecret, scope, after) : undefined }),
+        ctx.items.load(keys.userStats(user.id)),
+      ]);
+      return connection(ctx, scope, page, Number(stats?.ratingCount ?? 0));
+    },
   },
 };
 

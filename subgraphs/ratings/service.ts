@@ -31,7 +31,7 @@ export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: str
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb }),
+    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: gatewaySecret }),
     readiness: async () => ({
       dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(() => true, () => false),
     }),

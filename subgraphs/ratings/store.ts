@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { newEventId, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
 import type { RatingItem, SummaryItem } from './model';
@@ -21,6 +21,7 @@ export interface RatingsStoreOptions {
 export const keys = {
   rating: (movieId: string, userId: string) => ({ pk: `MOVIE#${movieId}`, sk: `RATING#${userId}` }),
   summary: (movieId: string) => ({ pk: `MOVIE#${movieId}`, sk: 'SUMMARY' }),
+  userStats: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STATS' }),
 };
 
 export type ItemKey = { pk: string; sk: string };
@@ -91,8 +92,9 @@ export class RatingsStore {
           },
         },
       ];
-      const summary = summaryUpdate(existing ? existing.scoreHalves : null, scoreHalves);
+      const summary = summaryUpdate(existing ?? null, rating);
       if (summary) items.push({ Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summary } });
+      if (!existing) items.push(this.userStatsAdd(userId, 1));
       items.push(this.eventPut(type, rating, now));
       if (await this.tryTransact(items, attempt)) return { rating, changed: true };
     }
@@ -114,7 +116,8 @@ export class RatingsStore {
             ExpressionAttributeValues: { ':v': existing.version },
           },
         },
-        { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing.scoreHalves, null)! } },
+        { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing, null)! } },
+        this.userStatsAdd(userId, -1),
         this.eventPut('RatingDeleted', existing, now),
       ];
       if (await this.tryTransact(items, attempt)) return true;
@@ -135,6 +138,38 @@ export class RatingsStore {
       await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
       return false;
     }
+  }
+
+  private userStatsAdd(userId: string, delta: number) {
+    return {
+      Update: {
+        TableName: this.opts.table,
+        Key: keys.userStats(userId),
+        UpdateExpression: 'ADD ratingCount :d',
+        ExpressionAttributeValues: { ':d': delta },
+      },
+    };
+  }
+
+  /**
+   * One page of a query on an index, newest/oldest/highest/lowest first as the index sorts.
+   * Asks for one item more than the page to know whether another page follows.
+   */
+  async page(q: { index: 'reviews' | 'reviewsByScore' | 'byUser'; partition: string; forward: boolean; first: number; after?: Record<string, string> }): Promise<{ items: RatingItem[]; hasNext: boolean }> {
+    const out = await this.opts.doc.send(
+      new QueryCommand({
+        TableName: this.opts.table,
+        IndexName: q.index,
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': `${q.index}pk` },
+        ExpressionAttributeValues: { ':p': q.partition },
+        ScanIndexForward: q.forward,
+        Limit: q.first + 1,
+        ExclusiveStartKey: q.after,
+      }),
+    );
+    const rows = out.Items ?? [];
+    return { items: rows.slice(0, q.first).map(toRating), hasNext: rows.length > q.first };
   }
 
   private eventPut(type: RatingEventType, rating: RatingItem, now: string) {
@@ -159,12 +194,21 @@ export class RatingsStore {
   }
 }
 
-/** The summary delta for a change from `from` to `to` half-points (null = no rating). */
-function summaryUpdate(from: number | null, to: number | null) {
-  if (from === to) return null;
+/** The summary delta for a change from one rating to another (null = no rating). */
+function summaryUpdate(before: Pick<RatingItem, 'scoreHalves' | 'review'> | null, after: Pick<RatingItem, 'scoreHalves' | 'review'> | null) {
+  const from = before?.scoreHalves ?? null;
+  const to = after?.scoreHalves ?? null;
+  const reviewDelta = (after?.review ? 1 : 0) - (before?.review ? 1 : 0);
+  if (from === to && reviewDelta === 0) return null;
   const adds: string[] = [];
   const values: Record<string, number> = {};
   const names: Record<string, string> = { '#count': 'count', '#sum': 'sumHalves' };
+  if (reviewDelta !== 0) {
+    adds.push('#reviews :dr');
+    names['#reviews'] = 'reviewCount';
+    values[':dr'] = reviewDelta;
+  }
+  if (from === to) return { UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: { '#reviews': 'reviewCount' }, ExpressionAttributeValues: values };
   const countDelta = (to === null ? 0 : 1) - (from === null ? 0 : 1);
   if (countDelta !== 0) {
     adds.push('#count :dc');
@@ -190,7 +234,7 @@ export function ratingToItem(r: RatingItem): StoredItem {
     ...keys.rating(r.movieId, r.userId),
     ...r,
     byUserpk: `USER#${r.userId}`,
-    byUsersk: `${r.createdAt}#${r.movieId}`,
+    byUsersk: `${r.updatedAt}#${r.movieId}`,
     // Sparse indexes: only ratings with a review are listed as reviews.
     ...(r.review
       ? {
@@ -201,6 +245,13 @@ export function ratingToItem(r: RatingItem): StoredItem {
         }
       : {}),
   };
+}
+
+/** The index key of a rating within the list a cursor scope names, to resume after it. */
+export function edgeKey(scope: string, r: RatingItem): Record<string, string> {
+  const item = ratingToItem(r);
+  const index = scope.startsWith('ratings:') ? 'byUser' : /:(HIGHEST|LOWEST)$/.test(scope) ? 'reviewsByScore' : 'reviews';
+  return { pk: String(item.pk), sk: String(item.sk), [`${index}pk`]: String(item[`${index}pk`]), [`${index}sk`]: String(item[`${index}sk`]) };
 }
 
 export function toRating(item: StoredItem): RatingItem {
@@ -220,6 +271,7 @@ export function toSummary(movieId: string, item: StoredItem | null): SummaryItem
   if (!item) return s;
   s.count = Number(item.count ?? 0);
   s.sumHalves = Number(item.sumHalves ?? 0);
+  s.reviewCount = Number(item.reviewCount ?? 0);
   s.histogram = s.histogram.map((_, i) => Number(item[`h${i + 1}`] ?? 0));
   return s;
 }

@@ -37,8 +37,18 @@ export type Movie = {
    * unavailable: the rest of the film still answers.
    */
   ratingSummary: Maybe<RatingSummary>;
+  /** Ratings of this film that have a written review, a page at a time. */
+  reviews: RatingConnection;
   /** The signed-in user's rating of this film; null when anonymous or not rated. */
   viewerRating: Maybe<Rating>;
+};
+
+
+/** A film as the ratings service knows it. */
+export type MovieReviewsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  orderBy?: ReviewOrder;
 };
 
 /** The entry points for changing data, as the signed-in user. */
@@ -66,6 +76,15 @@ export type MutationDeleteRatingArgs = {
 /** The entry points for changing data, as the signed-in user. */
 export type MutationRateMovieArgs = {
   input: RateMovieInput;
+};
+
+/** Paging information for a connection. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last edge on this page; pass it as `after` for the next page. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether another page follows this one. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 /** The entry points for reading Marquee's graph. */
@@ -113,6 +132,26 @@ export type Rating = {
   user: User;
 };
 
+/** A page of ratings (Relay connection). */
+export type RatingConnection = {
+  __typename?: 'RatingConnection';
+  /** The ratings on this page, each with its cursor. */
+  edges: Array<RatingEdge>;
+  /** Where this page ends and whether more follow. */
+  pageInfo: PageInfo;
+  /** How many ratings there are in all, across every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A rating and its position in a connection. */
+export type RatingEdge = {
+  __typename?: 'RatingEdge';
+  /** Pass as `after` to get the ratings that follow this one. */
+  cursor: Scalars['String']['output'];
+  /** The rating. */
+  node: Rating;
+};
+
 /** The aggregate of Marquee users' ratings of one film. */
 export type RatingSummary = {
   __typename?: 'RatingSummary';
@@ -123,6 +162,17 @@ export type RatingSummary = {
   /** How many ratings each score got, for every score from 0.5 to 10 (20 buckets, zeros included). */
   histogram: Array<ScoreBucket>;
 };
+
+/** How to order a film's reviews. */
+export type ReviewOrder =
+  /** Highest score first; ties most recent first. */
+  | 'HIGHEST'
+  /** Lowest score first; ties earliest first. */
+  | 'LOWEST'
+  /** Most recently written first. */
+  | 'NEWEST'
+  /** Earliest written first. */
+  | 'OLDEST';
 
 /** One bar of a rating histogram. */
 export type ScoreBucket = {
@@ -138,6 +188,15 @@ export type User = {
   __typename?: 'User';
   /** The user's id (the `sub` of their token). */
   id: Scalars['ID']['output'];
+  /** The films this user rated, most recent first. */
+  ratings: RatingConnection;
+};
+
+
+/** A Marquee user. */
+export type UserRatingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -222,6 +281,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Movie: Movie;
+  Rating: Rating;
   User: User;
 }>;
 
@@ -230,6 +290,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Movie:
     ( { __typename: 'Movie' }
     & GraphQLRecursivePick<FederationTypes['Movie'], {"id":true}> );
+  Rating:
+    ( { __typename: 'Rating' }
+    & GraphQLRecursivePick<FederationTypes['Rating'], {"id":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -244,15 +307,19 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Movie: ResolverTypeWrapper<MovieRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RateMovieInput: RateMovieInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   RateMoviePayload: ResolverTypeWrapper<Omit<RateMoviePayload, 'movie' | 'rating'> & { movie: ResolversTypes['Movie'], rating: ResolversTypes['Rating'] }>;
   Rating: ResolverTypeWrapper<RatingItem>;
+  RatingConnection: ResolverTypeWrapper<Omit<RatingConnection, 'edges'> & { edges: Array<ResolversTypes['RatingEdge']> }>;
+  RatingEdge: ResolverTypeWrapper<Omit<RatingEdge, 'node'> & { node: ResolversTypes['Rating'] }>;
   RatingSummary: ResolverTypeWrapper<SummaryItem>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ReviewOrder: ReviewOrder;
   ScoreBucket: ResolverTypeWrapper<ScoreBucket>;
   User: ResolverTypeWrapper<UserRef>;
 }>;
@@ -264,15 +331,18 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Movie: MovieRef;
   ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RateMovieInput: RateMovieInput;
-  String: Scalars['String']['output'];
   Float: Scalars['Float']['output'];
   RateMoviePayload: Omit<RateMoviePayload, 'movie' | 'rating'> & { movie: ResolversParentTypes['Movie'], rating: ResolversParentTypes['Rating'] };
   Rating: RatingItem;
+  RatingConnection: Omit<RatingConnection, 'edges'> & { edges: Array<ResolversParentTypes['RatingEdge']> };
+  RatingEdge: Omit<RatingEdge, 'node'> & { node: ResolversParentTypes['Rating'] };
   RatingSummary: SummaryItem;
-  Int: Scalars['Int']['output'];
   ScoreBucket: ScoreBucket;
   User: UserRef;
 }>;
@@ -290,12 +360,18 @@ export type MovieResolvers<ContextType = RatingsContext, ParentType extends Reso
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Movie']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ratingSummary?: Resolver<Maybe<ResolversTypes['RatingSummary']>, ParentType, ContextType>;
+  reviews?: Resolver<ResolversTypes['RatingConnection'], ParentType, ContextType, RequireFields<MovieReviewsArgs, 'first' | 'orderBy'>>;
   viewerRating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   deleteRating?: Resolver<ResolversTypes['DeleteRatingPayload'], ParentType, ContextType, RequireFields<MutationDeleteRatingArgs, 'movieId'>>;
   rateMovie?: Resolver<ResolversTypes['RateMoviePayload'], ParentType, ContextType, RequireFields<MutationRateMovieArgs, 'input'>>;
+}>;
+
+export type PageInfoResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -307,7 +383,8 @@ export type RateMoviePayloadResolvers<ContextType = RatingsContext, ParentType e
   rating?: Resolver<ResolversTypes['Rating'], ParentType, ContextType>;
 }>;
 
-export type RatingResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Rating'] = ResolversParentTypes['Rating']> = ResolversObject<{
+export type RatingResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Rating'] = ResolversParentTypes['Rating'], FederationReferenceType extends FederationReferenceTypes['Rating'] = FederationReferenceTypes['Rating']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Rating']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   movie?: Resolver<ResolversTypes['Movie'], ParentType, ContextType>;
@@ -315,6 +392,17 @@ export type RatingResolvers<ContextType = RatingsContext, ParentType extends Res
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
+export type RatingConnectionResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['RatingConnection'] = ResolversParentTypes['RatingConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['RatingEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type RatingEdgeResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['RatingEdge'] = ResolversParentTypes['RatingEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Rating'], ParentType, ContextType>;
 }>;
 
 export type RatingSummaryResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['RatingSummary'] = ResolversParentTypes['RatingSummary']> = ResolversObject<{
@@ -331,6 +419,7 @@ export type ScoreBucketResolvers<ContextType = RatingsContext, ParentType extend
 export type UserResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ratings?: Resolver<ResolversTypes['RatingConnection'], ParentType, ContextType, RequireFields<UserRatingsArgs, 'first'>>;
 }>;
 
 export type Resolvers<ContextType = RatingsContext> = ResolversObject<{
@@ -338,9 +427,12 @@ export type Resolvers<ContextType = RatingsContext> = ResolversObject<{
   DeleteRatingPayload?: DeleteRatingPayloadResolvers<ContextType>;
   Movie?: MovieResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RateMoviePayload?: RateMoviePayloadResolvers<ContextType>;
   Rating?: RatingResolvers<ContextType>;
+  RatingConnection?: RatingConnectionResolvers<ContextType>;
+  RatingEdge?: RatingEdgeResolvers<ContextType>;
   RatingSummary?: RatingSummaryResolvers<ContextType>;
   ScoreBucket?: ScoreBucketResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
