@@ -1,16 +1,41 @@
-import { ConfigError } from '../platform/config';
-import { createLogger } from '../platform/logger';
-import { createMetricsRegistry } from '../platform/metrics';
-import { resolveGatewaySecret } from '../platform/startup';
-import { stopOnSignals } from '../platform/subgraph-server';
-import { loadGatewayConfig } from './config';
-import { startGateway } from './server';
+import cluster from 'node:cluster';
+import { startTracing } from './tracing';
+
+// Tracing patches http and express, so it starts before they are loaded.
+const tracing = startTracing('marquee-gateway');
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded after tracing on purpose */
+const { ConfigError } = require('../platform/config') as typeof import('../platform/config');
+const { createLogger } = require('../platform/logger') as typeof import('../platform/logger');
+const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
+const { resolveGatewaySecret, stopOnSignals } = require('../platform/startup') as typeof import('../platform/startup');
+const { loadGatewayConfig } = require('./config') as typeof import('./config');
+const { startGateway } = require('./server') as typeof import('./server');
 
 async function main() {
   const cfg = loadGatewayConfig();
   const logger = createLogger('gateway', cfg.LOG_LEVEL);
-  const server = await startGateway(cfg, resolveGatewaySecret(cfg), logger, createMetricsRegistry('gateway'));
-  stopOnSignals(server, logger);
+  const secret = resolveGatewaySecret(cfg);
+  // GATEWAY_WORKERS > 1: one process per core behind one port (node:cluster shares the socket).
+  if (cfg.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
+    for (let i = 0; i < cfg.GATEWAY_WORKERS; i++) cluster.fork();
+    cluster.on('exit', (worker, code, signal) => {
+      if (!shuttingDown) {
+        logger.error({ pid: worker.process.pid, code, signal }, 'gateway worker died; starting another');
+        cluster.fork();
+      }
+    });
+    let shuttingDown = false;
+    const stop = () => {
+      shuttingDown = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return;
+  }
+  const server = await startGateway(cfg, secret, logger, createMetricsRegistry('gateway'));
+  stopOnSignals({ stop: async () => { await server.stop(); await tracing?.shutdown(); } }, logger);
 }
 
 main().catch((err) => {

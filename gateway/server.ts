@@ -8,7 +8,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import helmet from 'helmet';
+import type Redis from 'ioredis';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createRedisClient } from '../platform/cache';
 import { ErrorCode, maskError } from '../platform/errors';
 import { INTERNAL_IDENTITY_HEADER, signCaller } from '../platform/identity';
 import type { Logger } from '../platform/logger';
@@ -16,6 +20,13 @@ import { isProduction } from '../platform/config';
 import { AuthError, createTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
+import { clientUsagePlugin } from './client-usage';
+import { createSubgraphFetcher } from './fetcher';
+import { createKeyValueCache } from './kv-cache';
+import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
+import { createPartnerLookup } from './partners';
+import { loadManifest, persistedOperations } from './persisted';
+import { createRateLimiter, type Subject } from './rate-limit';
 
 export interface GatewayContext {
   requestId: string;
@@ -33,8 +44,9 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
     private readonly secret: string,
+    fetcher: ReturnType<typeof createSubgraphFetcher>,
   ) {
-    super({ url });
+    super({ url, fetcher });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -59,11 +71,29 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
 
+  const fetcher = createSubgraphFetcher({ timeoutMs: cfg.SUBGRAPH_TIMEOUT_MS, connections: cfg.SUBGRAPH_CONNECTIONS });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(cfg.SUPERGRAPH_PATH, logger),
-    buildService: ({ name, url }) => new SignedDataSource(urls[name] ?? url!, gatewaySecret),
+    buildService: ({ name, url }) => new SignedDataSource(urls[name] ?? url!, gatewaySecret, fetcher),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
+  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
+  redis?.on('error', () => {
+    /* counted and logged by the users of the client; reconnection is automatic */
+  });
+  const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
+  const rateLimit = createRateLimiter(
+    {
+      anonymousPerMinute: cfg.RATE_LIMIT_ANONYMOUS,
+      userPerMinute: cfg.RATE_LIMIT_USER,
+      tiers: { standard: cfg.RATE_LIMIT_PARTNER_STANDARD, premium: cfg.RATE_LIMIT_PARTNER_PREMIUM, internal: cfg.RATE_LIMIT_PARTNER_INTERNAL },
+    },
+    redis,
+  );
+  const armor = createArmor(cfg);
+  const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);
+  const publicCodes = [...LIMIT_ERROR_CODES, 'PAYLOAD_TOO_LARGE', 'OPERATION_NOT_IN_SAFELIST', 'SUBGRAPH_UNAVAILABLE'];
+  let draining = false;
 
   const metrics = {
     requests: new Histogram({
@@ -79,6 +109,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       labelNames: ['code'],
       registers: [registry],
     }),
+    inflight: new Gauge({ name: 'marquee_gateway_inflight_requests', help: 'GraphQL requests being served', registers: [registry] }),
+    rateLimited: new Counter({ name: 'marquee_gateway_rate_limited_total', help: 'Requests refused by the rate limiter', labelNames: ['kind'], registers: [registry] }),
   };
 
   const app = express();
@@ -91,14 +123,30 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     gateway,
     introspection: cfg.introspection,
     csrfPrevention: true,
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !production,
+    validationRules: armor.validationRules,
+    persistedQueries: { cache: createKeyValueCache(redis, 'marquee:apq:'), ttl: 24 * 3600 },
     formatError: (formatted) => {
-      const masked = maskError(formatted, production);
+      const limit = limitCode(formatted.message);
+      const coded = limit ? { ...formatted, extensions: { ...formatted.extensions, code: limit } } : subgraphUnavailable(formatted);
+      const masked = maskError(coded, production, publicCodes);
       metrics.errors.inc({ code: String(masked.extensions?.code ?? 'UNKNOWN') });
       return masked as typeof formatted;
     },
     plugins: [
+      ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      clientUsagePlugin(registry),
+      ...(cfg.RESPONSE_CACHE === 'on'
+        ? [
+            responseCachePlugin<GatewayContext>({
+              cache: createKeyValueCache(redis, 'marquee:rc:'),
+              // Anything with viewer data is cached per user, never shared.
+              sessionId: async ({ contextValue }) => contextValue.userId,
+            }),
+          ]
+        : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
         async requestDidStart() {
@@ -119,10 +167,17 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   });
   await apollo.start();
 
+  app.set('trust proxy', cfg.TRUST_PROXY);
+  // CSP is left to the page: the Sandbox landing page loads Apollo's embed script.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.get('/ready', async (_req, res) => {
+    if (draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const checks: Record<string, boolean> = {};
     await Promise.all(
       Object.entries(urls).map(async ([name, url]) => {
@@ -151,24 +206,62 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     async (req, res, next) => {
       try {
         res.locals.userId = await verifyToken(req.header('authorization'));
-        next();
       } catch (err) {
         if (!(err instanceof AuthError)) return next(err);
         res.status(401).json({ errors: [{ message: err.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+        return;
       }
+      const apiKey = req.header('x-api-key');
+      if (apiKey !== undefined) {
+        const partner = findPartner(apiKey);
+        if (!partner) {
+          res.status(401).json({ errors: [{ message: 'Unknown API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+          return;
+        }
+        res.locals.partner = partner;
+      }
+      next();
+    },
+    async (req, res, next) => {
+      const partner = res.locals.partner as { id: string; tier: 'standard' | 'premium' | 'internal' } | undefined;
+      const subject: Subject = partner
+        ? { kind: 'partner', id: partner.id, tier: partner.tier }
+        : res.locals.userId
+          ? { kind: 'user', id: res.locals.userId }
+          : { kind: 'ip', id: req.ip ?? 'unknown' };
+      const decision = await rateLimit(subject);
+      if (decision.allowed) return next();
+      metrics.rateLimited.inc({ kind: subject.kind });
+      res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      res.status(429).json({
+        errors: [{ message: `Too many requests; retry after ${decision.retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterSeconds } }],
+      });
     },
     express.json({ limit: cfg.BODY_LIMIT }),
+    persistedOperations(manifest, cfg.SAFELIST),
+    (_req, res, next) => {
+      metrics.inflight.inc();
+      res.once('close', () => metrics.inflight.dec());
+      next();
+    },
     expressMiddleware(apollo, {
       context: async ({ req, res }: { req: Request; res: express.Response }) => {
         const requestId: string = res.locals.requestId;
         const userId: string | null = res.locals.userId ?? null;
+        const partnerId: string | null = res.locals.partner?.id ?? null;
         const ctx: GatewayContext = {
           requestId,
           userId,
-          partnerId: null,
-          log: logger.child({ requestId, userId: userId ?? undefined, client: req.header('apollographql-client-name') ?? undefined }),
+          partnerId,
+          log: logger.child({
+            requestId,
+            userId: userId ?? undefined,
+            partnerId: partnerId ?? undefined,
+            client: req.header('apollographql-client-name')?.slice(0, 64),
+            clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
+          }),
         };
-        ctx.identity = signCaller(gatewaySecret, { userId, partnerId: null, requestId });
+        ctx.identity = signCaller(gatewaySecret, { userId, partnerId, requestId });
         return ctx;
       },
     }),
@@ -201,6 +294,30 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
-    stop: () => (stopping ??= apollo.stop()),
+    stop: () =>
+      (stopping ??= (async () => {
+        // Fail readiness first so the load balancer stops sending, then drain what is in flight.
+        draining = true;
+        await apollo.stop();
+        redis?.disconnect();
+      })()),
   };
+}
+
+/**
+ * A subgraph that cannot be reached becomes a stable SUBGRAPH_UNAVAILABLE on the fields it
+ * owns; the rest of the response still answers.
+ */
+function subgraphUnavailable<T extends { message: string; extensions?: Record<string, unknown> }>(formatted: T): T {
+  const code = formatted.extensions?.code;
+  const fetchFailed = /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up|aborted|timeout|503: Service Unavailable|Couldn't reach/i.test(formatted.message);
+  if ((code === undefined || code === 'INTERNAL_SERVER_ERROR' || code === 'SUBREQUEST_HTTP_ERROR') && fetchFailed) {
+    const service = formatted.extensions?.serviceName;
+    return {
+      ...formatted,
+      message: `The ${typeof service === 'string' ? service : 'upstream'} service is unavailable; these fields could not be loaded.`,
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE', ...(typeof service === 'string' ? { service } : {}) },
+    };
+  }
+  return formatted;
 }

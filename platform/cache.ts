@@ -50,15 +50,7 @@ export class RedisCache implements Cache {
 
   constructor(opts: RedisCacheOptions) {
     this.log = opts.logger;
-    this.redis = new Redis(opts.url, {
-      // Fail fast instead of queueing commands while disconnected: a request must not wait on Redis.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 250,
-      connectTimeout: 2000,
-      lazyConnect: false,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
+    this.redis = createRedisClient(opts.url, opts.commandTimeoutMs);
     this.redis.on('error', (err) => {
       if (this.ok) this.log.warn({ err: err.message }, 'redis unavailable; cache bypassed');
       this.ok = false;
@@ -112,6 +104,20 @@ export class RedisCache implements Cache {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
+}
+
+/**
+ * A Redis client for optional, latency-sensitive uses (caches, rate limits): commands fail fast
+ * instead of queueing while disconnected, and reconnection goes on in the background.
+ */
+export function createRedisClient(url: string, commandTimeoutMs = 250): Redis {
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
 }
 
 export function createCache(opts: { redisUrl?: string; logger: Logger; registry?: Registry }): Cache {

@@ -150,19 +150,3 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       })()),
   };
 }
-
-/** SIGTERM/SIGINT: drain in-flight requests, close clients, exit. ECS stops tasks with SIGTERM. */
-export function stopOnSignals(server: { stop(): Promise<void> }, logger: Logger): void {
-  const handler = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    server
-      .stop()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
-}

@@ -1,7 +1,6 @@
 import { ConfigError } from '../../platform/config';
-import { resolveGatewaySecret } from '../../platform/startup';
+import { resolveGatewaySecret, stopOnSignals } from '../../platform/startup';
 import { createLogger } from '../../platform/logger';
-import { stopOnSignals } from '../../platform/subgraph-server';
 import { loadRatingsConfig } from './config';
 import { startRatingsService } from './service';
 

@@ -1,0 +1,57 @@
+import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { Counter, type Registry } from 'prom-client';
+import type { ApolloServerPlugin } from '@apollo/server';
+
+/**
+ * Who uses what: clients identify themselves with Apollo's `apollographql-client-name` and
+ * `-version` headers. We count operations per client and every use of a deprecated field per
+ * client, so we know whom to tell before a field is removed.
+ */
+export function clientUsagePlugin(registry: Registry): ApolloServerPlugin {
+  const operations = new Counter({
+    name: 'marquee_client_operations_total',
+    help: 'Operations by client name and version',
+    labelNames: ['client', 'version'],
+    registers: [registry],
+  });
+  const deprecated = new Counter({
+    name: 'marquee_deprecated_field_usage_total',
+    help: 'Uses of deprecated fields, by field and client',
+    labelNames: ['field', 'client', 'version'],
+    registers: [registry],
+  });
+  return {
+    async requestDidStart({ request }) {
+      const client = clean(request.http?.headers.get('apollographql-client-name')) ?? 'unknown';
+      const version = clean(request.http?.headers.get('apollographql-client-version')) ?? 'unknown';
+      return {
+        async didResolveOperation({ document, schema }) {
+          operations.inc({ client, version });
+          for (const field of deprecatedFields(schema, document)) deprecated.inc({ field, client, version });
+        },
+      };
+    },
+  };
+}
+
+/** Bounded label values: clients choose these strings. */
+function clean(v: string | undefined | null): string | undefined {
+  if (!v) return undefined;
+  return v.replace(/[^A-Za-z0-9._\-]/g, '').slice(0, 64) || undefined;
+}
+
+export function deprecatedFields(schema: GraphQLSchema, document: DocumentNode): string[] {
+  const found = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const def = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (def?.deprecationReason && parent) found.add(`${parent.name}.${def.name}`);
+      },
+    }),
+  );
+  return [...found];
+}

@@ -1,0 +1,50 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError } from '../platform/config';
+
+/**
+ * Partner API keys (`x-api-key`). Only SHA-256 hashes are configured (PARTNER_KEYS, injected
+ * from Secrets Manager in AWS), and a presented key is compared with every stored hash in
+ * constant time, so neither the config nor timing reveals a key.
+ */
+export const RATE_TIERS = ['standard', 'premium', 'internal'] as const;
+export type RateTier = (typeof RATE_TIERS)[number];
+
+export interface Partner {
+  id: string;
+  tier: RateTier;
+}
+
+const entry = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'partner id: lowercase letters, digits and dashes'),
+  tier: z.enum(RATE_TIERS),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 hex characters'),
+});
+
+export function parsePartnerKeys(raw: string | undefined): { partner: Partner; hash: Buffer }[] {
+  if (!raw) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('PARTNER_KEYS must be a JSON array of {"id","tier","sha256"}');
+  }
+  const parsed = z.array(entry).safeParse(json);
+  if (!parsed.success) throw new ConfigError(`PARTNER_KEYS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data.map((p) => ({ partner: { id: p.id, tier: p.tier }, hash: Buffer.from(p.sha256, 'hex') }));
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function createPartnerLookup(raw: string | undefined): (apiKey: string) => Partner | null {
+  const partners = parsePartnerKeys(raw);
+  return (apiKey) => {
+    const presented = createHash('sha256').update(apiKey, 'utf8').digest();
+    let found: Partner | null = null;
+    // No early exit: every key costs the same comparisons.
+    for (const p of partners) if (timingSafeEqual(presented, p.hash)) found = p.partner;
+    return found;
+  };
+}
