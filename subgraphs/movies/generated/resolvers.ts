@@ -28,6 +28,13 @@ export type BackdropSize =
   /** 1280 pixels wide. */
   | 'W1280';
 
+/** Cache hints for Marquee's own caches (Apollo's `@cacheControl`); not part of the public API. */
+export type CacheControlScope =
+  /** Specific to the signed-in user. */
+  | 'PRIVATE'
+  /** Shared by everyone. */
+  | 'PUBLIC';
+
 /** A person's part in a film's cast. */
 export type CastMember = {
   __typename?: 'CastMember';
@@ -361,9 +368,9 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   BackdropSize: BackdropSize;
+  CacheControlScope: CacheControlScope;
   CastMember: ResolverTypeWrapper<CastParent>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   Genre: ResolverTypeWrapper<Genre>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -377,13 +384,13 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TmdbRating: ResolverTypeWrapper<TmdbRating>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   CastMember: CastParent;
   String: Scalars['String']['output'];
-  Int: Scalars['Int']['output'];
   Date: Scalars['Date']['output'];
   Genre: Genre;
   ID: Scalars['ID']['output'];
@@ -395,7 +402,16 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   TmdbRating: TmdbRating;
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = MoviesContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CastMemberResolvers<ContextType = MoviesContext, ParentType extends ResolversParentTypes['CastMember'] = ResolversParentTypes['CastMember']> = ResolversObject<{
   character?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -489,3 +505,6 @@ export type Resolvers<ContextType = MoviesContext> = ResolversObject<{
   TmdbRating?: TmdbRatingResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = MoviesContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;

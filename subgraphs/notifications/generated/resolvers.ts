@@ -19,6 +19,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Cache hints for Marquee's own caches (Apollo's `@cacheControl`); not part of the public API. */
+export type CacheControlScope =
+  /** Specific to the signed-in user. */
+  | 'PRIVATE'
+  /** Shared by everyone. */
+  | 'PUBLIC';
+
 /** The result of following or unfollowing a film. */
 export type FollowPayload = {
   __typename?: 'FollowPayload';
@@ -323,14 +330,13 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CacheControlScope: CacheControlScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FollowPayload: ResolverTypeWrapper<Omit<FollowPayload, 'movie'> & { movie: ResolversTypes['Movie'] }>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   FollowedMovieConnection: ResolverTypeWrapper<Omit<FollowedMovieConnection, 'edges'> & { edges: Array<ResolversTypes['FollowedMovieEdge']> }>;
   FollowedMovieEdge: ResolverTypeWrapper<Omit<FollowedMovieEdge, 'node'> & { node: ResolversTypes['Movie'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   MarkNotificationsReadPayload: ResolverTypeWrapper<MarkNotificationsReadPayload>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Movie: ResolverTypeWrapper<MovieRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -344,18 +350,18 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Rating: ResolverTypeWrapper<RatingRef>;
   User: ResolverTypeWrapper<UserRef>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   FollowPayload: Omit<FollowPayload, 'movie'> & { movie: ResolversParentTypes['Movie'] };
-  Boolean: Scalars['Boolean']['output'];
   FollowedMovieConnection: Omit<FollowedMovieConnection, 'edges'> & { edges: Array<ResolversParentTypes['FollowedMovieEdge']> };
   FollowedMovieEdge: Omit<FollowedMovieEdge, 'node'> & { node: ResolversParentTypes['Movie'] };
   String: Scalars['String']['output'];
   MarkNotificationsReadPayload: MarkNotificationsReadPayload;
-  Int: Scalars['Int']['output'];
   Movie: MovieRef;
   ID: Scalars['ID']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -368,7 +374,17 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Rating: RatingRef;
   User: UserRef;
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = NotificationsContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -470,3 +486,6 @@ export type Resolvers<ContextType = NotificationsContext> = ResolversObject<{
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = NotificationsContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;

@@ -18,6 +18,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Cache hints for Marquee's own caches (Apollo's `@cacheControl`); not part of the public API. */
+export type CacheControlScope =
+  /** Specific to the signed-in user. */
+  | 'PRIVATE'
+  /** Shared by everyone. */
+  | 'PUBLIC';
+
 /** The result of removing a rating. */
 export type DeleteRatingPayload = {
   __typename?: 'DeleteRatingPayload';
@@ -302,13 +309,12 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CacheControlScope: CacheControlScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteRatingPayload: ResolverTypeWrapper<Omit<DeleteRatingPayload, 'movie'> & { movie: ResolversTypes['Movie'] }>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Movie: ResolverTypeWrapper<MovieRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -322,17 +328,17 @@ export type ResolversTypes = ResolversObject<{
   ReviewOrder: ReviewOrder;
   ScoreBucket: ResolverTypeWrapper<ScoreBucket>;
   User: ResolverTypeWrapper<UserRef>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   DeleteRatingPayload: Omit<DeleteRatingPayload, 'movie'> & { movie: ResolversParentTypes['Movie'] };
-  Boolean: Scalars['Boolean']['output'];
   Movie: MovieRef;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
-  Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
@@ -345,7 +351,17 @@ export type ResolversParentTypes = ResolversObject<{
   RatingSummary: SummaryItem;
   ScoreBucket: ScoreBucket;
   User: UserRef;
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = RatingsContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -438,3 +454,6 @@ export type Resolvers<ContextType = RatingsContext> = ResolversObject<{
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = RatingsContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;
