@@ -1,13 +1,9 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { createSns } from '../platform/aws';
-import { ensureTable } from '../platform/dynamodb-tables';
-import { eventsTable } from '../platform/events/table';
-import { ratingsTable } from '../subgraphs/ratings/table';
-import { notificationsTable } from '../subgraphs/notifications/table';
+import { createLocalTables } from './tables';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
 import { findFreePort, spawnManaged, waitFor } from './processes';
@@ -157,23 +153,5 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** Creates the tables that the CDK stack owns in AWS, from the same specs. */
-export async function createLocalTables(endpoint: string, env: Record<string, string | undefined>): Promise<void> {
-  const client = new DynamoDBClient({
-    region: env.AWS_REGION ?? 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    await Promise.all([
-      ensureTable(client, ratingsTable, env.RATINGS_TABLE),
-      ensureTable(client, notificationsTable, env.NOTIFICATIONS_TABLE),
-      ensureTable(client, eventsTable, env.EVENTS_TABLE),
-    ]);
-  } finally {
-    client.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { startStack, type Stack } from '../../local/stack';
+import { createLocalTables } from '../../local/tables';
 import { makeToken } from '../../scripts/token';
 import { codes, postGraphQL } from '../support/graphql';
 import { servers } from '../support/env';
@@ -31,7 +32,6 @@ beforeAll(async () => {
     logDir: path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e-logs'),
   });
   // The stack only creates tables when it starts DynamoDB Local itself.
-  const { createLocalTables } = await import('../../local/stack');
   await createLocalTables(s.dynamodb, stack.env);
 }, 120_000);
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDynamoDb } from '../../platform/aws';
-import { createLocalTables } from '../../local/stack';
+import { createLocalTables } from '../../local/tables';
 
 /** The shared servers started by global-setup.ts. */
 export function servers() {

@@ -1,0 +1,203 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SubscribeCommand, SNSClient, type PublishBatchCommand } from '@aws-sdk/client-sns';
+import { PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDb, createSns, createSqs } from '../../platform/aws';
+import { createLogger } from '../../platform/logger';
+import { EVENT_SCHEMA_VERSION, newEventId, type RatingEvent } from '../../platform/events/types';
+import { RatingsStore } from '../../subgraphs/ratings/store';
+import { NotificationsStore } from '../../subgraphs/notifications/store';
+import { Outbox } from '../../subgraphs/notifications/outbox';
+import { OutboxRelay, RelayCrash, type CrashPoint } from '../../subgraphs/notifications/relay';
+import { freshTables, servers } from '../support/env';
+
+/**
+ * The relay against DynamoDB Local and fauxqs: a real SQS queue subscribed to the topic with a
+ * filter policy receives what the relay publishes.
+ */
+const log = createLogger('relay-test', 'silent');
+let tables: Awaited<ReturnType<typeof freshTables>>;
+let doc: ReturnType<typeof createDynamoDb>;
+let sns: SNSClient;
+let sqs: ReturnType<typeof createSqs>;
+let topicArn: string;
+let ratings: RatingsStore;
+let notifications: NotificationsStore;
+let outbox: Outbox;
+
+async function queueFor(filter: Record<string, unknown> | null) {
+  const name = `q-${Math.random().toString(36).slice(2, 10)}`;
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: attrs.Attributes!.QueueArn,
+      Attributes: { RawMessageDelivery: 'true', ...(filter ? { FilterPolicy: JSON.stringify(filter) } : {}) },
+    }),
+  );
+  return QueueUrl!;
+}
+
+async function drain(queueUrl: string, waitMs = 1500) {
+  const messages: { body: Record<string, unknown>; attributes: Record<string, string> }[] = [];
+  const until = Date.now() + waitMs;
+  while (Date.now() < until) {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+    const batch = out.Messages ?? [];
+    for (const m of batch) {
+      messages.push({
+        body: JSON.parse(m.Body!),
+        attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue)])),
+      });
+    }
+    if (batch.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  return messages;
+}
+
+function relay(extra: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {}) {
+  return new OutboxRelay({ outbox, store: notifications, sns, topicArn, logger: log, leaseMs: 200, batchSize: 100, ...extra });
+}
+
+async function runUntilIdle(r: OutboxRelay, maxPasses = 200) {
+  for (let i = 0; i < maxPasses; i++) {
+    await r.runOnce();
+    if ((await outbox.pending(1)).length === 0) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('relay did not drain the outbox');
+}
+
+async function feed(userId: string) {
+  const out = await doc.send(new QueryCommand({ TableName: tables.NOTIFICATIONS_TABLE, KeyConditionExpression: 'pk = :p AND begins_with(sk, :n)', ExpressionAttributeValues: { ':p': `USER#${userId}`, ':n': 'NOTIF#' } }));
+  return out.Items ?? [];
+}
+
+beforeAll(async () => {
+  tables = await freshTables();
+  doc = createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb });
+  sns = createSns({ region: 'us-east-1', endpoint: servers().sns });
+  sqs = createSqs({ region: 'us-east-1', endpoint: servers().sqs });
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: `events-${Math.random().toString(36).slice(2, 8)}` }))).TopicArn!;
+  ratings = new RatingsStore({ doc, table: tables.RATINGS_TABLE, eventsTable: tables.EVENTS_TABLE });
+  notifications = new NotificationsStore({ doc, table: tables.NOTIFICATIONS_TABLE });
+  outbox = new Outbox({ doc, table: tables.EVENTS_TABLE });
+});
+
+afterAll(() => {
+  doc.destroy();
+  sns.destroy();
+  sqs.destroy();
+});
+
+describe('outbox relay', () => {
+  it('follow → rate → a filtered queue receives the event, the follower gets one feed item, the author none', async () => {
+    const created = await queueFor({ eventType: ['RatingCreated'] });
+    const deletedOnly = await queueFor({ eventType: ['RatingDeleted'] });
+    await notifications.follow('fan', '550');
+    await notifications.follow('critic', '550');
+    await ratings.rate('critic', '550', 18, 'A sharp satire.');
+    await runUntilIdle(relay());
+
+    const got = await drain(created);
+    expect(got).toHaveLength(1);
+    expect(got[0].attributes).toEqual({ eventType: 'RatingCreated', movieId: '550' });
+    expect(got[0].body).toMatchObject({ schemaVersion: EVENT_SCHEMA_VERSION, eventType: 'RatingCreated', movieId: '550', userId: 'critic', score: 9, hasReview: true });
+    expect(await drain(deletedOnly, 500)).toHaveLength(0);
+
+    const fanFeed = await feed('fan');
+    expect(fanFeed).toHaveLength(1);
+    expect(fanFeed[0]).toMatchObject({ kind: 'NEW_REVIEW', movieId: '550', actorId: 'critic', score: 9 });
+    expect(await feed('critic')).toHaveLength(0);
+  });
+
+  const crashPoints: CrashPoint[] = ['afterFeedPage', 'afterPublish', 'beforeDone'];
+  it.each(crashPoints)('a relay killed at %s loses nothing and duplicates no feed item', async (point) => {
+    const movieId = String(1000 + crashPoints.indexOf(point));
+    const queue = await queueFor({ movieId: [movieId] });
+    // 250 followers: the fan-out takes three pages, so a crash after a page is mid-way.
+    for (let i = 0; i < 250; i++) await notifications.follow(`f${point}${i}`, movieId);
+    await ratings.rate(`author-${point}`, movieId, 14, undefined);
+    let crashed = 0;
+    const dying = relay({
+      fanoutPageSize: 100,
+      crash: (p) => {
+        if (p === point && crashed++ === 0) throw new RelayCrash(p);
+      },
+    });
+    await expect(dying.runOnce()).rejects.toBeInstanceOf(RelayCrash);
+    await new Promise((r) => setTimeout(r, 250)); // the dead relay's lease lapses
+    await runUntilIdle(relay());
+
+    let delivered = 0;
+    for (let i = 0; i < 250; i++) delivered += (await feed(`f${point}${i}`)).length;
+    expect(delivered).toBe(250);
+    const messages = await drain(queue);
+    // At-least-once: the crash between publish and its record may repeat the message, never lose it.
+    expect(messages.length).toBeGreaterThanOrEqual(1);
+    expect(messages.length).toBeLessThanOrEqual(point === 'afterPublish' || point === 'beforeDone' ? 2 : 1);
+    expect(new Set(messages.map((m) => m.body.eventId)).size).toBe(1);
+  });
+
+  it('waits out an SNS outage and publishes everything when it returns', async () => {
+    const queue = await queueFor({ movieId: ['2001'] });
+    for (let i = 0; i < 5; i++) await ratings.rate(`outage${i}`, '2001', 10, undefined);
+    const broken = { send: async (_c: PublishBatchCommand) => { throw new Error('SNS is down'); } } as unknown as SNSClient;
+    const down = relay({ sns: broken });
+    for (let i = 0; i < 3; i++) {
+      await down.runOnce();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await outbox.pending(10)).length).toBe(5);
+    await new Promise((r) => setTimeout(r, 1100)); // the failed attempts' back-off
+    await runUntilIdle(relay());
+    const messages = await drain(queue);
+    expect(messages.map((m) => m.body.userId).sort()).toEqual(['outage0', 'outage1', 'outage2', 'outage3', 'outage4']);
+  });
+
+  it('sets a poison event aside with its error and keeps relaying the others', async () => {
+    const eventId = newEventId();
+    await doc.send(
+      new PutCommand({
+        TableName: tables.EVENTS_TABLE,
+        Item: { pk: `EVENT#${eventId}`, sk: 'EVENT', pendingpk: 'PENDING', pendingsk: eventId, status: 'PENDING', event: { schemaVersion: 1, eventId, eventType: 'RatingExploded', movieId: '550', userId: 'x', score: 1, hasReview: false, occurredAt: new Date().toISOString() } },
+      }),
+    );
+    await ratings.rate('healthy', '3001', 12, undefined);
+    const r = relay({ maxAttempts: 3 });
+    for (let i = 0; i < 40 && (await outbox.pending(10)).length > 0; i++) {
+      await r.runOnce();
+      await new Promise((res) => setTimeout(res, 100));
+      // Let the poison event's back-off pass quickly in the test.
+      await doc.send(new ScanCommand({ TableName: tables.EVENTS_TABLE })).then(async (out) => {
+        for (const item of out.Items ?? []) {
+          if (item.pendingpk && item.leaseUntil && !item.claimedBy) {
+            await doc.send(new PutCommand({ TableName: tables.EVENTS_TABLE, Item: { ...item, leaseUntil: 0 } }));
+          }
+        }
+      });
+    }
+    expect(await outbox.pending(10)).toHaveLength(0);
+    const dead = await outbox.deadLetters();
+    expect(dead).toEqual([{ eventId, error: 'unknown eventType RatingExploded' }]);
+  });
+
+  it('relays a burst of 1,000 events across 50 movies, with exact feed counts', async () => {
+    const movies = Array.from({ length: 50 }, (_, i) => String(5000 + i));
+    const queue = await queueFor({ movieId: movies });
+    for (const m of movies) {
+      await notifications.follow(`burst-a`, m);
+      await notifications.follow(`burst-b`, m);
+    }
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 1000; i++) writes.push(ratings.rate(`rater${i}`, movies[i % 50], 1 + (i % 20), undefined));
+    await Promise.all(writes);
+    await runUntilIdle(relay(), 400);
+    const messages = await drain(queue, 3000);
+    expect(new Set(messages.map((m) => m.body.eventId)).size).toBe(1000);
+    expect(await feed('burst-a')).toHaveLength(1000);
+    expect(await feed('burst-b')).toHaveLength(1000);
+  }, 240_000);
+});
