@@ -68,13 +68,12 @@ export class OutboxRelay {
     this.metrics?.lag.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : 0);
     if (oldest) this.opts.logger.debug({ eventLagSeconds: (Date.now() - Date.parse(oldest)) / 1000 }, 'relay lag');
 
-    const claimed: OutboxEvent[] = [];
-    for (const p of pending) {
-      if (await this.opts.outbox.claim(p.event.eventId, this.owner, this.opts.leaseMs ?? 30_000)) claimed.push(p);
-    }
     let failed = 0;
     const ready: OutboxEvent[] = [];
-    for (const item of claimed) {
+    // Events are independent, so several fan out at once; order only matters for the feed's
+    // sort key, which is the event id itself.
+    await mapLimit(pending, 8, async (item) => {
+      if (!(await this.opts.outbox.claim(item.event.eventId, this.owner, this.opts.leaseMs ?? 30_000))) return;
       try {
         validate(item.event);
         if (!item.fanoutDone) await this.fanOut(item);
@@ -83,7 +82,7 @@ export class OutboxRelay {
         failed++;
         await this.failedAttempt(item, err);
       }
-    }
+    });
     const published = await this.publish(ready.filter((i) => !i.published));
     let processed = 0;
     for (const item of ready) {

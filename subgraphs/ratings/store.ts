@@ -194,39 +194,27 @@ export class RatingsStore {
   }
 }
 
-/** The summary delta for a change from one rating to another (null = no rating). */
+/**
+ * The summary's ADD deltas for a change from one rating to another (null = no rating), or null
+ * when nothing the summary counts changed.
+ */
 function summaryUpdate(before: Pick<RatingItem, 'scoreHalves' | 'review'> | null, after: Pick<RatingItem, 'scoreHalves' | 'review'> | null) {
   const from = before?.scoreHalves ?? null;
   const to = after?.scoreHalves ?? null;
-  const reviewDelta = (after?.review ? 1 : 0) - (before?.review ? 1 : 0);
-  if (from === to && reviewDelta === 0) return null;
-  const adds: string[] = [];
-  const values: Record<string, number> = {};
-  const names: Record<string, string> = { '#count': 'count', '#sum': 'sumHalves' };
-  if (reviewDelta !== 0) {
-    adds.push('#reviews :dr');
-    names['#reviews'] = 'reviewCount';
-    values[':dr'] = reviewDelta;
-  }
-  if (from === to) return { UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: { '#reviews': 'reviewCount' }, ExpressionAttributeValues: values };
-  const countDelta = (to === null ? 0 : 1) - (from === null ? 0 : 1);
-  if (countDelta !== 0) {
-    adds.push('#count :dc');
-    values[':dc'] = countDelta;
-  }
-  adds.push('#sum :ds');
-  values[':ds'] = (to ?? 0) - (from ?? 0);
-  if (from !== null) {
-    adds.push('#hf :hf');
-    names['#hf'] = `h${from}`;
-    values[':hf'] = -1;
-  }
-  if (to !== null) {
-    adds.push('#ht :ht');
-    names['#ht'] = `h${to}`;
-    values[':ht'] = 1;
-  }
-  return { UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+  const deltas = new Map<string, number>();
+  const add = (attr: string, d: number) => deltas.set(attr, (deltas.get(attr) ?? 0) + d);
+  add('count', (to === null ? 0 : 1) - (from === null ? 0 : 1));
+  add('sumHalves', (to ?? 0) - (from ?? 0));
+  add('reviewCount', (after?.review ? 1 : 0) - (before?.review ? 1 : 0));
+  if (from !== null) add(`h${from}`, -1);
+  if (to !== null) add(`h${to}`, 1);
+  const changes = [...deltas].filter(([, d]) => d !== 0);
+  if (changes.length === 0) return null;
+  return {
+    UpdateExpression: `ADD ${changes.map((_, i) => `#a${i} :d${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(changes.map(([attr], i) => [`#a${i}`, attr])),
+    ExpressionAttributeValues: Object.fromEntries(changes.map(([, d], i) => [`:d${i}`, d])),
+  };
 }
 
 export function ratingToItem(r: RatingItem): StoredItem {
