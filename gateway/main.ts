@@ -35,7 +35,17 @@ async function main() {
     return;
   }
   const server = await startGateway(cfg, secret, logger, createMetricsRegistry('gateway'));
-  stopOnSignals({ stop: async () => { await server.stop(); await tracing?.shutdown(); } }, logger);
+  stopOnSignals(
+    {
+      stop: async () => {
+        // Past the grace period, exit anyway: ECS kills the task soon after.
+        setTimeout(() => process.exit(1), cfg.SHUTDOWN_GRACE_MS).unref();
+        await server.stop();
+        await tracing?.shutdown();
+      },
+    },
+    logger,
+  );
 }
 
 main().catch((err) => {
