@@ -12,6 +12,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Cache } from '../cache';
 import type { Logger } from '../logger';
 import { TmdbError } from './errors';
+import type { Budget } from './budget';
 import type {
   MovieBlock,
   TmdbErrorBody,
@@ -21,6 +22,7 @@ import type {
   TmdbMovieListItem,
   TmdbPaged,
   TmdbPerson,
+  TmdbPersonCredits,
 } from './types';
 
 export interface TmdbClientOptions {
@@ -37,6 +39,8 @@ export interface TmdbClientOptions {
   registry?: Registry;
   /** How long a cached copy stays usable, past its TTL, when TMDB is failing. */
   staleSeconds?: number;
+  /** The shared request budget every call to TMDB draws from. */
+  budget?: Budget;
 }
 
 /** Seconds each kind of resource stays fresh in the cache. */
@@ -108,6 +112,35 @@ export class TmdbClient {
     const q: Record<string, string> = { query, page: String(page) };
     if (year !== undefined) q.year = String(year);
     return this.get('/search/movie', q, TTL.search);
+  }
+
+  upcoming(page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get('/movie/upcoming', { page: String(page) }, TTL.list);
+  }
+
+  nowPlaying(page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get('/movie/now_playing', { page: String(page) }, TTL.list);
+  }
+
+  trending(window: 'day' | 'week', page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get(`/trending/movie/${window}`, { page: String(page) }, TTL.list);
+  }
+
+  discover(query: Record<string, string>, page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get('/discover/movie', { ...query, page: String(page) }, TTL.list);
+  }
+
+  /** Pages after the first; page 1 comes appended to the movie detail. */
+  related(id: string, kind: 'recommendations' | 'similar', page: number): Promise<TmdbPaged<TmdbMovieListItem>> {
+    return this.get(`/movie/${encodeURIComponent(id)}/${kind}`, { page: String(page) }, TTL.movie);
+  }
+
+  searchPeople(query: string, page: number): Promise<TmdbPaged<TmdbPerson>> {
+    return this.get('/search/person', { query, page: String(page) }, TTL.search);
+  }
+
+  personCredits(id: string): Promise<TmdbPersonCredits> {
+    return this.get(`/person/${encodeURIComponent(id)}/movie_credits`, {}, TTL.person);
   }
 
   async genres(): Promise<TmdbGenre[]> {
@@ -236,6 +269,7 @@ export class TmdbClient {
     if (this.opts.accessToken) headers.authorization = `Bearer ${this.opts.accessToken}`;
     else if (this.opts.apiKey) url.searchParams.set('api_key', this.opts.apiKey);
     const endpoint = endpointLabel(path);
+    await this.opts.budget?.acquire();
     const started = process.hrtime.bigint();
     let status = 'error';
     try {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { positiveInt } from '../config';
-import type { Cache } from '../cache';
+import { createHash } from 'node:crypto';
+import { RedisCache, type Cache } from '../cache';
+import { createBudget } from './budget';
 import type { Logger } from '../logger';
 import type { Registry } from 'prom-client';
 import { TmdbClient } from './client';
@@ -15,6 +17,9 @@ export const tmdbEnv = {
   TMDB_TIMEOUT_MS: positiveInt(3000),
   TMDB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  TMDB_RATE_LIMIT: z.coerce.number().positive().max(1000).default(40),
+  TMDB_BUDGET_MAX_WAIT_MS: positiveInt(5000),
+  TMDB_BUDGET_MAX_QUEUE: positiveInt(500),
 };
 
 export const tmdbCredentialsRequired = {
@@ -26,7 +31,18 @@ const tmdbObject = z.object(tmdbEnv);
 export type TmdbEnv = z.infer<typeof tmdbObject>;
 
 export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Logger; registry?: Registry }): TmdbClient {
+  const redis = deps.cache instanceof RedisCache ? deps.cache.redis : undefined;
+  const budget = createBudget({
+    ratePerSecond: cfg.TMDB_RATE_LIMIT,
+    redis,
+    // One bucket per TMDB credential: the limit is TMDB's, per key.
+    key: `tmdb:budget:${createHash('sha256').update(cfg.TMDB_ACCESS_TOKEN ?? cfg.TMDB_API_KEY ?? '').digest('hex').slice(0, 12)}`,
+    maxWaitMs: cfg.TMDB_BUDGET_MAX_WAIT_MS,
+    maxQueue: cfg.TMDB_BUDGET_MAX_QUEUE,
+    registry: deps.registry,
+  });
   return new TmdbClient({
+    budget,
     baseUrl: cfg.TMDB_BASE_URL,
     accessToken: cfg.TMDB_ACCESS_TOKEN,
     apiKey: cfg.TMDB_API_KEY,

@@ -64,6 +64,28 @@ export interface TmdbMovieDetail extends Omit<TmdbMovieListItem, 'genre_ids'> {
   budget?: number | null;
   revenue?: number | null;
   homepage?: string | null;
+  belongs_to_collection?: { id: number; name: string; poster_path?: string | null; backdrop_path?: string | null } | null;
+  production_companies?: { id: number; name: string; origin_country?: string | null; logo_path?: string | null }[] | null;
+  spoken_languages?: { iso_639_1: string; english_name?: string | null; name?: string | null }[] | null;
+}
+
+export interface TmdbVideo {
+  id: string;
+  name?: string | null;
+  key?: string | null;
+  site?: string | null;
+  type?: string | null;
+  official?: boolean | null;
+  published_at?: string | null;
+}
+
+export interface TmdbReleaseDates {
+  results?: { iso_3166_1: string; release_dates?: { certification?: string | null; type?: number | null; release_date?: string | null }[] | null }[] | null;
+}
+
+export interface TmdbPersonCredits {
+  cast?: (TmdbMovieListItem & { character?: string | null })[] | null;
+  crew?: (TmdbMovieListItem & { department?: string | null; job?: string | null })[] | null;
 }
 
 export interface TmdbPerson {
@@ -78,11 +100,15 @@ export interface TmdbPerson {
 }
 
 /** Blocks that can be appended to a movie detail call. */
-export const MOVIE_BLOCKS = ['credits'] as const;
+export const MOVIE_BLOCKS = ['credits', 'videos', 'release_dates', 'recommendations', 'similar'] as const;
 export type MovieBlock = (typeof MOVIE_BLOCKS)[number];
 
 export interface TmdbMovieBlocks {
   credits?: TmdbCredits;
+  videos?: { results?: TmdbVideo[] | null };
+  release_dates?: TmdbReleaseDates;
+  recommendations?: TmdbPaged<TmdbMovieListItem>;
+  similar?: TmdbPaged<TmdbMovieListItem>;
 }
 
 export interface TmdbErrorBody {

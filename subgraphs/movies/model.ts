@@ -1,4 +1,4 @@
-import type { TmdbCastMember, TmdbCrewMember, TmdbMovieListItem, TmdbPerson } from '../../platform/tmdb/types';
+import type { TmdbCastMember, TmdbCrewMember, TmdbMovieDetail, TmdbMovieListItem, TmdbPerson, TmdbPersonCredits, TmdbVideo } from '../../platform/tmdb/types';
 
 /**
  * What a Movie resolver receives: always the id, and the list item when the film came from a
@@ -25,4 +25,23 @@ export interface MoviePageParent {
   totalPages: number;
   totalResults: number;
   results: MovieParent[];
+}
+
+export interface CrewParent {
+  member: TmdbCrewMember;
+}
+
+export type VideoParent = TmdbVideo;
+export type CollectionParent = NonNullable<TmdbMovieDetail['belongs_to_collection']>;
+export type CompanyParent = NonNullable<TmdbMovieDetail['production_companies']>[number];
+export type SpokenLanguageParent = NonNullable<TmdbMovieDetail['spoken_languages']>[number];
+export type PersonCreditsParent = TmdbPersonCredits;
+export type PersonCastCreditParent = NonNullable<TmdbPersonCredits['cast']>[number];
+export type PersonCrewCreditParent = NonNullable<TmdbPersonCredits['crew']>[number];
+
+export interface PersonPageParent {
+  page: number;
+  totalPages: number;
+  totalResults: number;
+  results: PersonParent[];
 }

@@ -1,7 +1,7 @@
 import { userInputError } from '../../platform/errors';
 import type { MoviesContext } from './context';
 import type { MovieParent, MoviePageParent, PersonParent } from './model';
-import type { Resolvers, PosterSize, BackdropSize, ProfileSize } from './generated/resolvers';
+import type { Resolvers, PosterSize, BackdropSize, ProfileSize, VideoType, MovieSort, DiscoverFilter } from './generated/resolvers';
 import type { MovieWithBlocks } from '../../platform/tmdb/client';
 import { TmdbError } from '../../platform/tmdb/errors';
 import type { MovieBlock, TmdbMovieListItem, TmdbPaged } from '../../platform/tmdb/types';
@@ -85,6 +85,23 @@ export const resolvers: Resolvers = {
     },
     popularMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.popular(checkPage(page)).catch(upstream)),
     topRatedMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.topRated(checkPage(page)).catch(upstream)),
+    upcomingMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.upcoming(checkPage(page)).catch(upstream)),
+    nowPlayingMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.nowPlaying(checkPage(page)).catch(upstream)),
+    trendingMovies: async (_p, { window, page }, ctx) =>
+      toPage(await ctx.tmdb.trending(window === 'WEEK' ? 'week' : 'day', checkPage(page)).catch(upstream)),
+    discoverMovies: async (_p, { filter, sort, page }, ctx) =>
+      toPage(await ctx.tmdb.discover(discoverQuery(filter ?? {}, sort), checkPage(page)).catch(upstream)),
+    searchPeople: async (_p, { query, page }, ctx) => {
+      const q = query.trim();
+      if (q.length < 1 || q.length > 200) throw userInputError('query must be 1 to 200 characters.', 'query');
+      const res = await ctx.tmdb.searchPeople(q, checkPage(page)).catch(upstream);
+      return {
+        page: res.page,
+        totalPages: Math.min(res.total_pages ?? 0, 500),
+        totalResults: res.total_results ?? 0,
+        results: (res.results ?? []).filter((p) => typeof p?.id === 'number').map((p) => ({ id: String(p.id), credit: p })),
+      };
+    },
     searchMovies: async (_p, { query, year, page }, ctx) => {
       const q = query.trim();
       if (q.length < 1 || q.length > 200) throw userInputError('query must be 1 to 200 characters.', 'query');
@@ -150,6 +167,84 @@ export const resolvers: Resolvers = {
         .filter((c) => c.job === 'Director' && !seen.has(c.id) && seen.add(c.id))
         .map((c): PersonParent => ({ id: String(c.id), credit: c }));
     },
+    crew: async (p, { department, job }, ctx) => {
+      const credits = (await detail(ctx, p.id, ['credits'])).blocks.credits;
+      return (credits?.crew ?? [])
+        .filter((c) => typeof c?.id === 'number')
+        .filter((c) => (department ? c.department === department : true) && (job ? c.job === job : true))
+        .map((member) => ({ member }));
+    },
+    videos: async (p, { type }, ctx) => {
+      const videos = (await detail(ctx, p.id, ['videos'])).blocks.videos?.results ?? [];
+      return videos.filter((v) => v?.key && (!type || videoType(v.type) === type));
+    },
+    trailers: async (p, _a, ctx) => {
+      const videos = (await detail(ctx, p.id, ['videos'])).blocks.videos?.results ?? [];
+      return videos.filter((v) => v?.key && videoType(v.type) === 'TRAILER').sort((a, b) => Number(Boolean(b.official)) - Number(Boolean(a.official)));
+    },
+    recommendations: async (p, { page }, ctx) => related(ctx, p.id, 'recommendations', checkPage(page)),
+    similar: async (p, { page }, ctx) => related(ctx, p.id, 'similar', checkPage(page)),
+    certification: async (p, { country }, ctx) => {
+      if (!/^[A-Z]{2}$/.test(country)) throw userInputError('country must be an ISO 3166-1 code such as US.', 'country');
+      const rd = (await detail(ctx, p.id, ['release_dates'])).blocks.release_dates;
+      const dates = rd?.results?.find((r) => r.iso_3166_1 === country)?.release_dates ?? [];
+      // Theatrical releases (types 3 and 2) carry the certification people mean; others may differ.
+      const ranked = [...dates].filter((d) => d.certification).sort((a, b) => rank(a.type) - rank(b.type));
+      return ranked[0]?.certification ?? null;
+    },
+    collection: async (p, _a, ctx) => (await detail(ctx, p.id)).detail.belongs_to_collection ?? null,
+    productionCompanies: async (p, _a, ctx) => ((await detail(ctx, p.id)).detail.production_companies ?? []).filter((c) => c?.name),
+    spokenLanguages: async (p, _a, ctx) => ((await detail(ctx, p.id)).detail.spoken_languages ?? []).filter((l) => l?.iso_639_1),
+  },
+
+  CrewMember: {
+    person: (p) => ({ id: String(p.member.id), credit: p.member }),
+    department: (p) => emptyToNull(p.member.department),
+    job: (p) => emptyToNull(p.member.job),
+  },
+
+  Video: {
+    id: (v) => v.id,
+    name: (v) => v.name ?? '',
+    type: (v) => videoType(v.type),
+    site: (v) => v.site ?? '',
+    key: (v) => v.key ?? '',
+    url: (v) => videoUrl(v.site, v.key),
+    official: (v) => Boolean(v.official),
+    publishedAt: (v) => emptyToNull(v.published_at),
+  },
+
+  Collection: {
+    id: (c) => String(c.id),
+    name: (c) => c.name,
+    poster: (c, { size }, ctx) => image(ctx.imageBaseUrl, size, c.poster_path),
+  },
+
+  Company: {
+    id: (c) => String(c.id),
+    name: (c) => c.name,
+    originCountry: (c) => emptyToNull(c.origin_country),
+  },
+
+  SpokenLanguage: {
+    code: (l) => l.iso_639_1,
+    name: (l) => l.english_name || l.name || l.iso_639_1,
+  },
+
+  PersonMovieCredits: {
+    cast: (c) => [...(c.cast ?? [])].filter((m) => typeof m?.id === 'number').sort(newestFirst),
+    crew: (c) => [...(c.crew ?? [])].filter((m) => typeof m?.id === 'number').sort(newestFirst),
+  },
+
+  PersonCastCredit: {
+    movie: (m) => ({ id: String(m.id), list: m }),
+    character: (m) => emptyToNull(m.character),
+  },
+
+  PersonCrewCredit: {
+    movie: (m) => ({ id: String(m.id), list: m }),
+    department: (m) => emptyToNull(m.department),
+    job: (m) => emptyToNull(m.job),
   },
 
   CastMember: {
@@ -168,12 +263,94 @@ export const resolvers: Resolvers = {
     placeOfBirth: async (p, _a, ctx) => emptyToNull((await person(p, ctx)).place_of_birth),
     knownForDepartment: async (p, _a, ctx) =>
       emptyToNull(p.full?.known_for_department ?? p.credit?.known_for_department ?? (await person(p, ctx)).known_for_department),
+    movieCredits: async (p, _a, ctx) => ctx.tmdb.personCredits(checkId(p.id)).catch(upstream),
     profile: async (p, { size }, ctx) => {
       const path = p.credit?.profile_path !== undefined ? p.credit.profile_path : (await person(p, ctx)).profile_path;
       return image(ctx.imageBaseUrl, size, path);
     },
   },
 };
+
+const VIDEO_TYPES: Record<string, VideoType> = {
+  Trailer: 'TRAILER',
+  Teaser: 'TEASER',
+  Clip: 'CLIP',
+  Featurette: 'FEATURETTE',
+  'Behind the Scenes': 'BEHIND_THE_SCENES',
+  Bloopers: 'BLOOPERS',
+};
+function videoType(t: string | null | undefined): VideoType {
+  return (t && VIDEO_TYPES[t]) || 'OTHER';
+}
+
+function videoUrl(site: string | null | undefined, key: string | null | undefined): string | null {
+  if (!key || !/^[A-Za-z0-9_-]{1,64}$/.test(key)) return null;
+  if (site === 'YouTube') return `https://www.youtube.com/watch?v=${key}`;
+  if (site === 'Vimeo') return `https://vimeo.com/${key}`;
+  return null;
+}
+
+function rank(type: number | null | undefined): number {
+  return type === 3 ? 0 : type === 2 ? 1 : type === 4 ? 2 : 3;
+}
+
+function newestFirst(a: { release_date?: string | null }, b: { release_date?: string | null }): number {
+  return (b.release_date ?? '').localeCompare(a.release_date ?? '');
+}
+
+/** Page 1 rides on the film's detail call; later pages have their own endpoint. */
+async function related(ctx: MoviesContext, id: string, kind: 'recommendations' | 'similar', page: number) {
+  if (page === 1) {
+    const block = (await detail(ctx, id, [kind])).blocks[kind];
+    return toPage(block ?? { page: 1, results: [], total_pages: 0, total_results: 0 });
+  }
+  return toPage(await ctx.tmdb.related(id, kind, page).catch(upstream));
+}
+
+const SORTS: Record<MovieSort, string> = {
+  POPULARITY_DESC: 'popularity.desc',
+  VOTE_AVERAGE_DESC: 'vote_average.desc',
+  RELEASE_DATE_DESC: 'primary_release_date.desc',
+  RELEASE_DATE_ASC: 'primary_release_date.asc',
+  REVENUE_DESC: 'revenue.desc',
+};
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function discoverQuery(f: DiscoverFilter, sort: MovieSort): Record<string, string> {
+  const q: Record<string, string> = { sort_by: SORTS[sort] };
+  const ids = (list: readonly string[] | null | undefined, field: string) => {
+    if (!list) return undefined;
+    if (list.length > 20) throw userInputError(`filter.${field}: at most 20 ids.`, `filter.${field}`);
+    list.forEach((id) => checkId(id, `filter.${field}`));
+    return list.join(field === 'genreIds' ? ',' : '|');
+  };
+  const genres = ids(f.genreIds, 'genreIds');
+  if (genres) q.with_genres = genres;
+  const cast = ids(f.withCast, 'withCast');
+  if (cast) q.with_cast = cast;
+  const crew = ids(f.withCrew, 'withCrew');
+  if (crew) q.with_crew = crew;
+  for (const [field, key] of [['releasedFrom', 'primary_release_date.gte'], ['releasedTo', 'primary_release_date.lte']] as const) {
+    const v = f[field];
+    if (v == null) continue;
+    if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) throw userInputError(`filter.${field} must be a date like 2001-12-31.`, `filter.${field}`);
+    q[key] = v;
+  }
+  if (f.minVoteAverage != null) {
+    if (f.minVoteAverage < 0 || f.minVoteAverage > 10) throw userInputError('filter.minVoteAverage must be from 0 to 10.', 'filter.minVoteAverage');
+    q['vote_average.gte'] = String(f.minVoteAverage);
+  }
+  if (f.minVoteCount != null) {
+    if (f.minVoteCount < 0) throw userInputError('filter.minVoteCount must not be negative.', 'filter.minVoteCount');
+    q['vote_count.gte'] = String(f.minVoteCount);
+  }
+  if (f.originalLanguage != null) {
+    if (!/^[a-z]{2}$/.test(f.originalLanguage)) throw userInputError('filter.originalLanguage must be an ISO 639-1 code such as ja.', 'filter.originalLanguage');
+    q.with_original_language = f.originalLanguage;
+  }
+  return q;
+}
 
 async function person(p: PersonParent, ctx: MoviesContext) {
   return p.full ?? ctx.personLoader.load(p.id).catch(upstream);
