@@ -17,6 +17,7 @@ const schema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb').default('100kb'),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   SUBGRAPH_CONNECTIONS: positiveInt(64),
+  SUBGRAPH_DEDUPE: z.enum(['on', 'off']).default('on'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),

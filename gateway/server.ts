@@ -7,21 +7,21 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import helmet from 'helmet';
 import type Redis from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRedisClient } from '../platform/cache';
 import { ErrorCode, maskError } from '../platform/errors';
-import { INTERNAL_IDENTITY_HEADER, signCaller } from '../platform/identity';
+import { signCaller } from '../platform/identity';
 import type { Logger } from '../platform/logger';
 import { isProduction } from '../platform/config';
 import { AuthError, createTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
 import { clientUsagePlugin } from './client-usage';
-import { createSubgraphFetcher } from './fetcher';
+import { SubgraphClient } from './subgraph-client';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
 import { createPartnerLookup } from './partners';
@@ -39,27 +39,6 @@ export interface GatewayContext {
 
 const REQUEST_ID = /^[A-Za-z0-9._\-]{1,64}$/;
 
-/** Sends the caller's identity, signed, with every subgraph request. */
-class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    url: string,
-    private readonly secret: string,
-    fetcher: ReturnType<typeof createSubgraphFetcher>,
-  ) {
-    super({ url, fetcher });
-  }
-
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    // Health checks and schema loads have no request context; they are still signed, anonymously.
-    const ctx = context as Partial<GatewayContext>;
-    const token = ctx.identity
-      ? await ctx.identity
-      : await signCaller(this.secret, { userId: null, partnerId: null, requestId: ctx.requestId ?? null });
-    request.http?.headers.set(INTERNAL_IDENTITY_HEADER, token);
-    if (ctx.requestId) request.http?.headers.set('x-request-id', ctx.requestId);
-  }
-}
-
 export interface RunningGateway {
   url: string;
   port: number;
@@ -71,10 +50,22 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
 
-  const fetcher = createSubgraphFetcher({ timeoutMs: cfg.SUBGRAPH_TIMEOUT_MS, connections: cfg.SUBGRAPH_CONNECTIONS });
+  const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(cfg.SUPERGRAPH_PATH, logger),
-    buildService: ({ name, url }) => new SignedDataSource(urls[name] ?? url!, gatewaySecret, fetcher),
+    buildService: ({ name, url }) => {
+      const client = new SubgraphClient({
+        name,
+        url: urls[name] ?? url!,
+        secret: gatewaySecret,
+        timeoutMs: cfg.SUBGRAPH_TIMEOUT_MS,
+        connections: cfg.SUBGRAPH_CONNECTIONS,
+        dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
+        registry,
+      });
+      clients.push(client);
+      return client;
+    },
     logger: logger.child({ component: 'apollo-gateway' }),
   });
   const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
@@ -299,6 +290,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         // Fail readiness first so the load balancer stops sending, then drain what is in flight.
         draining = true;
         await apollo.stop();
+        await Promise.all(clients.map((c) => c.close()));
         redis?.disconnect();
       })()),
   };
