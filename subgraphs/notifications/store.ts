@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems, type ItemKey, type StoredItem } from '../../platform/dynamodb-batch';
 
 /**
  * The only code that touches the notifications table. A follow and the film's follower count
@@ -55,25 +56,14 @@ export function toNotification(item: StoredItem): NotificationItem {
   };
 }
 
-export type ItemKey = { pk: string; sk: string };
-export type StoredItem = Record<string, unknown>;
+export type { ItemKey, StoredItem };
 
 export class NotificationsStore {
   constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
 
-  async batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
-    const found = new Map<string, StoredItem>();
-    for (let i = 0; i < itemKeys.length; i += 100) {
-      let pending: ItemKey[] | undefined = uniq(itemKeys.slice(i, i + 100));
-      for (let attempt = 0; pending && pending.length; attempt++) {
-        if (attempt > 10) throw new Error('BatchGetItem: keys still unprocessed after 10 retries');
-        if (attempt > 0) await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-        const out = await this.opts.doc.send(new BatchGetCommand({ RequestItems: { [this.opts.table]: { Keys: pending } } }));
-        for (const item of out.Responses?.[this.opts.table] ?? []) found.set(`${item.pk}|${item.sk}`, item);
-        pending = out.UnprocessedKeys?.[this.opts.table]?.Keys as ItemKey[] | undefined;
-      }
-    }
-    return itemKeys.map((k) => found.get(`${k.pk}|${k.sk}`) ?? null);
+  /** Any items of the table by key, batched (see platform/dynamodb-batch.ts). */
+  batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
+    return batchGetItems(this.opts.doc, this.opts.table, itemKeys);
   }
 
   /** Returns true when this call created the follow, false when it already existed. */
@@ -201,9 +191,6 @@ export class NotificationsStore {
   }
 }
 
-function uniq(ks: ItemKey[]): ItemKey[] {
-  return [...new Map(ks.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
-}
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));

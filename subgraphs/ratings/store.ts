@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems, type ItemKey, type StoredItem } from '../../platform/dynamodb-batch';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { newEventId, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
 import type { RatingItem, SummaryItem } from './model';
@@ -24,8 +25,7 @@ export const keys = {
   userStats: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STATS' }),
 };
 
-export type ItemKey = { pk: string; sk: string };
-export type StoredItem = Record<string, unknown>;
+export type { ItemKey, StoredItem };
 
 const MAX_ATTEMPTS = 8;
 
@@ -37,21 +37,9 @@ export class RatingsStore {
   constructor(private readonly opts: RatingsStoreOptions) {}
 
   /** BatchGetItem for any keys of the table: ≤100 per call, unprocessed keys retried with backoff. */
-  async batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
-    const found = new Map<string, StoredItem>();
-    for (let i = 0; i < itemKeys.length; i += 100) {
-      let pending: ItemKey[] | undefined = dedupe(itemKeys.slice(i, i + 100));
-      for (let attempt = 0; pending && pending.length; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt) * Math.random());
-        if (attempt > 10) throw new Error('BatchGetItem: keys still unprocessed after 10 retries');
-        const out = await this.opts.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.opts.table]: { Keys: pending, ConsistentRead: false } } }),
-        );
-        for (const item of out.Responses?.[this.opts.table] ?? []) found.set(`${item.pk}|${item.sk}`, item);
-        pending = out.UnprocessedKeys?.[this.opts.table]?.Keys as ItemKey[] | undefined;
-      }
-    }
-    return itemKeys.map((k) => found.get(`${k.pk}|${k.sk}`) ?? null);
+  /** Any items of the table by key, batched (see platform/dynamodb-batch.ts). */
+  batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
+    return batchGetItems(this.opts.doc, this.opts.table, itemKeys);
   }
 
   async getRating(movieId: string, userId: string): Promise<RatingItem | null> {
@@ -264,11 +252,6 @@ export function toSummary(movieId: string, item: StoredItem | null): SummaryItem
   return s;
 }
 
-function dedupe(ks: ItemKey[]): ItemKey[] {
-  const seen = new Map<string, ItemKey>();
-  for (const k of ks) seen.set(`${k.pk}|${k.sk}`, k);
-  return [...seen.values()];
-}
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
