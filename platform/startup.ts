@@ -1,5 +1,5 @@
 import { ConfigError } from './config';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 
 /**
  * GATEWAY_SECRET signs the gateway→subgraph identity header. Production requires it (checked by
@@ -26,4 +26,23 @@ export function stopOnSignals(server: { stop(): Promise<void> }, logger: Logger)
   };
   process.once('SIGTERM', handler);
   process.once('SIGINT', handler);
+}
+
+/**
+ * A subgraph process: load and validate its config (one clear line and exit 1 on a bad value),
+ * start it, and stop it gracefully on SIGTERM.
+ */
+export function runSubgraph<C extends { LOG_LEVEL: string; GATEWAY_SECRET?: string }>(
+  name: string,
+  load: () => C,
+  start: (cfg: C, gatewaySecret: string) => Promise<{ stop(): Promise<void> }>,
+): void {
+  (async () => {
+    const cfg = load();
+    const server = await start(cfg, resolveGatewaySecret(cfg));
+    stopOnSignals(server, createLogger(name, cfg.LOG_LEVEL));
+  })().catch((err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
 }
