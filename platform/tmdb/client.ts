@@ -41,6 +41,9 @@ export interface TmdbClientOptions {
   staleSeconds?: number;
   /** The shared request budget every call to TMDB draws from. */
   budget?: Budget;
+  /** Consecutive outages that open the circuit, and how long it stays open before a probe. */
+  circuitThreshold?: number;
+  circuitHalfOpenMs?: number;
 }
 
 /** Seconds each kind of resource stays fresh in the cache. */
@@ -77,7 +80,10 @@ export class TmdbClient {
 
   constructor(private readonly opts: TmdbClientOptions) {
     if (!opts.accessToken && !opts.apiKey) throw new Error('TmdbClient needs an access token or an API key');
-    const retryable = handleWhen((err) => err instanceof TmdbError && err.retryable);
+    // A Retry-After longer than we are willing to hold a request for is answered at once.
+    const retryable = handleWhen(
+      (err) => err instanceof TmdbError && err.retryable && (err.retryAfterMs === undefined || err.retryAfterMs <= opts.maxRetryAfterMs),
+    );
     const retryPolicy = retry(retryable, {
       maxAttempts: opts.maxRetries,
       // Honour TMDB's Retry-After; otherwise exponential backoff with full jitter.
@@ -89,8 +95,8 @@ export class TmdbClient {
     });
     // Only outages open the circuit: a 404 or a bad key is an answer, not a failure of TMDB.
     const breaker = circuitBreaker(handleWhen((err) => err instanceof TmdbError && err.kind === 'unavailable'), {
-      halfOpenAfter: 5_000,
-      breaker: new ConsecutiveBreaker(5),
+      halfOpenAfter: opts.circuitHalfOpenMs ?? 5_000,
+      breaker: new ConsecutiveBreaker(opts.circuitThreshold ?? 5),
     });
     breaker.onBreak(() => opts.logger.error('tmdb circuit open'));
     breaker.onReset(() => opts.logger.info('tmdb circuit closed'));

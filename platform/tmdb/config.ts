@@ -20,6 +20,8 @@ export const tmdbEnv = {
   TMDB_RATE_LIMIT: z.coerce.number().positive().max(1000).default(40),
   TMDB_BUDGET_MAX_WAIT_MS: positiveInt(5000),
   TMDB_BUDGET_MAX_QUEUE: positiveInt(500),
+  TMDB_CIRCUIT_THRESHOLD: positiveInt(5),
+  TMDB_CIRCUIT_HALF_OPEN_MS: positiveInt(5000),
 };
 
 export const tmdbCredentialsRequired = {
@@ -50,6 +52,8 @@ export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Log
     timeoutMs: cfg.TMDB_TIMEOUT_MS,
     maxRetries: cfg.TMDB_MAX_RETRIES,
     maxRetryAfterMs: 5000,
+    circuitThreshold: cfg.TMDB_CIRCUIT_THRESHOLD,
+    circuitHalfOpenMs: cfg.TMDB_CIRCUIT_HALF_OPEN_MS,
     ...deps,
   });
 }

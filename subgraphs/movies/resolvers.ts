@@ -1,4 +1,5 @@
 import { userInputError } from '../../platform/errors';
+import { selectedBlocks } from './selection';
 import type { MoviesContext } from './context';
 import type { MovieParent, MoviePageParent, PersonParent } from './model';
 import type { Resolvers, PosterSize, BackdropSize, ProfileSize, VideoType, MovieSort, DiscoverFilter } from './generated/resolvers';
@@ -62,17 +63,19 @@ function positiveOrNull(n: number | null | undefined): number | null {
 
 export const resolvers: Resolvers = {
   Query: {
-    movie: async (_p, { id }, ctx) => {
+    movie: async (_p, { id }, ctx, info) => {
       checkId(id);
-      await detail(ctx, id);
+      // Fetch once, with every block the operation selects, so the field resolvers find it loaded.
+      await detail(ctx, id, selectedBlocks(info));
       return { id };
     },
-    movies: async (_p, { ids }, ctx) => {
+    movies: async (_p, { ids }, ctx, info) => {
       if (ids.length > MAX_IDS) throw userInputError(`ids: at most ${MAX_IDS} ids per call.`, 'ids');
       ids.forEach((id) => checkId(id, 'ids'));
+      const blocks = selectedBlocks(info);
       const found = await Promise.all(
         ids.map((id) =>
-          ctx.movieLoader.load({ id, blocks: [] }).then(
+          ctx.movieLoader.load({ id, blocks }).then(
             () => ({ id }),
             (err: unknown) => {
               if (err instanceof TmdbError && err.kind === 'not_found') return null;

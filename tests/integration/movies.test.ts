@@ -23,6 +23,7 @@ beforeAll(async () => {
     TMDB_ACCESS_TOKEN: 'tok',
     TMDB_MAX_RETRIES: '2',
     TMDB_TIMEOUT_MS: '1000',
+    TMDB_CIRCUIT_HALF_OPEN_MS: '300',
     REDIS_URL: servers().redis,
     LOG_LEVEL: 'silent',
   });
@@ -103,6 +104,33 @@ describe('movies subgraph against the local TMDB server and a real Redis', () =>
 
     tmdb.setFault({ kind: 'malformed' });
     expect(codes(await q('{ movie(id: "14") { title } }'))).toEqual(['UPSTREAM_UNAVAILABLE']);
+
+    // Six outages in a row opened the circuit: the next call fails fast, without reaching TMDB.
+    tmdb.setFault(null);
+    tmdb.resetLog();
+    expect(codes(await q('{ movie(id: "15") { title } }'))).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(tmdb.requests).toHaveLength(0);
+    // After the half-open delay a probe goes through, succeeds and closes the circuit.
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await q('{ movie(id: "15") { title } }')).body.data.movie.title).toBe('Citizen Kane');
+    expect(tmdb.requests).toHaveLength(1);
+  });
+
+  it('times out a hung TMDB request and says so', async () => {
+    tmdb.setFault({ kind: 'delay', ms: 1500, times: 3 });
+    const res = await q('{ movie(id: "105") { title } }');
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(tmdb.requests.filter((r) => r.path === '/3/movie/105').length).toBe(3);
+    await new Promise((r) => setTimeout(r, 400));
+  });
+
+  it('honours Retry-After on 429 and then succeeds', async () => {
+    tmdb.setFault({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 1 });
+    const started = Date.now();
+    const res = await q('{ movie(id: "562") { title } }');
+    expect(res.body.data.movie.title).toBe('Die Hard');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(tmdb.requests.map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('retries a transient failure and succeeds', async () => {
