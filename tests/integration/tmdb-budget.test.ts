@@ -32,6 +32,8 @@ function replica(maxWaitMs = 20_000) {
       TMDB_RATE_LIMIT: 10,
       TMDB_BUDGET_MAX_WAIT_MS: maxWaitMs,
       TMDB_BUDGET_MAX_QUEUE: 100,
+      TMDB_CIRCUIT_THRESHOLD: 5,
+      TMDB_CIRCUIT_HALF_OPEN_MS: 5000,
     },
     { cache, logger: log },
   );
