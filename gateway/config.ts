@@ -36,6 +36,7 @@ const schema = z.object({
   TRUST_PROXY: z.string().default('loopback'),
   GATEWAY_WORKERS: positiveInt(1),
   SHUTDOWN_GRACE_MS: positiveInt(25_000),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 });
 
 export type GatewayConfig = Omit<z.infer<typeof schema>, 'INTROSPECTION'> & { introspection: boolean };

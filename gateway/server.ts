@@ -114,13 +114,18 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     gateway,
     introspection: cfg.introspection,
     csrfPrevention: true,
+    // We own SIGTERM handling (readiness first, then drain); Apollo's own handler would close at once.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !production,
     validationRules: armor.validationRules,
     persistedQueries: { cache: createKeyValueCache(redis, 'marquee:apq:'), ttl: 24 * 3600 },
     formatError: (formatted) => {
       const limit = limitCode(formatted.message);
-      const coded = limit ? { ...formatted, extensions: { ...formatted.extensions, code: limit } } : subgraphUnavailable(formatted);
+      // graphql-armor's token check parses first and reports syntax errors as validation failures.
+      const parse = !limit && formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && formatted.message.startsWith('Syntax Error:');
+      const code = limit ?? (parse ? 'GRAPHQL_PARSE_FAILED' : undefined);
+      const coded = code ? { ...formatted, extensions: { ...formatted.extensions, code } } : subgraphUnavailable(formatted);
       const masked = maskError(coded, production, publicCodes);
       metrics.errors.inc({ code: String(masked.extensions?.code ?? 'UNKNOWN') });
       return masked as typeof formatted;
@@ -231,6 +236,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     express.json({ limit: cfg.BODY_LIMIT }),
     persistedOperations(manifest, cfg.SAFELIST),
     (_req, res, next) => {
+      // While draining, ask keep-alive clients not to reuse the socket.
+      if (draining) res.setHeader('connection', 'close');
       metrics.inflight.inc();
       res.once('close', () => metrics.inflight.dec());
       next();
@@ -287,8 +294,10 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     port,
     stop: () =>
       (stopping ??= (async () => {
-        // Fail readiness first so the load balancer stops sending, then drain what is in flight.
+        // Fail readiness first and keep serving for SHUTDOWN_DELAY_MS, so the load balancer stops
+        // sending before we close sockets; then finish what is in flight and close.
         draining = true;
+        if (cfg.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, cfg.SHUTDOWN_DELAY_MS));
         await apollo.stop();
         await Promise.all(clients.map((c) => c.close()));
         redis?.disconnect();

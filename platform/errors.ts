@@ -26,7 +26,7 @@ export function notFound(message: string): GraphQLError {
 }
 
 export function unauthenticated(message = 'You must be signed in to do this.'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
 }
 
 export function forbidden(message: string): GraphQLError {

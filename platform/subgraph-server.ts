@@ -5,7 +5,7 @@ import type { DocumentNode } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { Histogram, type Registry } from 'prom-client';
@@ -62,11 +62,15 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   const apollo = new ApolloServer<Ctx>({
     schema,
     introspection: true,
+    // We own SIGTERM handling (readiness first, then drain); Apollo's own handler would close at once.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !opts.production,
     formatError: (formatted) => maskError(formatted, opts.production) as typeof formatted,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // We do not report to Apollo Studio; inline traces would only cost time.
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async requestDidStart(rc) {
           const started = process.hrtime.bigint();

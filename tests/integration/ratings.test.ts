@@ -104,7 +104,7 @@ describe('ratings subgraph against DynamoDB Local', () => {
     const res = await movies(ids, 'alice');
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data._entities).toHaveLength(20);
-    expect(ddb.calls).toEqual({ BatchGetCommand: 1 });
+    expect(ddb.calls).toEqual({ BatchGetItemCommand: 1 });
   });
 
   it('refuses requests that do not come from the gateway', async () => {
