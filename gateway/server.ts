@@ -166,6 +166,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   app.set('trust proxy', cfg.TRUST_PROXY);
   // CSP is left to the page: the Sandbox landing page loads Apollo's embed script.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  // http://localhost:4000 opens Sandbox (local mode) at the GraphQL endpoint.
+  app.get('/', (_req, res) => res.redirect(302, '/graphql'));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });

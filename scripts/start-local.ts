@@ -13,10 +13,12 @@ async function main() {
   const stack = await startStack({ logDir: toConsole ? undefined : logDir, onStep: (m) => console.log(`• ${m}`) });
   const token = await makeToken('dev-user', stack.env.JWT_SECRET);
   const gateway = stack.gatewayUrl.replace('127.0.0.1', 'localhost');
+  const sandbox = gateway.replace(/\/graphql$/, '');
   console.log(`
   Marquee is running (${((Date.now() - started) / 1000).toFixed(1)}s)
 
-  Gateway + Apollo Sandbox  ${gateway}
+  Gateway                   ${gateway}
+  Apollo Sandbox            ${sandbox} (opens the gateway in your browser)
   Subgraphs                 movies        ${stack.urls.movies}
                             ratings       ${stack.urls.ratings}
                             notifications ${stack.urls.notifications}
