@@ -38,6 +38,7 @@ export class OutboxRelay {
   private readonly owner: string;
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private lagLoggedAt = 0;
   private readonly metrics;
 
   constructor(private readonly opts: RelayOptions) {
@@ -66,7 +67,11 @@ export class OutboxRelay {
     const pending = await this.opts.outbox.pending(this.opts.batchSize ?? 25);
     const oldest = pending[0]?.event.occurredAt;
     this.metrics?.lag.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : 0);
-    if (oldest) this.opts.logger.debug({ eventLagSeconds: (Date.now() - Date.parse(oldest)) / 1000 }, 'relay lag');
+    // One line every 10 s while work waits: the deploy stack turns `eventLagSeconds` into a metric.
+    if (oldest && Date.now() - this.lagLoggedAt > 10_000) {
+      this.lagLoggedAt = Date.now();
+      this.opts.logger.info({ eventLagSeconds: Math.round((Date.now() - Date.parse(oldest)) / 100) / 10, pending: pending.length }, 'relay lag');
+    }
 
     let failed = 0;
     const ready: OutboxEvent[] = [];

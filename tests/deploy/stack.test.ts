@@ -1,0 +1,153 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ENVIRONMENTS } from '../../deploy/environments';
+import { MarqueeStack } from '../../deploy/lib/marquee-stack';
+
+/**
+ * The production stack's security and reliability properties, checked on the synthesised
+ * CloudFormation. Each test would fail if the property regressed.
+ */
+const synth = (env: 'dev' | 'prod') => {
+  const app = new App();
+  const stack = new MarqueeStack(app, `Test-${env}`, { config: ENVIRONMENTS[env] });
+  return { stack, template: Template.fromStack(stack) };
+};
+const dev = synth('dev');
+const prod = synth('prod');
+
+type Resource = { Type: string; Properties: Record<string, any> };
+const resources = (t: Template, type: string) => Object.entries(t.findResources(type)) as [string, Resource][];
+
+/** Every IAM action granted to a task role, with its resources, from all inline policies. */
+function grants(t: Template, stack: MarqueeStack, service: 'gateway' | 'movies' | 'ratings' | 'notifications') {
+  const roleId = stack.getLogicalId(stack.taskRoles[service].node.defaultChild as any);
+  const out: { actions: string[]; resources: string }[] = [];
+  for (const [, policy] of resources(t, 'AWS::IAM::Policy')) {
+    const roles = (policy.Properties.Roles ?? []).map((r: { Ref: string }) => r.Ref);
+    if (!roles.includes(roleId)) continue;
+    for (const st of policy.Properties.PolicyDocument.Statement) {
+      out.push({ actions: [st.Action].flat(), resources: JSON.stringify(st.Resource) });
+    }
+  }
+  return out;
+}
+
+describe.each([
+  ['dev', dev],
+  ['prod', prod],
+])('%s stack', (_name, { stack, template }) => {
+  it('has no public path to the subgraphs', () => {
+    const services = resources(template, 'AWS::ECS::Service');
+    expect(services).toHaveLength(4);
+    for (const [, svc] of services) {
+      expect(svc.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+    }
+    // Only the gateway is behind the load balancer.
+    const withLb = services.filter(([, s]) => s.Properties.LoadBalancers?.length);
+    expect(withLb).toHaveLength(1);
+    expect(withLb[0][1].Properties.LoadBalancers[0].ContainerName).toBe('gateway');
+    // Subgraph security groups admit only the gateway's security group, on their own port.
+    const gatewaySg = stack.getLogicalId((stack.node.findChild('GatewaySg') as any).node.defaultChild);
+    for (const [port, name] of [[4001, 'Movies'], [4002, 'Ratings'], [4003, 'Notifications']] as const) {
+      const sgId = stack.getLogicalId((stack.node.findChild(`${name}Sg`) as any).node.defaultChild);
+      const ingress = [
+        ...resources(template, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(sgId)).map(([, r]) => r.Properties),
+        ...(((template.findResources('AWS::EC2::SecurityGroup')[sgId] as Resource).Properties.SecurityGroupIngress ?? []) as any[]),
+      ];
+      expect(ingress.length).toBeGreaterThan(0);
+      for (const rule of ingress) {
+        expect(rule.CidrIp).toBeUndefined();
+        expect(JSON.stringify(rule.SourceSecurityGroupId)).toContain(gatewaySg);
+        expect(rule.FromPort).toBe(port);
+      }
+    }
+  });
+
+  it('grants each task role exactly what it needs', () => {
+    const all = (s: Parameters<typeof grants>[2]) => grants(template, stack, s).flatMap((g) => g.actions);
+    expect(all('movies')).toEqual([]);
+    expect(all('gateway')).toEqual([]);
+    const ratings = grants(template, stack, 'ratings');
+    // The role lookup works: ratings does have grants (so the empty lists above mean something).
+    expect(ratings.length).toBeGreaterThanOrEqual(2);
+    expect(ratings.flatMap((g) => g.actions).some((a) => a.startsWith('sns:'))).toBe(false);
+    const ratingsTable = stack.getLogicalId(stack.tables.ratings.node.defaultChild as any);
+    const eventsTable = stack.getLogicalId(stack.tables.events.node.defaultChild as any);
+    const notificationsTable = stack.getLogicalId(stack.tables.notifications.node.defaultChild as any);
+    for (const g of ratings) {
+      expect(g.resources).not.toContain(notificationsTable);
+      if (g.resources.includes(eventsTable)) expect(g.actions.sort()).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:PutItem']);
+      else expect(g.resources).toContain(ratingsTable);
+    }
+    const notifications = grants(template, stack, 'notifications');
+    const publish = notifications.filter((g) => g.actions.includes('sns:Publish'));
+    expect(publish).toHaveLength(1);
+    expect(publish[0].resources).toContain('EventsTopic');
+    for (const g of notifications) expect(g.resources).not.toContain(ratingsTable);
+  });
+
+  it('protects every table: on-demand, point-in-time recovery, encryption, TTL where items expire', () => {
+    const tables = resources(template, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(3);
+    for (const [, t] of tables) {
+      expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: Match.stringLikeRegexp('^marquee-notifications-'), TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: Match.stringLikeRegexp('^marquee-ratings-'),
+      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'byUser' }), Match.objectLike({ IndexName: 'reviews' })]),
+    });
+  });
+
+  it('runs Redis with TLS in transit and encryption at rest', () => {
+    template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionEnabled: true, AtRestEncryptionEnabled: true });
+  });
+
+  it('never puts a secret in a plain environment variable', () => {
+    for (const [, task] of resources(template, 'AWS::ECS::TaskDefinition')) {
+      for (const c of task.Properties.ContainerDefinitions) {
+        for (const e of c.Environment ?? []) expect(e.Name).not.toMatch(/SECRET|TOKEN|API_KEY|PARTNER_KEYS|PASSWORD/);
+        if (c.Name !== 'gateway') expect((c.Secrets ?? []).map((s: { Name: string }) => s.Name).sort()).toEqual(['GATEWAY_SECRET', 'TMDB_ACCESS_TOKEN']);
+      }
+    }
+  });
+
+  it('has health checks, rollback and drain time', () => {
+    for (const [, svc] of resources(template, 'AWS::ECS::Service')) {
+      expect(svc.Properties.DeploymentConfiguration.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
+    }
+    for (const [, task] of resources(template, 'AWS::ECS::TaskDefinition')) {
+      const c = task.Properties.ContainerDefinitions[0];
+      expect(JSON.stringify(c.HealthCheck.Command)).toContain('/health');
+      if (c.Name === 'gateway') expect(c.StopTimeout).toBeGreaterThanOrEqual(45);
+    }
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/ready' });
+  });
+
+  it('alarms on 5xx, p99 latency, the TMDB circuit and event lag', () => {
+    const descriptions = resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmDescription);
+    expect(descriptions).toEqual(expect.arrayContaining([expect.stringMatching(/5xx/), expect.stringMatching(/p99/), expect.stringMatching(/TMDB circuit/), expect.stringMatching(/events are waiting/)]));
+  });
+
+  it('encrypts the events topic and filters the partner subscription', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, FilterPolicy: { eventType: ['RatingCreated', 'RatingUpdated'] } });
+  });
+});
+
+describe('listeners', () => {
+  it('prod serves HTTPS with the certificate and redirects HTTP', () => {
+    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: ENVIRONMENTS.prod.certificateArn }] });
+    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })] });
+  });
+
+  it('dev without a certificate serves HTTP only', () => {
+    expect(resources(dev.template, 'AWS::ElasticLoadBalancingV2::Listener').map(([, l]) => l.Properties.Protocol)).toEqual(['HTTP']);
+  });
+
+  it('prod Redis is multi-AZ with failover', () => {
+    prod.template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { MultiAZEnabled: true, AutomaticFailoverEnabled: true, NumCacheClusters: 2 });
+  });
+});
