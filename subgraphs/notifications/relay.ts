@@ -47,11 +47,25 @@ export class OutboxRelay {
   }
 
   start(): void {
+    let failures = 0;
     const tick = async () => {
-      this.running = this.runOnce().catch((err) => this.opts.logger.error({ err }, 'relay pass failed'));
+      this.running = this.runOnce().then(
+        (r) => {
+          failures = 0;
+          return r;
+        },
+        (err) => {
+          // Back off while the store is unreachable, and say so once per back-off step.
+          failures++;
+          this.opts.logger.error({ err: err instanceof Error ? err.message : String(err), failures }, 'relay pass failed');
+          return undefined;
+        },
+      );
       const { processed } = ((await this.running) as { processed?: number } | undefined) ?? {};
-      // Drain quickly while there is work; poll gently when idle.
-      if (this.timer !== undefined) this.timer = setTimeout(tick, processed ? 0 : (this.opts.pollMs ?? 500));
+      const idle = this.opts.pollMs ?? 500;
+      // Drain quickly while there is work; poll gently when idle; back off on failures.
+      const delay = failures ? Math.min(30_000, idle * 2 ** failures) : processed ? 0 : idle;
+      if (this.timer !== undefined) this.timer = setTimeout(tick, delay);
     };
     this.timer = setTimeout(tick, 0);
   }

@@ -47,6 +47,10 @@ beforeAll(async () => {
   supergraphCopy = path.join(dir, 'supergraph.graphql');
   copyFileSync(path.join(ROOT, 'schema', 'supergraph.graphql'), supergraphCopy);
   const suffix = Math.random().toString(36).slice(2, 8);
+  await Promise.all([
+    createLocalTables(servers().dynamodb, { RATINGS_TABLE: `ratings-gw-${suffix}`, NOTIFICATIONS_TABLE: `notifications-gw-${suffix}`, EVENTS_TABLE: `events-gw-${suffix}` }),
+    createLocalTables(servers().dynamodb, { RATINGS_TABLE: `unused-${suffix}`, NOTIFICATIONS_TABLE: `notifications-gwp-${suffix}`, EVENTS_TABLE: `events-gwp-${suffix}` }),
+  ]);
   const partners = JSON.stringify([{ id: 'acme', tier: 'standard', sha256: hashApiKey(PARTNER_KEY) }]);
   [dev, prod] = await Promise.all([
     startStack({
@@ -61,8 +65,6 @@ beforeAll(async () => {
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-prod-logs'),
     }),
   ]);
-  await createLocalTables(servers().dynamodb, dev.env);
-  await createLocalTables(servers().dynamodb, { ...prod.env, RATINGS_TABLE: `unused-${suffix}` });
 }, 180_000);
 
 afterAll(async () => {

@@ -17,6 +17,7 @@ const gql = (query: string, variables: Record<string, unknown> = {}, token?: str
 beforeAll(async () => {
   const s = servers();
   const suffix = Math.random().toString(36).slice(2, 8);
+  await createLocalTables(s.dynamodb, { RATINGS_TABLE: `ratings-e2e-${suffix}`, NOTIFICATIONS_TABLE: `notifications-e2e-${suffix}`, EVENTS_TABLE: `events-e2e-${suffix}` });
   stack = await startStack({
     randomPorts: true,
     env: {
@@ -31,8 +32,6 @@ beforeAll(async () => {
     },
     logDir: path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e-logs'),
   });
-  // The stack only creates tables when it starts DynamoDB Local itself.
-  await createLocalTables(s.dynamodb, stack.env);
 }, 120_000);
 
 afterAll(async () => {
