@@ -40,7 +40,21 @@ function clean(v: string | undefined | null): string | undefined {
   return v.replace(/[^A-Za-z0-9._\-]/g, '').slice(0, 64) || undefined;
 }
 
+// Apollo keeps one parsed DocumentNode per distinct operation, so the walk happens once per
+// operation (and schema), not once per request.
+const cache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, string[]>>();
+
 export function deprecatedFields(schema: GraphQLSchema, document: DocumentNode): string[] {
+  let bySchema = cache.get(schema);
+  if (!bySchema) cache.set(schema, (bySchema = new WeakMap()));
+  const hit = bySchema.get(document);
+  if (hit) return hit;
+  const result = walk(schema, document);
+  bySchema.set(document, result);
+  return result;
+}
+
+function walk(schema: GraphQLSchema, document: DocumentNode): string[] {
   const found = new Set<string>();
   const typeInfo = new TypeInfo(schema);
   visit(

@@ -41,6 +41,8 @@ export interface Stack {
   standIns: string[];
   /** The in-process TMDB stand-in, when it runs (its request log is what tests count). */
   tmdb?: TmdbServer;
+  /** The OS process id of a running service (benchmarks pin and measure it). */
+  pid(name: ServiceName): number | undefined;
   stopService(name: ServiceName): Promise<void>;
   startService(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
@@ -120,7 +122,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     Object.assign(env, opts.serviceEnv ?? {});
     if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
 
-    const running = new Map<ServiceName, { stop(): Promise<void> }>();
+    const running = new Map<ServiceName, { stop(): Promise<void>; child: { pid?: number } }>();
     const startService = async (name: ServiceName) => {
       const svc = SERVICES.find((s) => s.name === name)!;
       const child = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, svc.entry)], {
@@ -149,7 +151,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     step('starting the gateway');
     await startService('gateway');
 
-    return { gatewayUrl: urls.gateway, urls, env, standIns, tmdb, stopService, startService, stop };
+    return { gatewayUrl: urls.gateway, urls, env, standIns, tmdb, pid: (name) => running.get(name)?.child.pid, stopService, startService, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Counter, type Registry } from 'prom-client';
 
 /**
  * Production and local mode build clients the same way; only the endpoint differs. With an
@@ -19,8 +20,19 @@ function localOverrides(cfg: AwsEndpointConfig) {
     : {};
 }
 
-export function createDynamoDb(cfg: AwsEndpointConfig): DynamoDBDocumentClient {
+export function createDynamoDb(cfg: AwsEndpointConfig, registry?: Registry): DynamoDBDocumentClient {
   const client = new DynamoDBClient({ region: cfg.region, maxAttempts: 4, ...localOverrides(cfg) });
+  if (registry) {
+    // Every call counted by command: what each operation costs in DynamoDB requests.
+    const calls = new Counter({ name: 'marquee_dynamodb_requests_total', help: 'DynamoDB requests by command', labelNames: ['command'], registers: [registry] });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.inc({ command: String(context.commandName) });
+        return next(args);
+      },
+      { step: 'initialize', name: 'marqueeCountCalls' },
+    );
+  }
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -33,7 +33,7 @@ function listKey(kind: 'feed' | 'unread' | 'follows', item: StoredItem): Record<
 async function page(ctx: NotificationsContext, kind: 'feed' | 'unread' | 'follows', userId: string, first: number, after: string | null | undefined) {
   checkFirst(first);
   const scope = `${kind}:${userId}`;
-  const result = await ctx.store.page({ kind, userId, first, after: after ? decodeCursor(ctx.cursorSecret, scope, after) : undefined });
+  const result = await ctx.store.page({ kind, userId, first, after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined });
   const edges = result.items.map((item) => ({ item, cursor: encodeCursor(ctx.cursorSecret, scope, listKey(kind, item)) }));
   return { edges, pageInfo: { hasNextPage: result.hasNext, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
 }

@@ -73,7 +73,7 @@ export const resolvers: Resolvers = {
           partition: `MOVIE#${movie.id}`,
           forward: orderBy === 'OLDEST' || orderBy === 'LOWEST',
           first,
-          after: after ? decodeCursor(ctx.cursorSecret, scope, after) : undefined,
+          after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined,
         }),
         ctx.items.load(keys.summary(movie.id)),
       ]);
@@ -116,7 +116,7 @@ export const resolvers: Resolvers = {
       if (ctx.caller.userId !== user.id) throw forbidden("You can only list your own ratings.");
       const scope = `ratings:${user.id}`;
       const [page, stats] = await Promise.all([
-        ctx.store.page({ index: 'byUser', partition: `USER#${user.id}`, forward: false, first, after: after ? decodeCursor(ctx.cursorSecret, scope, after) : undefined }),
+        ctx.store.page({ index: 'byUser', partition: `USER#${user.id}`, forward: false, first, after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined }),
         ctx.items.load(keys.userStats(user.id)),
       ]);
       return connection(ctx, scope, page, Number(stats?.ratingCount ?? 0));

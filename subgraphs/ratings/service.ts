@@ -18,7 +18,7 @@ import { RatingsStore } from './store';
 export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: string, deps: { doc?: DynamoDBDocumentClient } = {}): Promise<RunningServer> {
   const logger = createLogger('ratings', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('ratings');
-  const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT });
+  const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
   const store = new RatingsStore({ doc, table: cfg.RATINGS_TABLE, eventsTable: cfg.EVENTS_TABLE });
   const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });

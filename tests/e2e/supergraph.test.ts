@@ -79,6 +79,28 @@ describe('the supergraph over HTTP', () => {
     expect(anonymous.body.data.movie).toEqual({ viewerRating: null, viewerIsFollowing: false });
   });
 
+  it('delivers a rating of a followed film to the follower\'s feed, not the author\'s', async () => {
+    const fan = await makeToken('e2e-fan', stack.env.JWT_SECRET);
+    const critic = await makeToken('e2e-critic', stack.env.JWT_SECRET);
+    await gql('mutation { followMovie(movieId: "603") { following } }', {}, fan);
+    await gql('mutation { followMovie(movieId: "603") { following } }', {}, critic);
+    await gql('mutation { rateMovie(input: { movieId: "603", score: 9.5, review: "Still astonishing." }) { rating { id } } }', {}, critic);
+    const FEED = '{ me { id unreadNotificationCount notifications(first: 5) { edges { node { kind score actor { id } movie { title } rating { review } } } } } }';
+    let fanFeed: any;
+    for (let i = 0; i < 50; i++) {
+      fanFeed = (await gql(FEED, {}, fan)).body;
+      if (fanFeed.data?.me.unreadNotificationCount) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(fanFeed.errors).toBeUndefined();
+    expect(fanFeed.data.me.unreadNotificationCount).toBe(1);
+    expect(fanFeed.data.me.notifications.edges).toEqual([
+      { node: { kind: 'NEW_REVIEW', score: 9.5, actor: { id: 'e2e-critic' }, movie: { title: 'The Matrix' }, rating: { review: 'Still astonishing.' } } },
+    ]);
+    const criticFeed = (await gql(FEED, {}, critic)).body;
+    expect(criticFeed.data.me.notifications.edges).toEqual([]);
+  });
+
   it('refuses mutations without a user, and forged tokens', async () => {
     const anon = await gql('mutation { followMovie(movieId: "550") { following } }');
     expect(codes(anon)).toEqual(['UNAUTHENTICATED']);

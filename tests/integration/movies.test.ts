@@ -95,7 +95,8 @@ describe('movies subgraph against the local TMDB server and a real Redis', () =>
     tmdb.setFault({ kind: 'status', status: 401, statusCode: 7 });
     expect(codes(await q('{ movie(id: "13") { title } }'))).toEqual(['UPSTREAM_AUTH']);
 
-    tmdb.setFault({ kind: 'status', status: 429, statusCode: 25, retryAfterSeconds: 0 });
+    // 429 without Retry-After: retried with exponential backoff, then RATE_LIMITED.
+    tmdb.setFault({ kind: 'status', status: 429, statusCode: 25 });
     expect(codes(await q('{ movie(id: "13") { title } }'))).toEqual(['RATE_LIMITED']);
     expect(tmdb.requests.filter((r) => r.path === '/3/movie/13' && r.status === 429)).toHaveLength(3);
 
@@ -130,6 +131,14 @@ describe('movies subgraph against the local TMDB server and a real Redis', () =>
     expect(res.body.data.movie.title).toBe('Die Hard');
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(tmdb.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('does not hold a request through a long Retry-After', async () => {
+    tmdb.setFault({ kind: 'status', status: 429, retryAfterSeconds: 60, times: 1 });
+    const started = Date.now();
+    expect(codes(await q('{ movie(id: "218") { title } }'))).toEqual(['RATE_LIMITED']);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(tmdb.requests).toHaveLength(1);
   });
 
   it('retries a transient failure and succeeds', async () => {

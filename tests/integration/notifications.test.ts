@@ -8,6 +8,7 @@ import { freshTables, servers } from '../support/env';
 const secret = testSecret();
 let tmdb: TmdbServer;
 let notifications: RunningServer;
+let tablesUsed: { NOTIFICATIONS_TABLE: string };
 
 const FOLLOW = 'mutation F($id: ID!) { followMovie(movieId: $id) { following movie { id followerCount viewerIsFollowing } } }';
 const UNFOLLOW = 'mutation U($id: ID!) { unfollowMovie(movieId: $id) { following movie { id followerCount viewerIsFollowing } } }';
@@ -17,6 +18,7 @@ const entity = (id: string, userId: string | null) => callSubgraph(notifications
 beforeAll(async () => {
   tmdb = await startTmdbServer({ port: 0, accessToken: 'tok' });
   const tables = await freshTables();
+  tablesUsed = tables;
   const cfg = loadNotificationsConfig({
     NOTIFICATIONS_PORT: '0',
     TMDB_BASE_URL: tmdb.url,
@@ -61,5 +63,65 @@ describe('notifications subgraph: follows against DynamoDB Local', () => {
     expect(codes(await callSubgraph(notifications.url, secret, FOLLOW, { id: '603' }, null))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await callSubgraph(notifications.url, secret, FOLLOW, { id: 'x' }, 'u1'))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await callSubgraph(notifications.url, secret, FOLLOW, { id: '999999999' }, 'u1'))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('feed, read state and preferences', () => {
+  const FEED = `query F($reps: [_Any!]!, $first: Int!, $after: String, $unread: Boolean!) { _entities(representations: $reps) { ... on User {
+    unreadNotificationCount notificationPreferences { kinds mutedMovieIds }
+    notifications(first: $first, after: $after, unreadOnly: $unread) { edges { cursor node { id kind score movie { id } actor { id } rating { id } readAt } } pageInfo { hasNextPage endCursor } } } } }`;
+  const feed = (userId: string, viewer: string | null, first = 10, after: string | null = null, unread = false) =>
+    callSubgraph(notifications.url, secret, FEED, { reps: [{ __typename: 'User', id: userId }], first, after, unread }, viewer);
+
+  beforeAll(async () => {
+    // Feed items as the relay writes them (the relay itself is tested in relay.test.ts).
+    const { NotificationsStore } = await import('../../subgraphs/notifications/store');
+    const { createDynamoDb } = await import('../../platform/aws');
+    const { newEventId } = await import('../../platform/events/types');
+    const store = new NotificationsStore({ doc: createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb }), table: tablesUsed.NOTIFICATIONS_TABLE });
+    for (let i = 0; i < 25; i++) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
+      await store.deliver({ userId: 'reader', eventId: newEventId(at), kind: i % 2 ? 'NEW_REVIEW' : 'NEW_RATING', movieId: '550', actorId: `actor${i}`, score: 7, createdAt: at.toISOString() });
+    }
+  });
+
+  it('pages the feed newest first, only for its owner', async () => {
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res = await feed('reader', 'reader', 10, after);
+      expect(res.body.errors).toBeUndefined();
+      const user = res.body.data._entities[0];
+      expect(user.unreadNotificationCount).toBe(25);
+      ids.push(...user.notifications.edges.map((e: { node: { actor: { id: string } } }) => e.node.actor.id));
+      if (!user.notifications.pageInfo.hasNextPage) break;
+      after = user.notifications.pageInfo.endCursor;
+    }
+    expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => `actor${24 - i}`));
+    expect(codes(await feed('reader', 'snoop'))).toEqual(['FORBIDDEN']);
+    expect(codes(await feed('reader', null))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('marks notifications read, once', async () => {
+    const first = await feed('reader', 'reader', 3);
+    const ids = first.body.data._entities[0].notifications.edges.map((e: { node: { id: string } }) => e.node.id);
+    const MARK = 'mutation M($ids: [ID!], $all: Boolean) { markNotificationsRead(ids: $ids, all: $all) { updated unreadCount } }';
+    const mark = await callSubgraph(notifications.url, secret, MARK, { ids }, 'reader');
+    expect(mark.body.data.markNotificationsRead).toEqual({ updated: 3, unreadCount: 22 });
+    const again = await callSubgraph(notifications.url, secret, MARK, { ids }, 'reader');
+    expect(again.body.data.markNotificationsRead).toEqual({ updated: 0, unreadCount: 22 });
+    const unread = await feed('reader', 'reader', 50, null, true);
+    expect(unread.body.data._entities[0].notifications.edges).toHaveLength(22);
+    expect(codes(await callSubgraph(notifications.url, secret, MARK, { ids: ['bogus'] }, 'reader'))).toEqual(['BAD_USER_INPUT']);
+    const all = await callSubgraph(notifications.url, secret, MARK, { all: true }, 'reader');
+    expect(all.body.data.markNotificationsRead).toEqual({ updated: 22, unreadCount: 0 });
+  });
+
+  it('stores preferences and validates them', async () => {
+    const PREFS = 'mutation P($input: NotificationPreferencesInput!) { updateNotificationPreferences(input: $input) { kinds mutedMovieIds } }';
+    const res = await callSubgraph(notifications.url, secret, PREFS, { input: { kinds: ['NEW_REVIEW'], mutedMovieIds: ['13', '13'] } }, 'reader');
+    expect(res.body.data.updateNotificationPreferences).toEqual({ kinds: ['NEW_REVIEW'], mutedMovieIds: ['13'] });
+    expect((await feed('reader', 'reader', 1)).body.data._entities[0].notificationPreferences).toEqual({ kinds: ['NEW_REVIEW'], mutedMovieIds: ['13'] });
+    expect(codes(await callSubgraph(notifications.url, secret, PREFS, { input: { mutedMovieIds: ['x'] } }, 'reader'))).toEqual(['BAD_USER_INPUT']);
   });
 });

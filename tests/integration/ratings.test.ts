@@ -113,3 +113,72 @@ describe('ratings subgraph against DynamoDB Local', () => {
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('reviews pagination and ownership', () => {
+  const REVIEWS = `query R($reps: [_Any!]!, $first: Int!, $after: String, $order: ReviewOrder!) {
+    _entities(representations: $reps) { ... on Movie { reviews(first: $first, after: $after, orderBy: $order) { totalCount edges { cursor node { id score review createdAt user { id } } } pageInfo { hasNextPage endCursor } } } }
+  }`;
+  const page = (after: string | null, order: string, first = 40) =>
+    callSubgraph(ratings.url, secret, REVIEWS, { reps: [{ __typename: 'Movie', id: '238' }], first, after, order });
+
+  beforeAll(async () => {
+    // 250 reviews of one film, with every score used, written concurrently in batches.
+    for (let b = 0; b < 250; b += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => b + i).map((n) => rate(`reviewer${n}`, { movieId: '238', score: ((n % 20) + 1) / 2, review: `Review number ${n}` })),
+      );
+    }
+  }, 120_000);
+
+  it.each(['NEWEST', 'OLDEST', 'HIGHEST', 'LOWEST'])('pages through 250 reviews %s first with no duplicates or gaps', async (order) => {
+    const seen: { user: string; score: number; createdAt: string }[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const res = await page(after, order);
+      expect(res.body.errors).toBeUndefined();
+      const conn = res.body.data._entities[0].reviews;
+      expect(conn.totalCount).toBe(250);
+      seen.push(...conn.edges.map((e: { node: { user: { id: string }; score: number; createdAt: string } }) => ({ user: e.node.user.id, score: e.node.score, createdAt: e.node.createdAt })));
+      pages++;
+      if (!conn.pageInfo.hasNextPage) break;
+      after = conn.pageInfo.endCursor;
+    }
+    expect(pages).toBe(7);
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen.map((s) => s.user)).size).toBe(250);
+    const sorted = [...seen].sort((a, b) => {
+      if (order === 'NEWEST') return b.createdAt.localeCompare(a.createdAt) || b.user.localeCompare(a.user);
+      if (order === 'OLDEST') return a.createdAt.localeCompare(b.createdAt) || a.user.localeCompare(b.user);
+      if (order === 'HIGHEST') return b.score - a.score || b.createdAt.localeCompare(a.createdAt) || b.user.localeCompare(a.user);
+      return a.score - b.score || a.createdAt.localeCompare(b.createdAt) || a.user.localeCompare(b.user);
+    });
+    expect(seen).toEqual(sorted);
+  });
+
+  it('refuses tampered, foreign and garbage cursors with BAD_USER_INPUT', async () => {
+    const first = await page(null, 'NEWEST', 5);
+    const cursor: string = first.body.data._entities[0].reviews.pageInfo.endCursor;
+    const [body, sig] = cursor.split('.');
+    const forged = Buffer.from(JSON.stringify({ s: 'reviews:238:NEWEST', k: { pk: 'MOVIE#550', sk: 'RATING#x', reviewspk: 'MOVIE#550', reviewssk: 'x' } })).toString('base64url');
+    for (const bad of [`${body}.${sig.slice(0, -2)}xx`, `${forged}.${sig}`, 'not-a-cursor', '', `${body}`, 'x'.repeat(5000)]) {
+      const res = await page(bad, 'NEWEST', 5);
+      expect({ bad: bad.slice(0, 20), codes: codes(res) }).toEqual({ bad: bad.slice(0, 20), codes: ['BAD_USER_INPUT'] });
+    }
+    // A cursor from one order is not valid for another.
+    expect(codes(await page(cursor, 'OLDEST', 5))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('lets no user change or remove another user’s rating, and lists only one’s own ratings', async () => {
+    await rate('owner', { movieId: '680', score: 9, review: 'Mine.' });
+    const del = await callSubgraph(ratings.url, secret, DELETE, { movieId: '680' }, 'intruder');
+    expect(del.body.data.deleteRating.deleted).toBe(false);
+    const still = await movies(['680'], 'owner');
+    expect(still.body.data._entities[0].viewerRating).toEqual({ score: 9, review: 'Mine.' });
+    const LIST = `query U($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { ratings(first: 10) { totalCount edges { node { score movie { id } } } } } } }`;
+    const own = await callSubgraph(ratings.url, secret, LIST, { reps: [{ __typename: 'User', id: 'owner' }] }, 'owner');
+    expect(own.body.data._entities[0].ratings).toEqual({ totalCount: 1, edges: [{ node: { score: 9, movie: { id: '680' } } }] });
+    const other = await callSubgraph(ratings.url, secret, LIST, { reps: [{ __typename: 'User', id: 'owner' }] }, 'intruder');
+    expect(codes(other)).toEqual(['FORBIDDEN']);
+  });
+});

@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Keeps the benchmark harness working: a seconds-long run of one contender. It asserts the run
+ * produced results without errors, never how fast it was (benchmarks are not timed tests).
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+
+it('runs the benchmark harness end to end', () => {
+  const before = new Set(readdirSync(path.join(ROOT, 'bench', 'results')));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, BENCH_PIN: '0' },
+    timeout: 180_000,
+  });
+  expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
+  expect(run.stdout).toMatch(/\| W1 anonymous browse \| warm \| marquee \|/);
+  const created = readdirSync(path.join(ROOT, 'bench', 'results')).filter((f) => f.endsWith('.json') && !before.has(f));
+  expect(created).toHaveLength(1);
+  const result = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', created[0]), 'utf8'));
+  expect(result.failed).toBe(false);
+  expect(result.samples.length).toBeGreaterThan(0);
+  for (const s of result.samples) {
+    expect(s.errors).toBe(0);
+    expect(s.requestsPerSecond).toBeGreaterThan(0);
+  }
+}, 200_000);
