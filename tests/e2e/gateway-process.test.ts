@@ -156,7 +156,10 @@ describe('tracing', () => {
 
 describe('workers', () => {
   it('runs GATEWAY_WORKERS processes behind one port', async () => {
-    const children = execFileSync('pgrep', ['-P', String(workers.child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    // Worker processes run the same entry point (tsx may also start an esbuild helper: not counted).
+    const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(workers.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('gateway/main.ts'));
     expect(children).toHaveLength(2);
     const results = await Promise.all(Array.from({ length: 10 }, () => postGraphQL(workersUrl, '{ genres { id } }')));
     for (const r of results) expect(r.body.data).toEqual({ genres: [{ id: '18' }] });
