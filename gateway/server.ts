@@ -17,6 +17,7 @@ import { ErrorCode, maskError } from '../platform/errors';
 import { signCaller } from '../platform/identity';
 import type { Logger } from '../platform/logger';
 import { isProduction } from '../platform/config';
+import { listen, once } from '../platform/http';
 import { AuthError, createTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
@@ -283,27 +284,20 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   };
   app.use(httpErrors);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(cfg.GATEWAY_PORT, '0.0.0.0', () => resolve());
-  });
-  const address = httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : cfg.GATEWAY_PORT;
+  const port = await listen(httpServer, cfg.GATEWAY_PORT);
   logger.info({ port }, 'gateway listening');
-  let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
-    stop: () =>
-      (stopping ??= (async () => {
-        // Fail readiness first and keep serving for SHUTDOWN_DELAY_MS, so the load balancer stops
-        // sending before we close sockets; then finish what is in flight and close.
-        draining = true;
-        if (cfg.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, cfg.SHUTDOWN_DELAY_MS));
-        await apollo.stop();
-        await Promise.all(clients.map((c) => c.close()));
-        redis?.disconnect();
-      })()),
+    stop: once(async () => {
+      // Fail readiness first and keep serving for SHUTDOWN_DELAY_MS, so the load balancer stops
+      // sending before we close sockets; then finish what is in flight and close.
+      draining = true;
+      if (cfg.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, cfg.SHUTDOWN_DELAY_MS));
+      await apollo.stop();
+      await Promise.all(clients.map((c) => c.close()));
+      redis?.disconnect();
+    }),
   };
 }
 

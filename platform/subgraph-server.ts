@@ -11,6 +11,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, verifyCaller, type Caller } from './identity';
 import { maskError, ErrorCode } from './errors';
+import { listen, once } from './http';
 import type { Logger } from './logger';
 
 export interface SubgraphServerOptions<Ctx extends BaseContext> {
@@ -135,22 +136,15 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
-  });
-  const address = httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const port = await listen(httpServer, opts.port, opts.host);
   opts.logger.info({ port }, `${opts.name} subgraph listening`);
 
-  let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
-    stop: () =>
-      (stopping ??= (async () => {
-        await apollo.stop();
-        await opts.onShutdown?.();
-      })()),
+    stop: once(async () => {
+      await apollo.stop();
+      await opts.onShutdown?.();
+    }),
   };
 }
