@@ -287,17 +287,25 @@ export class MarqueeStack extends Stack {
       healthCheck: { path: '/ready', healthyHttpCodes: '200', interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 3 },
       deregistrationDelay: Duration.seconds(20),
     });
+    // /metrics is for the scraper inside the VPC, never for the internet.
+    const hideMetrics = (listener: elbv2.ApplicationListener) =>
+      listener.addAction('HideMetrics', {
+        priority: 1,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
+        action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: '{"error":"not found"}' }),
+      });
     if (cfg.certificateArn) {
-      alb.addListener('Https', {
+      const https = alb.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [elbv2.ListenerCertificate.fromArn(cfg.certificateArn)],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         defaultTargetGroups: [targets],
       });
+      hideMetrics(https);
       alb.addRedirect({ sourcePort: 80, targetPort: 443 });
     } else {
-      alb.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [targets], open: false });
+      hideMetrics(alb.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [targets], open: false }));
     }
     scalings.gateway.scaleOnRequestCount('Requests', { requestsPerTarget: 500, targetGroup: targets });
 

@@ -126,6 +126,13 @@ describe.each([
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/ready' });
   });
 
+  it('keeps /metrics off the internet', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: [Match.objectLike({ Field: 'path-pattern', PathPatternConfig: { Values: ['/metrics', '/metrics/*'] } })],
+      Actions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '404' }) })],
+    });
+  });
+
   it('alarms on 5xx, p99 latency, the TMDB circuit and event lag', () => {
     const descriptions = resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmDescription);
     expect(descriptions).toEqual(expect.arrayContaining([expect.stringMatching(/5xx/), expect.stringMatching(/p99/), expect.stringMatching(/TMDB circuit/), expect.stringMatching(/events are waiting/)]));
