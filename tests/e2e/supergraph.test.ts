@@ -39,6 +39,13 @@ afterAll(async () => {
 });
 
 describe('the supergraph over HTTP', () => {
+  it('starts only the stand-ins the environment does not point elsewhere', () => {
+    // DYNAMODB_ENDPOINT and SNS_ENDPOINT were given (the shared test servers): only TMDB is local.
+    expect(stack.standIns).toHaveLength(1);
+    expect(stack.standIns[0]).toMatch(/^TMDB catalog/);
+    expect(stack.env.SNS_TOPIC_ARN).toMatch(/^arn:aws:sns:/);
+  });
+
   it('answers a query that crosses all three subgraphs with 20 popular films, in one TMDB call', async () => {
     stack.tmdb!.resetLog();
     const res = await gql('{ popularMovies { results { id title ratingSummary { average count } followerCount } } }');
