@@ -1,306 +1,277 @@
 /**
- * `npm run bench`: Marquee's gateway measured side by side with peers, on the same subgraphs,
- * supergraph file and load, runs interleaved (A B C A B C …), medians of the rounds.
- * `npm run bench -- --smoke` is a seconds-long run of one contender, for CI.
+ * `npm run bench`: Marquee's gateway measured side by side with peers — stock @apollo/gateway,
+ * Hive Gateway (JavaScript and Rust query planners, in-flight deduplication off and on) and a
+ * bare node:http server replaying Marquee's answers (the raw limit) — on the same local
+ * supergraph (startStack: the three subgraphs, local TMDB, DynamoDB Local, a real Redis), the same
+ * supergraph file and the same load. Rounds interleave the contenders (A B C … A B C …); the
+ * table shows medians of the rounds. Method and latest results: docs/performance.md.
  *
- * Pinning (2 cores): every gateway contender runs on core 0 alone; this process (the load
- * generator), the subgraphs and the stand-ins share core 1. Identical for every contender.
+ * `npm run bench -- --smoke`: a seconds-long run of Marquee alone on W1, for CI.
+ *
+ * Pinning (2 cores): each gateway contender runs alone on core 0 (BENCH_GATEWAY_CORE); this
+ * process (the load generator), the in-process TMDB stand-in, the subgraphs, DynamoDB Local and
+ * Redis share core 1 (BENCH_LOAD_CORE). Identical for every contender. BENCH_PIN=0 turns it off.
  */
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { startRedis } from '../local/redis';
 import { startStack, type Stack } from '../local/stack';
-import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../local/processes';
+import { findFreePort } from '../local/processes';
 import { makeToken } from '../scripts/token';
+import { allContenders, buildContenders, ensurePeers, startContender, type Contender, type Running } from './contenders';
+import { counterTotal, cpuMs, load, peakRssMb, round } from './measure';
+import { aggregate, checkTargets, markdownTable, resultsTable, type Sample, type ScalingRow } from './report';
+import { catalogueIds, scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const SMOKE = args.includes('--smoke');
-const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
-const DURATION = SMOKE ? 2 : Number(process.env.BENCH_SECONDS ?? 6);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const SMOKE = process.argv.includes('--smoke');
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const ROUNDS = SMOKE ? 1 : num('BENCH_ROUNDS', 3);
+/** A cold run is the first COLD_REQUESTS_PER_CONNECTION × connections requests after emptying the caches. */
+const COLD_REQUESTS_PER_CONNECTION = SMOKE ? 2 : num('BENCH_COLD_REQUESTS', 8);
+const WARM_SECONDS = SMOKE ? 2 : num('BENCH_SECONDS', 4);
+const SCALING_SECONDS = num('BENCH_SCALING_SECONDS', 3);
+/** Unmeasured load per workload before the first round: the subgraphs' JIT and DynamoDB Local's JVM keep getting faster for the first minute or so of load. */
+const WARMUP_SECONDS = SMOKE ? 0 : num('BENCH_WARMUP_SECONDS', 30);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 20);
+const GATEWAY_CORE = num('BENCH_GATEWAY_CORE', 0);
+const LOAD_CORE = num('BENCH_LOAD_CORE', 1);
+/** Comma-separated contender names to run (default: all; Marquee always runs, it is the baseline). */
+const ONLY = process.env.BENCH_CONTENDERS?.split(',').map((s) => s.trim());
+const SCALING_CONTENDERS = ['marquee', 'apollo-gateway', 'hive-rust'];
 
-// --- workloads ---------------------------------------------------------------------------
+const log = (msg: string) => console.error(`[bench] ${msg}`);
 
-const catalog = JSON.parse(readFileSync(path.join(ROOT, 'local', 'tmdb', 'catalog.json'), 'utf8')) as { movies: { id: number; popularity: number }[] };
-const idsByPopularity = [...catalog.movies].sort((a, b) => b.popularity - a.popularity).map((m) => String(m.id));
-/** Zipf (s = 1) over the catalogue: a few films get most of the traffic, as in real life. */
-const zipfWeights = idsByPopularity.map((_, i) => 1 / (i + 1));
-const zipfTotal = zipfWeights.reduce((a, b) => a + b, 0);
-function zipfId(): string {
-  let r = Math.random() * zipfTotal;
-  for (let i = 0; i < zipfWeights.length; i++) if ((r -= zipfWeights[i]) <= 0) return idsByPopularity[i];
-  return idsByPopularity[0];
+function hasTaskset(): boolean {
+  return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 }
-
-const W1 = `query Browse { popularMovies(page: 1) { results { id title poster(size: W342) { url } genres { name } tmdbRating { average voteCount } ratingSummary { average count } followerCount } } }`;
-const W2 = `query Detail($id: ID!) { movie(id: $id) { id title cast(first: 10) { character person { id name } } directors { name } trailers { url }
-  reviews(first: 5) { totalCount edges { node { score review } } } viewerRating { score } viewerIsFollowing
-  recommendations { results { id title ratingSummary { average count } } } } }`;
-const W3 = `mutation Rate($input: RateMovieInput!) { rateMovie(input: $input) { rating { score } movie { ratingSummary { count } } } }`;
-const scalingQuery = (n: number) => `query Many($ids: [ID!]!) { movies(ids: $ids) { id title ratingSummary { average count } followerCount } }`.replace('Many', `Many${n}`);
-
-interface Workload {
-  name: string;
-  /** A request body for one request. */
-  body: () => string;
-  auth: boolean;
-}
-
-const WORKLOADS: Workload[] = [
-  { name: 'W1 anonymous browse', body: () => JSON.stringify({ query: W1 }), auth: false },
-  { name: 'W2 authenticated detail', body: () => JSON.stringify({ query: W2, variables: { id: zipfId() } }), auth: true },
-  { name: 'W3 writes', body: () => JSON.stringify({ query: W3, variables: { input: { movieId: zipfId(), score: (1 + Math.floor(Math.random() * 20)) / 2 } } }), auth: true },
-];
-
-// --- contenders --------------------------------------------------------------------------
-
-interface Contender {
-  name: string;
-  start(port: number): ManagedProcess;
-}
-
-function nodeProcess(name: string, entry: string, env: Record<string, string>): ManagedProcess {
-  return spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { name, env, logFile: path.join(tmpdir(), `bench-${name}.log`) });
-}
-
-function contenders(stack: Stack, rawBodyFile: string): Contender[] {
-  const gatewayEnv = (port: number, extra: Record<string, string>) => ({
-    ...stack.env,
-    GATEWAY_PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_ANONYMOUS: '100000000',
-    RATE_LIMIT_USER: '100000000',
-    ...extra,
-  });
-  const list: Contender[] = [
-    { name: 'marquee', start: (port) => nodeProcess('marquee', 'gateway/main.ts', gatewayEnv(port, { RESPONSE_CACHE: 'off', SUBGRAPH_DEDUPE: 'off' })) },
-    { name: 'marquee+dedupe', start: (port) => nodeProcess('marquee-dedupe', 'gateway/main.ts', gatewayEnv(port, { RESPONSE_CACHE: 'off', SUBGRAPH_DEDUPE: 'on' })) },
-    { name: 'marquee+cache', start: (port) => nodeProcess('marquee-cache', 'gateway/main.ts', gatewayEnv(port, { RESPONSE_CACHE: 'on', SUBGRAPH_DEDUPE: 'on' })) },
-    { name: 'apollo-gateway (stock)', start: (port) => nodeProcess('stock', 'bench/peers/stock-gateway.ts', { ...stack.env, PORT: String(port) }) },
-    { name: 'raw node:http', start: (port) => nodeProcess('raw', 'bench/peers/raw-server.ts', { ...stack.env, PORT: String(port), RAW_BODY_FILE: rawBodyFile }) },
-  ];
-  return SMOKE ? list.slice(0, 1) : list;
-}
-
-// --- measurement -------------------------------------------------------------------------
-
-interface Sample {
-  contender: string;
-  workload: string;
-  phase: 'cold' | 'warm';
-  round: number;
-  requestsPerSecond: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-  requests: number;
-  peakRssMb: number;
-  /** Gateway CPU time (user + system) per operation: what the gateway itself costs. */
-  cpuMsPerOp: number;
-  tmdbPer1000: number;
-  dynamoPerOp: number;
-}
-
-function pin(pid: number | undefined, core: number) {
-  if (pid && process.env.BENCH_PIN !== '0') spawnSync('taskset', ['-a', '-cp', String(core), String(pid)], { stdio: 'ignore' });
-}
-
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    // utime and stime, in clock ticks (100 per second on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-async function dynamoCalls(stack: Stack): Promise<number> {
-  let total = 0;
-  for (const name of ['ratings', 'notifications'] as const) {
-    const text = await fetch(stack.urls[name].replace('/graphql', '/metrics')).then((r) => r.text());
-    for (const m of text.matchAll(/^marquee_dynamodb_requests_total\{[^}]*\} (\d+)/gm)) total += Number(m[1]);
-  }
-  return total;
-}
-
-async function load(url: string, w: Workload, tokens: string[], seconds: number): Promise<{ result: autocannon.Result; errors: number }> {
-  let errors = 0;
-  let client = 0;
-  const instance = autocannon({
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { 'content-type': 'application/json' },
-    setupClient: (c) => {
-      // One virtual user per connection.
-      if (w.auth) c.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${tokens[client++ % tokens.length]}` });
-    },
-    requests: [
-      {
-        setupRequest: (req) => ({ ...req, body: w.body() }),
-        onResponse: (status, body) => {
-          if (status !== 200 || body.includes('"errors"')) errors++;
-        },
-      },
-    ],
-  });
-  const result = await instance;
-  return { result, errors: errors + result.non2xx + result.errors };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : 0;
-};
 
 async function main() {
-  pin(process.pid, 1);
+  const started = Date.now();
+  const pin = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && hasTaskset();
+  if (process.env.BENCH_PIN !== '0' && !pin) log('not pinning: needs 2+ cores and taskset (apt-get install util-linux)');
+  // Pin ourselves first: everything started from here on (stack, Redis, DynamoDB Local) inherits core LOAD_CORE.
+  if (pin) spawnSync('taskset', ['-a', '-cp', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
+
+  if (!SMOKE) ensurePeers(log);
+  log('compiling the Node contenders');
+  buildContenders();
+
+  log('starting Redis and the stack (subgraphs, local TMDB, DynamoDB Local, SNS/SQS stand-in)');
   const redis = await startRedis({});
-  const stack = await startStack({
-    randomPorts: true,
-    env: { PATH: process.env.PATH, REDIS_URL: redis.url, LOG_LEVEL: 'warn', TMDB_RATE_LIMIT: '1000' },
-    logDir: path.join(tmpdir(), 'bench-stack-logs'),
-  });
+  let stack: Stack | undefined;
+  try {
+    stack = await startStack({
+      randomPorts: true,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        JAVA_HOME: process.env.JAVA_HOME,
+        REDIS_URL: redis.url,
+        LOG_LEVEL: 'warn',
+        // The local TMDB has no rate limit; the shared TMDB budget (40/s, for the real TMDB) would
+        // make cold runs measure the budget instead of the gateways.
+        TMDB_RATE_LIMIT: '1000',
+      },
+      logDir: path.join(tmpdir(), 'marquee-bench-stack'),
+      onStep: (s) => log(s),
+    });
+    return await benchmark(stack, redis.url, pin, started);
+  } finally {
+    await stack?.stop();
+    await redis.stop();
+  }
+}
+
+async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: number): Promise<boolean> {
+  const tmdb = stack.tmdb;
+  if (!tmdb) throw new Error('the benchmark needs the local TMDB stand-in: unset TMDB_ACCESS_TOKEN and TMDB_API_KEY');
+  const ids = catalogueIds();
+  const wl = workloads(ids, CONNECTIONS);
+  const users = [...Array.from({ length: CONNECTIONS }, (_, c) => `bench-viewer-${c}`), ...Array.from({ length: WRITE_USERS }, (_, i) => `bench-writer-${i}`), 'bench-primer'];
+  const tokens = new Map(await Promise.all(users.map(async (u) => [u, await makeToken(u, stack.env.JWT_SECRET)] as const)));
+  const token = (u: string) => {
+    const t = tokens.get(u);
+    if (!t) throw new Error(`no token for ${u}`);
+    return t;
+  };
+  const metricsUrls = (['ratings', 'notifications'] as const).map((s) => stack.urls[s].replace(/\/graphql$/, '/metrics'));
+  const dynamoCalls = () => counterTotal(metricsUrls, 'marquee_dynamodb_requests_total');
+
+  // What the raw contender replays: Marquee's own answers, recorded through the stack's gateway.
+  const rawBodiesFile = path.join(tmpdir(), `marquee-bench-raw-${process.pid}.json`);
+  if (!SMOKE) {
+    log('recording the raw contender’s responses');
+    const ask = (body: string, user: string | null) =>
+      fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${token(user)}` } : {}) }, body }).then((r) => r.text());
+    const W2: Record<string, string> = {};
+    for (const p of wl[1].prime()) W2[JSON.parse(p.body).variables.id] = await ask(p.body, 'bench-viewer-0');
+    writeFileSync(rawBodiesFile, JSON.stringify({ W1: await ask(wl[0].body(0, 0), null), W2, W3: await ask(wl[2].body(0, 0), 'bench-primer') }));
+  }
+  // The stack's own gateway is not measured (each contender is started for itself).
+  await stack.stopService('gateway');
+
+  // The notifications relay polls DynamoDB in the background: measured idle, subtracted from runs.
+  const idle0 = await dynamoCalls();
+  await new Promise((r) => setTimeout(r, 3000));
+  const idleDynamoPerSecond = ((await dynamoCalls()) - idle0) / 3;
+
   const flush = async () => {
-    const r = new Redis(redis.url);
+    const r = new Redis(redisUrl);
     await r.flushall();
     r.disconnect();
   };
-  for (const name of ['movies', 'ratings', 'notifications', 'gateway'] as const) pin(stack.pid(name), 1);
-  const tokens = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => makeToken(`bench-user-${i}`, stack.env.JWT_SECRET)));
+  const prime = async (url: string, w: Workload) => {
+    const queue = w.prime();
+    const worker = async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(p.user ? { authorization: `Bearer ${token(p.user)}` } : {}) }, body: p.body }).then((r) => r.text());
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+  };
 
-  // The raw contender replies with exactly what Marquee answers for W1.
-  const rawBodyFile = path.join(tmpdir(), 'bench-raw-body.json');
-  writeFileSync(rawBodyFile, await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: WORKLOADS[0].body() }).then((r) => r.text()));
+  const measure = async (running: Running, w: Workload, length: { seconds: number } | { amount: number }) => {
+    tmdb.resetLog();
+    const ddb0 = await dynamoCalls();
+    const cpu0 = cpuMs(running.pid);
+    // Everything else we started (subgraphs, DynamoDB Local, Redis, SNS stand-in) and ourselves
+    // (load generator, local TMDB): what the gateway's way of calling subgraphs costs upstream.
+    const rest0 = cpuMs(process.pid) - cpu0;
+    const t0 = Date.now();
+    const r = await load({ url: running.url, workload: w, connections: CONNECTIONS, token, ...length });
+    const cpu1 = cpuMs(running.pid);
+    const cpu = cpu1 - cpu0;
+    const rest = cpuMs(process.pid) - cpu1 - rest0;
+    const elapsed = (Date.now() - t0) / 1000;
+    const ddb = Math.max(0, (await dynamoCalls()) - ddb0 - idleDynamoPerSecond * elapsed);
+    const ops = Math.max(1, r.requests);
+    return { r, cpuMsPerOp: round(cpu / ops, 3), upstreamCpuMsPerOp: round(rest / ops, 3), peakRssMb: peakRssMb(running.pid), tmdbPer1000: round((tmdb.requests.length * 1000) / ops, 1), dynamoPerOp: round(ddb / ops, 2) };
+  };
+
+  let contenders = allContenders({ stack: stack.env, rawBodiesFile });
+  if (SMOKE) contenders = contenders.filter((c) => c.name === 'marquee');
+  else if (ONLY) contenders = contenders.filter((c) => c.name === 'marquee' || ONLY.includes(c.name));
+  const workloadsFor = (c: Contender) => (SMOKE ? wl.slice(0, 1) : wl.filter((w) => !w.mutation || c.writes));
+
+  if (WARMUP_SECONDS > 0) {
+    const running = await startContender(contenders[0], await findFreePort(), pin ? GATEWAY_CORE : null);
+    try {
+      for (const w of wl) {
+        log(`warming up the stack: ${w.name}, ${WARMUP_SECONDS} s`);
+        await load({ url: running.url, workload: w, connections: CONNECTIONS, seconds: WARMUP_SECONDS, token });
+      }
+    } finally {
+      await running.stop();
+    }
+  }
 
   const samples: Sample[] = [];
-  const list = contenders(stack, rawBodyFile);
-  const workloads = SMOKE ? WORKLOADS.slice(0, 1) : WORKLOADS;
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const c of list) {
-      const port = await findFreePort();
-      const proc = c.start(port);
-      const url = `http://127.0.0.1:${port}/graphql`;
-      await waitFor(() => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.status < 500), {
-        timeoutMs: 60_000,
-        what: c.name,
-        failFast: proc.exited,
-      });
-      pin(proc.child.pid, 0);
-      for (const w of workloads) {
-        if (c.name === 'raw node:http' && w !== WORKLOADS[0]) continue;
-        for (const phase of ['cold', 'warm'] as const) {
-          if (phase === 'cold') await flush();
-          stack.tmdb?.resetLog();
-          const ddbBefore = await dynamoCalls(stack);
-          const cpuBefore = cpuMs(proc.child.pid);
-          const { result, errors } = await load(url, w, tokens, DURATION);
-          const cpuUsed = cpuMs(proc.child.pid) - cpuBefore;
-          const ops = result.requests.total || 1;
-          const s: Sample = {
-            contender: c.name,
-            workload: w.name,
-            phase,
-            round,
-            requestsPerSecond: Math.round(result.requests.average),
-            p50: result.latency.p50,
-            p95: result.latency.p97_5 ?? result.latency.p99,
-            p99: result.latency.p99,
-            errors,
-            requests: result.requests.total,
-            peakRssMb: peakRssMb(proc.child.pid),
-            cpuMsPerOp: Math.round((cpuUsed / ops) * 100) / 100,
-            tmdbPer1000: Math.round(((stack.tmdb?.requests.length ?? 0) * 1000) / ops),
-            dynamoPerOp: Math.round(((await dynamoCalls(stack)) - ddbBefore) / ops * 100) / 100,
-          };
-          samples.push(s);
-          console.error(`${c.name} | ${w.name} | ${phase} | round ${round}: ${s.requestsPerSecond} req/s, p99 ${s.p99} ms, ${s.cpuMsPerOp} CPU ms/op, errors ${s.errors}`);
+  const load0 = loadavg()[0];
+  for (let round_ = 1; round_ <= ROUNDS; round_++) {
+    // Interleaved, and rotated each round (A B C, B C A, C A B, …): no contender always runs first.
+    const shift = (round_ - 1) % contenders.length;
+    for (const c of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
+      const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
+      try {
+        for (const w of workloadsFor(c)) {
+          // The raw server has no caches: only its warm figure means anything.
+          const phases = c.name === 'raw node:http' ? (['warm'] as const) : (['cold', 'warm'] as const);
+          for (const phase of phases) {
+            if (phase === 'cold') await flush();
+            else if (c.name !== 'raw node:http') await prime(running.url, w);
+            const m = await measure(running, w, phase === 'cold' ? { amount: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS } : { seconds: WARM_SECONDS });
+            samples.push({
+              round: round_,
+              contender: c.name,
+              baseline: c.baseline,
+              dedupe: c.dedupe,
+              workload: w.name,
+              phase,
+              requests: m.r.requests,
+              seconds: m.r.seconds,
+              requestsPerSecond: m.r.requestsPerSecond,
+              p50: m.r.p50,
+              p95: m.r.p95,
+              p99: m.r.p99,
+              errors: m.r.errors,
+              errorSamples: m.r.errorSamples,
+              cpuMsPerOp: m.cpuMsPerOp,
+              upstreamCpuMsPerOp: m.upstreamCpuMsPerOp,
+              peakRssMb: m.peakRssMb,
+              tmdbPer1000: m.tmdbPer1000,
+              dynamoPerOp: m.dynamoPerOp,
+            });
+            log(
+              `round ${round_} ${c.name} ${w.id} ${phase}: ${m.r.requestsPerSecond} req/s, p99 ${m.r.p99} ms, ${m.cpuMsPerOp} CPU ms/op (${m.upstreamCpuMsPerOp} upstream), ${m.peakRssMb} MB, errors ${m.r.errors}` +
+                (m.r.errors ? ` e.g. ${m.r.errorSamples[0]}` : ''),
+            );
+          }
         }
+      } finally {
+        await running.stop();
       }
-      await proc.stop();
     }
   }
 
-  // Scaling: W2-style lists of 20, 50 and 100 films through Marquee (no response cache).
-  const scaling: { films: number; p50: number; p99: number; requestsPerSecond: number; errors: number }[] = [];
+  // Scaling: W2's per-film fields for 20, 50 and 100 films in one request (movies(ids)), warm.
+  const scaling: ScalingRow[] = [];
   if (!SMOKE) {
-    const port = await findFreePort();
-    const proc = list[0].start(port);
-    const url = `http://127.0.0.1:${port}/graphql`;
-    await waitFor(() => fetch(url.replace('/graphql', '/health')).then((r) => r.ok), { timeoutMs: 60_000, what: 'marquee', failFast: proc.exited });
-    pin(proc.child.pid, 0);
-    for (const n of [20, 50, 100]) {
-      const ids = idsByPopularity.slice(0, n);
-      const { result, errors } = await load(url, { name: `movies(${n})`, auth: true, body: () => JSON.stringify({ query: scalingQuery(n), variables: { ids } }) }, tokens, DURATION);
-      scaling.push({ films: n, p50: result.latency.p50, p99: result.latency.p99, requestsPerSecond: Math.round(result.requests.average), errors });
+    for (const c of contenders.filter((x) => SCALING_CONTENDERS.includes(x.name))) {
+      const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
+      try {
+        for (const n of [20, 50, 100]) {
+          const w = scalingWorkload(ids, n);
+          await prime(running.url, w);
+          const m = await measure(running, w, { seconds: SCALING_SECONDS });
+          scaling.push({ contender: c.name, films: n, requestsPerSecond: m.r.requestsPerSecond, p50: m.r.p50, p95: m.r.p95, p99: m.r.p99, errors: m.r.errors, cpuMsPerOp: m.cpuMsPerOp });
+          log(`scaling ${c.name} ${n} films: p50 ${m.r.p50} ms, p99 ${m.r.p99} ms, errors ${m.r.errors}`);
+        }
+      } finally {
+        await running.stop();
+      }
     }
-    await proc.stop();
   }
 
-  await stack.stop();
-  await redis.stop();
-
-  // --- report ---------------------------------------------------------------------------
-  const rows: Record<string, unknown>[] = [];
-  const keys = [...new Set(samples.map((s) => `${s.workload}|${s.phase}|${s.contender}`))];
-  const med = (k: string, f: (s: Sample) => number) => median(samples.filter((s) => `${s.workload}|${s.phase}|${s.contender}` === k).map(f));
-  for (const k of keys) {
-    const [workload, phase, contender] = k.split('|');
-    const baseline = `${workload}|${phase}|marquee`;
-    rows.push({
-      workload,
-      phase,
-      contender,
-      'req/s': med(k, (s) => s.requestsPerSecond),
-      'vs marquee': Math.round((med(k, (s) => s.requestsPerSecond) / (med(baseline, (s) => s.requestsPerSecond) || 1)) * 100) / 100,
-      'p50 ms': med(k, (s) => s.p50),
-      'p95 ms': med(k, (s) => s.p95),
-      'p99 ms': med(k, (s) => s.p99),
-      'gateway CPU ms/op': med(k, (s) => s.cpuMsPerOp),
-      'CPU vs marquee': Math.round((med(k, (s) => s.cpuMsPerOp) / (med(baseline, (s) => s.cpuMsPerOp) || 1)) * 100) / 100,
-      errors: Math.max(...samples.filter((s) => `${s.workload}|${s.phase}|${s.contender}` === k).map((s) => s.errors)),
-      'peak RSS MB': Math.max(...samples.filter((s) => `${s.workload}|${s.phase}|${s.contender}` === k).map((s) => s.peakRssMb)),
-      'TMDB /1k ops': med(k, (s) => s.tmdbPer1000),
-      'DynamoDB /op': med(k, (s) => s.dynamoPerOp),
-    });
-  }
-  console.log('\n' + markdownTable(rows));
-  if (scaling.length) console.log('\nScaling (movies(ids) with ratingSummary and followerCount):\n' + markdownTable(scaling));
-  const failed = samples.some((s) => s.errors > 0);
-  const out = { at: new Date().toISOString(), machine: { cores: 2, node: process.version }, rounds: ROUNDS, seconds: DURATION, connections: CONNECTIONS, samples, rows, scaling, failed };
+  // --- report -------------------------------------------------------------------------
+  const rows = aggregate(samples);
+  const targets = SMOKE ? [] : checkTargets(rows);
+  const failed = samples.some((s) => s.errors > 0) || scaling.some((s) => s.errors > 0);
+  const at = new Date();
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGb: Math.round(Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) / 1024 / 1024),
+    node: process.version,
+    loadAverageBefore: round(load0, 2),
+    loadAverageAfter: round(loadavg()[0], 2),
+  };
+  const settings = { smoke: SMOKE, rounds: ROUNDS, coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS, warmSeconds: WARM_SECONDS, scalingSeconds: SCALING_SECONDS, connections: CONNECTIONS, pinned: pin, gatewayCore: GATEWAY_CORE, loadCore: LOAD_CORE, idleDynamoPerSecond: round(idleDynamoPerSecond, 2) };
+  const out = { at: at.toISOString(), durationSeconds: Math.round((Date.now() - started) / 1000), machine, settings, failed, rows, targets, scaling, samples };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = path.join(ROOT, 'bench', 'results', `${out.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(out, null, 2));
-  console.log(`\nraw results: ${path.relative(process.cwd(), file)}${failed ? '\nFAILED: some runs had errors' : ''}`);
-  process.exit(failed ? 1 : 0);
+  const file = path.join(ROOT, 'bench', 'results', `${at.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+
+  console.log(`\nMarquee gateway benchmark, ${at.toISOString()} — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
+  console.log(`${ROUNDS} round(s) interleaved, medians; ${CONNECTIONS} connections; cold = first ${COLD_REQUESTS_PER_CONNECTION * CONNECTIONS} requests after FLUSHALL, warm ${WARM_SECONDS} s after priming; ${pin ? `gateway pinned to core ${GATEWAY_CORE}, everything else to core ${LOAD_CORE}` : 'unpinned'}\n`);
+  console.log(resultsTable(rows));
+  if (scaling.length) console.log('\nScaling — movies(ids) with W2’s per-film fields, warm:\n\n' + markdownTable(scaling.map((s) => ({ ...s })), { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' }));
+  if (targets.length) console.log('\nTargets (issue #8):\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
+  console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
+  if (failed) {
+    console.log('\nFAILED: some runs had errors:');
+    for (const s of samples.filter((x) => x.errors > 0)) console.log(`  round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
+  }
+  return !failed;
 }
 
-function markdownTable(rows: Record<string, unknown>[]): string {
-  if (!rows.length) return '';
-  const cols = Object.keys(rows[0]);
-  return [`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => String(r[c])).join(' | ')} |`)].join('\n');
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

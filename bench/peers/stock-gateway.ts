@@ -1,7 +1,10 @@
 /**
- * The baseline: a stock @apollo/gateway on @apollo/server with default settings, over the same
- * supergraph file and subgraphs. The only additions are what the subgraphs require of any
- * gateway: the caller's identity, verified from the bearer token and sent signed.
+ * The baseline: a stock @apollo/gateway on @apollo/server's standalone server, default settings,
+ * over the same supergraph file and subgraphs as Marquee. The only additions are what the
+ * subgraphs require of any gateway: the caller's bearer token verified (HS256, JWT_SECRET) and
+ * the identity sent signed with GATEWAY_SECRET (`signCaller`, exactly what Marquee sends), signed
+ * once per client request as Marquee does. Same @apollo/gateway and @apollo/server versions as
+ * Marquee (resolved from the root). RemoteGraphQLDataSource has no in-flight deduplication.
  */
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
@@ -10,21 +13,25 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { jwtVerify } from 'jose';
 import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
 
-const secret = process.env.GATEWAY_SECRET!;
-const jwtKey = new TextEncoder().encode(process.env.JWT_SECRET!);
-const urls: Record<string, string> = { movies: process.env.MOVIES_URL!, ratings: process.env.RATINGS_URL!, notifications: process.env.NOTIFICATIONS_URL! };
+const gatewaySecret = process.env.GATEWAY_SECRET!;
+const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
+const locations: Record<string, string> = {
+  movies: process.env.MOVIES_URL!,
+  ratings: process.env.RATINGS_URL!,
+  notifications: process.env.NOTIFICATIONS_URL!,
+};
 
 interface Ctx {
-  userId: string | null;
+  identity: Promise<string>;
 }
 
 const gateway = new ApolloGateway({
   supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH!, 'utf8'),
   buildService: ({ name, url }) =>
     new RemoteGraphQLDataSource<Ctx & Record<string, unknown>>({
-      url: urls[name] ?? url,
+      url: locations[name] ?? url,
       async willSendRequest({ request, context }) {
-        request.http?.headers.set(INTERNAL_IDENTITY_HEADER, await signCaller(secret, { userId: (context as Ctx).userId ?? null, partnerId: null, requestId: null }));
+        request.http?.headers.set(INTERNAL_IDENTITY_HEADER, await context.identity);
       },
     }),
 });
@@ -32,15 +39,14 @@ const gateway = new ApolloGateway({
 async function main() {
   const server = new ApolloServer<Ctx>({ gateway });
   const { url } = await startStandaloneServer(server, {
-    listen: { port: Number(process.env.PORT ?? 4100) },
+    listen: { port: Number(process.env.PORT ?? 4100), host: '127.0.0.1' },
     context: async ({ req }) => {
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!token) return { userId: null };
-      const { payload } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'] });
-      return { userId: payload.sub ?? null };
+      const userId = token ? ((await jwtVerify(token, userKey, { algorithms: ['HS256'] })).payload.sub ?? null) : null;
+      return { identity: signCaller(gatewaySecret, { userId, partnerId: null, requestId: null }) };
     },
   });
-  console.log(`stock gateway at ${url}`);
+  console.log(`stock @apollo/gateway at ${url}`);
 }
 
 main().catch((err) => {

@@ -1,0 +1,162 @@
+/**
+ * The benchmark's workloads: what one request of each looks like, which virtual user sends it,
+ * and the requests that warm the caches before a warm run.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** The catalogue's film ids, most popular first (the order TMDB's popular pages use). */
+export function catalogueIds(): string[] {
+  const catalog = JSON.parse(readFileSync(path.join(ROOT, 'local', 'tmdb', 'catalog.json'), 'utf8')) as { movies: { id: number; popularity: number }[] };
+  return [...catalog.movies].sort((a, b) => b.popularity - a.popularity).map((m) => String(m.id));
+}
+
+/**
+ * Zipf (s = 1) over the catalogue in popularity order: the k-th most popular film is asked for
+ * in proportion to 1/k, as page views are in real life. Seeded, so every contender gets the same
+ * sequence of ids.
+ */
+export function zipf(ids: string[], seed: number): () => string {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let k = 1; k <= ids.length; k++) cumulative.push((total += 1 / k));
+  const random = mulberry32(seed);
+  return () => {
+    const r = random() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return ids[lo];
+  };
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const W1_QUERY = `query Browse {
+  popularMovies(page: 1) {
+    results { id title poster(size: W342) { url } genres { id name } tmdbRating { average voteCount } ratingSummary { average count } followerCount }
+  }
+}`;
+
+export const W2_QUERY = `query Detail($id: ID!) {
+  movie(id: $id) {
+    id title
+    cast(first: 10) { character person { id name } }
+    directors { id name }
+    trailers { name url }
+    reviews(first: 5) { totalCount edges { node { score review } } }
+    viewerRating { score }
+    viewerIsFollowing
+    recommendations { results { id title ratingSummary { average count } } }
+  }
+}`;
+
+export const W3_MUTATION = `mutation Rate($input: RateMovieInput!) {
+  rateMovie(input: $input) { rating { score } movie { id ratingSummary { average count } } }
+}`;
+
+/** The scaling query: W2's per-film fields for n films at once. */
+export const SCALING_QUERY = `query Many($ids: [ID!]!) {
+  movies(ids: $ids) { id title ratingSummary { average count } followerCount viewerRating { score } viewerIsFollowing }
+}`;
+
+/** A virtual user: one per connection (its token is fixed for the connection's life). */
+export interface VirtualUser {
+  /** The user id the connection signs in as, or null for anonymous. */
+  user(requestNumber: number): string | null;
+}
+
+export interface Workload {
+  id: 'W1' | 'W2' | 'W3' | 'scaling';
+  name: string;
+  /** Whether requests carry a user token. */
+  auth: boolean;
+  /** Mutations: never shared by in-flight deduplication, never cached. */
+  mutation: boolean;
+  /** The body of the n-th request of connection c. */
+  body(connection: number, n: number): string;
+  /** The user of the n-th request of connection c (null: anonymous). */
+  user(connection: number, n: number): string | null;
+  /** Requests sent once, unmeasured, after the cold run so the warm run finds warm caches. */
+  prime(): { body: string; user: string | null }[];
+}
+
+export const WRITE_USERS = 1000;
+
+export function workloads(ids: string[], connections: number, seed = 1): Workload[] {
+  const detailIds = zipf(ids, seed);
+  const writeIds = zipf(ids, seed + 1);
+  const scores = mulberry32(seed + 2);
+  const w1 = JSON.stringify({ operationName: 'Browse', query: W1_QUERY });
+  const w2 = (id: string) => JSON.stringify({ operationName: 'Detail', query: W2_QUERY, variables: { id } });
+  const w3 = (id: string, score: number) => JSON.stringify({ operationName: 'Rate', query: W3_MUTATION, variables: { input: { movieId: id, score } } });
+  return [
+    {
+      id: 'W1',
+      name: 'W1 anonymous browse',
+      auth: false,
+      mutation: false,
+      body: () => w1,
+      user: () => null,
+      prime: () => [{ body: w1, user: null }],
+    },
+    {
+      id: 'W2',
+      name: 'W2 authenticated detail',
+      auth: true,
+      mutation: false,
+      body: () => w2(detailIds()),
+      // One signed-in user per connection.
+      user: (c) => `bench-viewer-${c}`,
+      prime: () => ids.map((id) => ({ body: w2(id), user: 'bench-primer' })),
+    },
+    {
+      id: 'W3',
+      name: 'W3 writes',
+      auth: true,
+      mutation: true,
+      body: () => w3(writeIds(), (1 + Math.floor(scores() * 20)) / 2),
+      // Many users: connection c cycles through its own share of WRITE_USERS, so no two requests
+      // in flight ever come from the same user.
+      user: (c, n) => `bench-writer-${(c + n * connections) % WRITE_USERS}`,
+      prime: () => ids.map((id) => ({ body: w3(id, 7), user: 'bench-primer' })),
+    },
+  ];
+}
+
+export function scalingWorkload(ids: string[], n: number): Workload {
+  const body = JSON.stringify({ operationName: 'Many', query: SCALING_QUERY, variables: { ids: ids.slice(0, n) } });
+  return {
+    id: 'scaling',
+    name: `movies(ids) x ${n}`,
+    auth: true,
+    mutation: false,
+    body: () => body,
+    user: (c) => `bench-viewer-${c}`,
+    prime: () => [{ body, user: 'bench-primer' }],
+  };
+}
+
+/**
+ * Whether a response body is a clean GraphQL result: data and no errors. A cheap text test (the
+ * raw contender answers tens of thousands of these a second); `"errors":` cannot occur inside a
+ * JSON string value, where quotes are escaped.
+ */
+export function isCleanResult(body: string): boolean {
+  return body.startsWith('{"data":') && !body.includes('"errors":');
+}
