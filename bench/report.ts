@@ -2,23 +2,16 @@
  * Turns the samples of all rounds into the table (medians per workload, phase and contender,
  * with ratios to Marquee) and checks the issue's targets against it.
  */
-import { median, round } from './measure';
+import { median, round, type LoadResult } from './measure';
 
-export interface Sample {
+/** One measured run: what the load generator saw, plus what was read around it. */
+export interface Sample extends Omit<LoadResult, 'max'> {
   round: number;
   contender: string;
   baseline: string;
   dedupe: string;
   workload: string;
   phase: 'cold' | 'warm';
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-  errorSamples: string[];
   /** Gateway CPU time (user + system, all threads) per operation. */
   cpuMsPerOp: number;
   /** CPU time per operation of everything else on the machine that the harness started: subgraphs, DynamoDB Local, Redis, the SNS stand-in, the load generator and local TMDB. */
