@@ -62,6 +62,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         timeoutMs: cfg.SUBGRAPH_TIMEOUT_MS,
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
+        batch: cfg.SUBGRAPH_BATCHING === 'on',
         registry,
       });
       clients.push(client);

@@ -9,11 +9,16 @@ import { INTERNAL_IDENTITY_HEADER, signCaller } from '../platform/identity';
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
  * does — POST the subgraph operation, parse the answer, fold the subgraph's Cache-Control into
  * the response's cache policy — with less work per call (undici's pooled `request` instead of
- * a node-fetch Request plus a fetch), and two additions:
+ * a node-fetch Request plus a fetch), and three additions:
  *
  * - every call carries the caller's signed identity (the only way into a subgraph);
- * - identical subgraph queries in flight at the same moment for the same caller share one HTTP
- *   call (mutations never do), which is what a burst of identical page loads produces.
+ * - batching: the calls one client request makes to this subgraph in the same turn of the event
+ *   loop (the fetches of one `Parallel` plan node) go as one HTTP request whose body is the JSON
+ *   array of the operations. The subgraph runs them with one context, so its DataLoaders read
+ *   both entity sets in one database round trip. Mutations are never batched;
+ * - deduplication: identical subgraph queries in flight at the same moment share one call —
+ *   for the same caller always, and across callers when the subgraph marks the answer
+ *   `Cache-Control: public` (it says the answer depends on no one's identity). Never mutations.
  */
 export interface SubgraphClientOptions {
   name: string;
@@ -22,6 +27,8 @@ export interface SubgraphClientOptions {
   timeoutMs: number;
   connections: number;
   dedupe: boolean;
+  /** Send the same request's parallel calls as one batched HTTP request (the subgraph must allow batches). */
+  batch?: boolean;
   registry?: Registry;
 }
 
@@ -32,15 +39,47 @@ interface CallerContext {
   partnerId?: string | null;
 }
 
-/** The raw answer: each caller parses its own copy, since the gateway merges into what it gets. */
-interface SubgraphAnswer {
-  text: string;
-  cacheControl: string | undefined;
-}
-
 type AnswerBody = { data?: Record<string, unknown> | null; errors?: GatewayGraphQLResponse['errors']; extensions?: Record<string, unknown> };
 
-const metricsByRegistry = new WeakMap<Registry, { latency: Histogram<'subgraph' | 'status'>; deduped: Counter<'subgraph'> }>();
+/**
+ * One operation's answer. The gateway merges into the objects it gets, so every request that
+ * shares an answer needs its own copy: the first taker gets the parsed object, later ones a clone.
+ */
+class Answer {
+  private taken = false;
+  constructor(
+    private readonly body: AnswerBody,
+    readonly cacheControl: string | undefined,
+  ) {}
+
+  take(): AnswerBody {
+    if (!this.taken) {
+      this.taken = true;
+      return this.body;
+    }
+    return structuredClone(this.body);
+  }
+
+  /** The subgraph says any caller may be given this answer. */
+  get isPublic(): boolean {
+    const hint = cacheHint(this.cacheControl);
+    return hint.scope === 'PUBLIC' && hint.maxAge > 0;
+  }
+}
+
+interface Pending {
+  body: string;
+  resolve: (a: Answer) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Queue {
+  identity: string;
+  requestId: string | undefined;
+  calls: Pending[];
+}
+
+const metricsByRegistry = new WeakMap<Registry, { latency: Histogram<'subgraph' | 'status'>; deduped: Counter<'subgraph' | 'scope'>; batched: Counter<'subgraph'> }>();
 
 function metricsFor(registry: Registry | undefined) {
   if (!registry) return undefined;
@@ -56,7 +95,13 @@ function metricsFor(registry: Registry | undefined) {
       }),
       deduped: new Counter({
         name: 'marquee_gateway_subgraph_deduplicated_total',
-        help: 'Subgraph calls answered by an identical call already in flight',
+        help: 'Subgraph operations answered by an identical call already in flight (scope: caller = same caller, public = another caller, public answer)',
+        labelNames: ['subgraph', 'scope'],
+        registers: [registry],
+      }),
+      batched: new Counter({
+        name: 'marquee_gateway_subgraph_batched_operations_total',
+        help: 'Subgraph operations sent inside a batched HTTP request with others',
         labelNames: ['subgraph'],
         registers: [registry],
       }),
@@ -69,7 +114,12 @@ function metricsFor(registry: Registry | undefined) {
 export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>> {
   private readonly pool: Pool;
   private readonly path: string;
-  private readonly inflight = new Map<string, Promise<SubgraphAnswer>>();
+  /** In flight, by caller and body. */
+  private readonly inflight = new Map<string, Promise<Answer>>();
+  /** In flight, by body alone: the first such call, whose answer other callers may share if it is public. */
+  private readonly inflightAnyCaller = new Map<string, Promise<Answer>>();
+  /** Calls of one client request waiting for the end of this turn of the event loop. */
+  private readonly queues = new Map<object, Queue>();
   private readonly metrics;
 
   constructor(private readonly opts: SubgraphClientOptions) {
@@ -85,42 +135,99 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
     const ctx = options.context as CallerContext;
-    const identity = ctx.identity ? await ctx.identity : await signCaller(this.opts.secret, { userId: null, partnerId: null, requestId: ctx.requestId ?? null });
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
     const isMutation = /^\s*mutation\b/.test(request.query);
 
-    let answer: SubgraphAnswer;
-    if (this.opts.dedupe && !isMutation) {
-      // Same text, same caller: the same answer. The caller is part of the key because
-      // subgraph answers may depend on who asks (viewer fields).
-      const key = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}|${body}`;
-      let shared = this.inflight.get(key);
-      if (shared) {
-        this.metrics?.deduped.inc({ subgraph: this.opts.name });
-      } else {
-        shared = this.send(body, identity, ctx.requestId).finally(() => this.inflight.delete(key));
-        this.inflight.set(key, shared);
-      }
-      answer = await shared;
-    } else {
-      answer = await this.send(body, identity, ctx.requestId);
-    }
+    const answer = this.opts.dedupe && !isMutation ? await this.deduplicated(body, ctx) : await this.call(body, ctx, !isMutation);
 
     if (options.kind === 'incoming operation') {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined;
       policy?.restrict?.(cacheHint(answer.cacheControl));
     }
-    let parsed: AnswerBody;
-    try {
-      parsed = JSON.parse(answer.text) as AnswerBody;
-    } catch {
-      throw new Error(`subgraph ${this.opts.name} sent a response that is not JSON`);
-    }
-    if (typeof parsed !== 'object' || parsed === null) throw new Error(`subgraph ${this.opts.name} sent a response that is not a GraphQL result`);
+    const parsed = answer.take();
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
   }
 
-  private async send(body: string, identity: string, requestId: string | undefined): Promise<SubgraphAnswer> {
+  private async deduplicated(body: string, ctx: CallerContext): Promise<Answer> {
+    const key = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}|${body}`;
+    const mine = this.inflight.get(key);
+    if (mine) {
+      this.metrics?.deduped.inc({ subgraph: this.opts.name, scope: 'caller' });
+      return mine;
+    }
+    const other = this.inflightAnyCaller.get(body);
+    if (other) {
+      // Wait for the other caller's answer: if the subgraph made it public, it is ours too.
+      const theirs = await other.catch(() => undefined);
+      if (theirs?.isPublic) {
+        this.metrics?.deduped.inc({ subgraph: this.opts.name, scope: 'public' });
+        return theirs;
+      }
+      const sameCallerMeanwhile = this.inflight.get(key);
+      if (sameCallerMeanwhile) return sameCallerMeanwhile;
+    }
+    const call = this.call(body, ctx, true);
+    this.inflight.set(key, call);
+    if (!this.inflightAnyCaller.has(body)) this.inflightAnyCaller.set(body, call);
+    const forget = () => {
+      this.inflight.delete(key);
+      if (this.inflightAnyCaller.get(body) === call) this.inflightAnyCaller.delete(body);
+    };
+    call.then(forget, forget);
+    return call;
+  }
+
+  /** Sends one operation: at once, or with the other calls of the same client request in this turn. */
+  private async call(body: string, ctx: CallerContext, batchable: boolean): Promise<Answer> {
+    const identity = ctx.identity ? await ctx.identity : await signCaller(this.opts.secret, { userId: null, partnerId: null, requestId: ctx.requestId ?? null });
+    if (!this.opts.batch || !batchable) return this.sendOne(body, identity, ctx.requestId);
+    let queue = this.queues.get(ctx);
+    if (!queue) {
+      const q: Queue = { identity, requestId: ctx.requestId, calls: [] };
+      queue = q;
+      this.queues.set(ctx, q);
+      // setImmediate runs after every fetch of the current plan node has been issued.
+      setImmediate(() => {
+        this.queues.delete(ctx);
+        void this.flush(q);
+      });
+    }
+    return new Promise<Answer>((resolve, reject) => queue.calls.push({ body, resolve, reject }));
+  }
+
+  private async flush(q: Queue): Promise<void> {
+    if (q.calls.length === 1) {
+      const [only] = q.calls;
+      return this.sendOne(only.body, q.identity, q.requestId).then(only.resolve, only.reject);
+    }
+    this.metrics?.batched.inc({ subgraph: this.opts.name }, q.calls.length);
+    try {
+      const { text, cacheControl } = await this.send(`[${q.calls.map((c) => c.body).join(',')}]`, q.identity, q.requestId);
+      const results = this.parse(text);
+      if (!Array.isArray(results) || results.length !== q.calls.length) {
+        throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
+      }
+      // The subgraph's batch Cache-Control is the most restrictive of its operations': safe for each.
+      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), cacheControl)));
+    } catch (err) {
+      for (const c of q.calls) c.reject(err);
+    }
+  }
+
+  private async sendOne(body: string, identity: string, requestId: string | undefined): Promise<Answer> {
+    const { text, cacheControl } = await this.send(body, identity, requestId);
+    return new Answer(checkResult(this.parse(text), this.opts.name), cacheControl);
+  }
+
+  private parse(text: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Error(`subgraph ${this.opts.name} sent a response that is not JSON`);
+    }
+  }
+
+  private async send(body: string, identity: string, requestId: string | undefined): Promise<{ text: string; cacheControl: string | undefined }> {
     const headers: Record<string, string> = { 'content-type': 'application/json', [INTERNAL_IDENTITY_HEADER]: identity };
     if (requestId) headers['x-request-id'] = requestId;
     // W3C trace context, when OpenTelemetry is on (a no-op otherwise).
@@ -151,6 +258,11 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+function checkResult(value: unknown, subgraph: string): AnswerBody {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`subgraph ${subgraph} sent a response that is not a GraphQL result`);
+  return value as AnswerBody;
 }
 
 /** The cache hint a subgraph's Cache-Control header stands for (as RemoteGraphQLDataSource reads it). */

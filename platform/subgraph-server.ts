@@ -65,6 +65,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     introspection: true,
     // We own SIGTERM handling (readiness first, then drain); Apollo's own handler would close at once.
     stopOnTerminationSignals: false,
+    // The gateway batches one request's parallel calls to a subgraph; the operations of a batch
+    // share one context (and so its DataLoaders). Only the signed gateway gets this far.
+    allowBatchedHttpRequests: true,
     includeStacktraceInErrorResponses: !opts.production,
     formatError: (formatted) => maskError(formatted, opts.production) as typeof formatted,
     plugins: [

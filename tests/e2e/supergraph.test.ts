@@ -117,6 +117,30 @@ describe('the supergraph over HTTP', () => {
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('asks ratings once for both entity sets of a detail page: one batch, one DynamoDB batch read', async () => {
+    const token = await makeToken('e2e-batch', stack.env.JWT_SECRET);
+    const query = `query Detail($id: ID!) { movie(id: $id) { title viewerRating { score } ratingSummary { count }
+      recommendations { results { id ratingSummary { count } } } } }`;
+    // Warm the movies cache so that only the ratings calls differ between the two reads.
+    await gql(query, { id: '603' }, token);
+    const metric = async (url: string, name: string) => {
+      const text = await fetch(url.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
+      return [...text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+]+)$`, 'gm'))]
+        .filter((m) => !m[1] || !m[1].includes('subgraph=') || m[1].includes('subgraph="ratings"'))
+        .reduce((sum, m) => sum + Number(m[2]), 0);
+    };
+    const batched0 = await metric(stack.gatewayUrl, 'marquee_gateway_subgraph_batched_operations_total');
+    const ddb0 = await metric(stack.urls.ratings, 'marquee_dynamodb_requests_total');
+    const res = await gql(query, { id: '603' }, token);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.movie.title).toBe('The Matrix');
+    expect(res.body.data.movie.recommendations.results.length).toBeGreaterThan(0);
+    // The film's viewerRating/ratingSummary and the recommendations' ratingSummary: two operations, one HTTP call.
+    expect((await metric(stack.gatewayUrl, 'marquee_gateway_subgraph_batched_operations_total')) - batched0).toBe(2);
+    // …answered by one BatchGetItem for all keys, not one per operation.
+    expect((await metric(stack.urls.ratings, 'marquee_dynamodb_requests_total')) - ddb0).toBe(1);
+  });
+
   it('answers NOT_FOUND for a film TMDB does not know, with null data', async () => {
     const res = await gql('{ movie(id: "999999999") { title } }');
     expect(res.body.data).toEqual({ movie: null });

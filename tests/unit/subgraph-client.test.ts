@@ -14,11 +14,21 @@ beforeAll(async () => {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       seen.push({ body, identity: req.headers[INTERNAL_IDENTITY_HEADER] as string | undefined });
+      if (body.includes('fail')) {
+        res.statusCode = 500;
+        res.end('{"errors":[{"message":"boom"}]}');
+        return;
+      }
+      // A batch (JSON array) gets an array of results; an operation asking for `private`
+      // fields makes the whole answer private, as Apollo Server's cache control does.
+      const parsed = JSON.parse(body) as { query: string } | { query: string }[];
+      const ops = Array.isArray(parsed) ? parsed : [parsed];
+      const results = ops.map((op) => ({ data: { value: seen.length, query: op.query } }));
       // Slow enough that concurrent callers overlap.
       setTimeout(() => {
         res.setHeader('content-type', 'application/json');
-        res.setHeader('cache-control', 'max-age=30, public');
-        res.end(JSON.stringify({ data: { value: seen.length } }));
+        res.setHeader('cache-control', ops.some((op) => op.query.includes('private')) ? 'max-age=30, private' : 'max-age=30, public');
+        res.end(JSON.stringify(Array.isArray(parsed) ? results : results[0]));
       }, 50);
     });
   });
@@ -29,13 +39,15 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)));
 beforeEach(() => (seen.length = 0));
 
-function call(client: SubgraphClient, query: string, userId: string | null) {
+function call(client: SubgraphClient, query: string, userId: string | null, context: Record<string, unknown> = { userId, partnerId: null, requestId: 'r1' }) {
   return client.process({
     kind: GraphQLDataSourceRequestKind.HEALTH_CHECK,
     request: { query, variables: {} },
-    context: { userId, partnerId: null, requestId: 'r1' },
+    context,
   });
 }
+
+const options = { name: 't', secret, timeoutMs: 2000, connections: 4 };
 
 describe('SubgraphClient', () => {
   it('signs every call with the caller identity', async () => {
@@ -49,9 +61,9 @@ describe('SubgraphClient', () => {
   it('shares identical in-flight queries of the same caller, and only those', async () => {
     const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: true });
     const results = await Promise.all([
-      ...Array.from({ length: 10 }, () => call(client, '{ a }', 'u1')),
-      call(client, '{ a }', 'u2'),
-      call(client, '{ b }', 'u1'),
+      ...Array.from({ length: 10 }, () => call(client, '{ private }', 'u1')),
+      call(client, '{ private }', 'u2'),
+      call(client, '{ b private }', 'u1'),
       call(client, 'mutation { m }', 'u1'),
       call(client, 'mutation { m }', 'u1'),
     ]);
@@ -60,6 +72,52 @@ describe('SubgraphClient', () => {
     expect(results[0]).not.toBe(results[1]);
     expect(results[0].data).toEqual(results[1].data);
     expect(results[0].data).not.toBe(results[1].data);
+    await client.close();
+  });
+
+  it('shares an answer across callers only when the subgraph marks it public', async () => {
+    const client = new SubgraphClient({ ...options, url, dedupe: true });
+    const results = await Promise.all([call(client, '{ a }', 'u1'), call(client, '{ a }', 'u2'), call(client, '{ a }', null)]);
+    expect(seen).toHaveLength(1);
+    expect(results[1].data).toEqual(results[0].data);
+    expect(results[1].data).not.toBe(results[0].data);
+    seen.length = 0;
+    // A private answer is not given to the other caller: it asks for its own.
+    const mine = await Promise.all([call(client, '{ private }', 'u1'), call(client, '{ private }', 'u2')]);
+    expect(seen).toHaveLength(2);
+    expect(mine[0].data).not.toEqual(mine[1].data);
+    await client.close();
+  });
+
+  it('sends the parallel calls of one request as one batch, and mutations alone', async () => {
+    const client = new SubgraphClient({ ...options, url, dedupe: true, batch: true });
+    const ctx = { userId: 'u1', partnerId: null, requestId: 'r2' };
+    const [a, b] = await Promise.all([call(client, '{ a }', 'u1', ctx), call(client, '{ b }', 'u1', ctx)]);
+    expect(seen).toHaveLength(1);
+    expect(JSON.parse(seen[0].body)).toEqual([expect.objectContaining({ query: '{ a }' }), expect.objectContaining({ query: '{ b }' })]);
+    expect(a.data).toEqual({ value: 1, query: '{ a }' });
+    expect(b.data).toEqual({ value: 1, query: '{ b }' });
+    expect((await verifyCaller(secret, seen[0].identity)).requestId).toBe('r2');
+
+    // Another request's calls, a lone call and mutations are each sent on their own.
+    seen.length = 0;
+    await Promise.all([
+      call(client, '{ c }', 'u1', ctx),
+      call(client, '{ d }', 'u2'),
+      call(client, 'mutation { m }', 'u1', ctx),
+      call(client, 'mutation { n }', 'u1', ctx),
+    ]);
+    expect(seen.map((s) => JSON.parse(s.body)).every((b) => !Array.isArray(b))).toBe(true);
+    expect(seen).toHaveLength(4);
+    await client.close();
+  });
+
+  it('fails every call of a batch the subgraph refuses', async () => {
+    const client = new SubgraphClient({ ...options, url, dedupe: false, batch: true });
+    const ctx = { userId: null, partnerId: null, requestId: 'r3' };
+    const calls = [call(client, '{ fail }', null, ctx), call(client, '{ b }', null, ctx)];
+    for (const c of calls) await expect(c).rejects.toThrow(/500: subgraph t answered/);
+    expect(seen).toHaveLength(1);
     await client.close();
   });
 
