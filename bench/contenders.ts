@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../local/processes';
+import { GATEWAY_NODE_ARGS } from '../gateway/runtime';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = __dirname;
@@ -65,7 +66,8 @@ export function allContenders(e: ContenderEnv): Contender[] {
     writes,
     command: (port) => ({
       cmd: process.execPath,
-      args: node('gateway/main.js'),
+      // As production starts it (ECS task command, Dockerfile).
+      args: [...GATEWAY_NODE_ARGS, ...node('gateway/main.js')],
       env: {
         ...common,
         GATEWAY_PORT: String(port),

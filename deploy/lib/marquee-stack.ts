@@ -20,6 +20,7 @@ import { eventsTable } from '../../platform/events/table';
 import { notificationsTable } from '../../subgraphs/notifications/table';
 import { ratingsTable } from '../../subgraphs/ratings/table';
 import type { EnvironmentConfig } from '../environments';
+import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from '../../gateway/runtime';
 
 export interface MarqueeStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -29,7 +30,7 @@ type ServiceName = 'gateway' | 'movies' | 'ratings' | 'notifications';
 
 const PORTS: Record<ServiceName, number> = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003 };
 const ENTRY: Record<ServiceName, string> = {
-  gateway: 'dist/gateway/main.js',
+  gateway: GATEWAY_ENTRY,
   movies: 'dist/subgraphs/movies/main.js',
   ratings: 'dist/subgraphs/ratings/main.js',
   notifications: 'dist/subgraphs/notifications/main.js',
@@ -228,7 +229,7 @@ export class MarqueeStack extends Stack {
       logGroups[name] = new logs.LogGroup(this, `${cap(name)}Logs`, { retention: cfg.logRetentionDays as logs.RetentionDays, removalPolicy: removal });
       task.addContainer(name, {
         image,
-        command: ['node', ENTRY[name]],
+        command: name === 'gateway' ? ['node', ...GATEWAY_NODE_ARGS, GATEWAY_ENTRY] : ['node', ENTRY[name]],
         environment: env[name],
         secrets: secrets[name],
         portMappings: [{ name, containerPort: PORTS[name], protocol: ecs.Protocol.TCP }],

@@ -2,6 +2,9 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS } from '../../deploy/environments';
 import { MarqueeStack } from '../../deploy/lib/marquee-stack';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from '../../gateway/runtime';
 
 /**
  * The production stack's security and reliability properties, checked on the synthesised
@@ -156,5 +159,15 @@ describe('listeners', () => {
 
   it('prod Redis is multi-AZ with failover', () => {
     prod.template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { MultiAZEnabled: true, AutomaticFailoverEnabled: true, NumCacheClusters: 2 });
+  });
+});
+
+describe('the gateway process', () => {
+  it('starts with the same Node flags in the ECS task, the Dockerfile and the benchmark', () => {
+    const tasks = resources(dev.template, 'AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties.ContainerDefinitions as { Name: string; Command: string[] }[]);
+    expect(tasks.find((c) => c.Name === 'gateway')?.Command).toEqual(['node', ...GATEWAY_NODE_ARGS, GATEWAY_ENTRY]);
+    expect(tasks.find((c) => c.Name === 'ratings')?.Command).toEqual(['node', 'dist/subgraphs/ratings/main.js']);
+    const dockerfile = readFileSync(path.resolve(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`gateway) exec node ${[...GATEWAY_NODE_ARGS, GATEWAY_ENTRY].join(' ')};;`);
   });
 });
