@@ -6,7 +6,11 @@
  * supergraph file and the same load. Rounds interleave the contenders (A B C … A B C …); the
  * table shows medians of the rounds. Method and latest results: docs/performance.md.
  *
- * `npm run bench -- --smoke`: a seconds-long run of Marquee alone on W1, for CI.
+ * After those (upstream-bound) rounds, a gateway-bound section runs the read workloads warm
+ * against replaying subgraphs (bench/replay-subgraphs.ts), so that the gateway, not the real
+ * subgraphs' core, is the bottleneck. BENCH_GATEWAY_BOUND=0 skips it.
+ *
+ * `npm run bench -- --smoke`: a seconds-long run of Marquee alone on W1 (both sections), for CI.
  *
  * Pinning (2 cores): each gateway contender runs alone on core 0 (BENCH_GATEWAY_CORE); this
  * process (the load generator), the in-process TMDB stand-in, the subgraphs, DynamoDB Local and
@@ -23,7 +27,8 @@ import { findFreePort } from '../local/processes';
 import { makeToken } from '../scripts/token';
 import { allContenders, buildContenders, ensurePeers, startContender, type Contender, type Running } from './contenders';
 import { counterTotal, cpuMs, load, peakRssMb, round } from './measure';
-import { aggregate, checkTargets, markdownTable, resultsTable, type Sample, type ScalingRow } from './report';
+import { aggregate, checkTargets, markdownTable, resultsTable, type Mode, type Sample, type ScalingRow } from './report';
+import { replayTotals, startReplaySubgraphs, type ReplayStats, type ReplaySubgraph, type SubgraphName } from './replay-subgraphs';
 import { catalogueIds, scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -42,8 +47,37 @@ const LOAD_CORE = num('BENCH_LOAD_CORE', 1);
 /** Comma-separated contender names to run (default: all; Marquee always runs, it is the baseline). */
 const ONLY = process.env.BENCH_CONTENDERS?.split(',').map((s) => s.trim());
 const SCALING_CONTENDERS = ['marquee', 'apollo-gateway', 'hive-rust'];
+const GATEWAY_BOUND = process.env.BENCH_GATEWAY_BOUND !== '0';
+/** Without a response cache: with one, the gateway would not be the thing measured either. */
+const GATEWAY_BOUND_CONTENDERS = ['marquee', 'marquee+dedupe', 'apollo-gateway', 'hive', 'hive+dedupe', 'hive-rust', 'hive-rust+dedupe'];
+/**
+ * Unmeasured load just before a gateway-bound run: there the gateway is the bottleneck, so its
+ * JIT warming up during the window would be measured too (W1 is primed with a single request).
+ */
+const GATEWAY_BOUND_SETTLE_SECONDS = SMOKE ? 0 : 2;
+
+type Phase = 'cold' | 'warm';
+type Replay = Record<SubgraphName, ReplaySubgraph>;
 
 const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+/** Share of the subgraph requests between two readings that were answered from memory (null: there were none). */
+function hitRatio(before: ReplayStats, after: ReplayStats): number | null {
+  const hits = after.hits - before.hits;
+  const all = hits + after.misses - before.misses;
+  return all ? round(hits / all, 4) : null;
+}
+
+/**
+ * Priming that records everything a measured window can send through the replaying subgraphs:
+ * the workload's requests as every connection's user (W2's viewer fields make each user's
+ * subgraph requests distinct), not only as the primer. Users here depend on the connection only
+ * (W3's do not, and W3 never runs gateway-bound).
+ */
+function everyConnection(w: Workload, connections: number): { body: string; user: string | null }[] {
+  const users = [...new Set(Array.from({ length: connections }, (_, c) => w.user(c, 0)))];
+  return w.prime().flatMap((p) => users.map((user) => ({ body: p.body, user })));
+}
 
 function hasTaskset(): boolean {
   return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -124,8 +158,8 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     await r.flushall();
     r.disconnect();
   };
-  const prime = async (url: string, w: Workload) => {
-    const queue = w.prime();
+  const prime = async (url: string, w: Workload, requests = w.prime()) => {
+    const queue = [...requests];
     const worker = async () => {
       for (let p = queue.shift(); p; p = queue.shift()) {
         await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(p.user ? { authorization: `Bearer ${token(p.user)}` } : {}) }, body: p.body }).then((r) => r.text());
@@ -134,7 +168,8 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     await Promise.all(Array.from({ length: 8 }, worker));
   };
 
-  const measure = async (running: Running, w: Workload, length: { seconds: number } | { amount: number }) => {
+  const measure = async (running: Running, w: Workload, length: { seconds: number } | { amount: number }, replay?: Replay) => {
+    const replay0 = replay && replayTotals(replay);
     tmdb.resetLog();
     const ddb0 = await dynamoCalls();
     const cpu0 = cpuMs(running.pid);
@@ -149,7 +184,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     const elapsed = (Date.now() - t0) / 1000;
     const ddb = Math.max(0, (await dynamoCalls()) - ddb0 - idleDynamoPerSecond * elapsed);
     const ops = Math.max(1, r.requests);
-    return { r, cpuMsPerOp: round(cpu / ops, 3), upstreamCpuMsPerOp: round(rest / ops, 3), peakRssMb: peakRssMb(running.pid), tmdbPer1000: round((tmdb.requests.length * 1000) / ops, 1), dynamoPerOp: round(ddb / ops, 2) };
+    return { r, replayHitRatio: replay0 && replay ? hitRatio(replay0, replayTotals(replay)) : null, cpuMsPerOp: round(cpu / ops, 3), upstreamCpuMsPerOp: round(rest / ops, 3), peakRssMb: peakRssMb(running.pid), tmdbPer1000: round((tmdb.requests.length * 1000) / ops, 1), dynamoPerOp: round(ddb / ops, 2) };
   };
 
   let contenders = allContenders({ stack: stack.env, rawBodiesFile });
@@ -169,51 +204,99 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     }
   }
 
+  interface Section {
+    mode: Mode;
+    contenders: Contender[];
+    workloadsFor(c: Contender): Workload[];
+    phasesFor(c: Contender): Phase[];
+    /** Before a warm run. */
+    prime(c: Contender, url: string, w: Workload): Promise<void>;
+    replay?: Replay;
+  }
   const samples: Sample[] = [];
-  const load0 = loadavg()[0];
-  for (let round_ = 1; round_ <= ROUNDS; round_++) {
-    // Interleaved, and rotated each round (A B C, B C A, C A B, …): no contender always runs first.
-    const shift = (round_ - 1) % contenders.length;
-    for (const c of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
-      const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
-      try {
-        for (const w of workloadsFor(c)) {
-          // The raw server has no caches: only its warm figure means anything.
-          const phases = c.name === 'raw node:http' ? (['warm'] as const) : (['cold', 'warm'] as const);
-          for (const phase of phases) {
-            if (phase === 'cold') await flush();
-            else if (c.name !== 'raw node:http') await prime(running.url, w);
-            const m = await measure(running, w, phase === 'cold' ? { amount: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS } : { seconds: WARM_SECONDS });
-            samples.push({
-              round: round_,
-              contender: c.name,
-              baseline: c.baseline,
-              dedupe: c.dedupe,
-              workload: w.name,
-              phase,
-              requests: m.r.requests,
-              seconds: m.r.seconds,
-              requestsPerSecond: m.r.requestsPerSecond,
-              p50: m.r.p50,
-              p95: m.r.p95,
-              p99: m.r.p99,
-              errors: m.r.errors,
-              errorSamples: m.r.errorSamples,
-              cpuMsPerOp: m.cpuMsPerOp,
-              upstreamCpuMsPerOp: m.upstreamCpuMsPerOp,
-              peakRssMb: m.peakRssMb,
-              tmdbPer1000: m.tmdbPer1000,
-              dynamoPerOp: m.dynamoPerOp,
-            });
-            log(
-              `round ${round_} ${c.name} ${w.id} ${phase}: ${m.r.requestsPerSecond} req/s, p99 ${m.r.p99} ms, ${m.cpuMsPerOp} CPU ms/op (${m.upstreamCpuMsPerOp} upstream), ${m.peakRssMb} MB, errors ${m.r.errors}` +
-                (m.r.errors ? ` e.g. ${m.r.errorSamples[0]}` : ''),
-            );
+  const runRounds = async (section: Section) => {
+    const list = section.contenders;
+    for (let round_ = 1; round_ <= ROUNDS; round_++) {
+      // Interleaved, and rotated each round (A B C, B C A, C A B, …): no contender always runs first.
+      const shift = (round_ - 1) % list.length;
+      for (const c of [...list.slice(shift), ...list.slice(0, shift)]) {
+        const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
+        try {
+          for (const w of section.workloadsFor(c)) {
+            for (const phase of section.phasesFor(c)) {
+              if (phase === 'cold') await flush();
+              else await section.prime(c, running.url, w);
+              const m = await measure(running, w, phase === 'cold' ? { amount: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS } : { seconds: WARM_SECONDS }, section.replay);
+              samples.push({
+                mode: section.mode,
+                round: round_,
+                contender: c.name,
+                baseline: c.baseline,
+                dedupe: c.dedupe,
+                workload: w.name,
+                phase,
+                requests: m.r.requests,
+                seconds: m.r.seconds,
+                requestsPerSecond: m.r.requestsPerSecond,
+                p50: m.r.p50,
+                p95: m.r.p95,
+                p99: m.r.p99,
+                errors: m.r.errors,
+                errorSamples: m.r.errorSamples,
+                cpuMsPerOp: m.cpuMsPerOp,
+                upstreamCpuMsPerOp: m.upstreamCpuMsPerOp,
+                peakRssMb: m.peakRssMb,
+                tmdbPer1000: m.tmdbPer1000,
+                dynamoPerOp: m.dynamoPerOp,
+                replayHitRatio: m.replayHitRatio,
+              });
+              const hits = m.replayHitRatio === null ? '' : `, replay hits ${round(m.replayHitRatio * 100, 2)} %`;
+              log(
+                `${section.mode} round ${round_} ${c.name} ${w.id} ${phase}: ${m.r.requestsPerSecond} req/s, p99 ${m.r.p99} ms, ${m.cpuMsPerOp} CPU ms/op (${m.upstreamCpuMsPerOp} upstream), ${m.peakRssMb} MB, errors ${m.r.errors}${hits}` +
+                  (m.r.errors ? ` e.g. ${m.r.errorSamples[0]}` : ''),
+              );
+              if (m.replayHitRatio !== null && m.replayHitRatio < 0.99) log(`WARNING: only ${round(m.replayHitRatio * 100, 2)} % of ${c.name}'s subgraph requests were replayed: the real subgraphs were part of this run`);
+            }
           }
+        } finally {
+          await running.stop();
         }
-      } finally {
-        await running.stop();
       }
+    }
+  };
+
+  const load0 = loadavg()[0];
+  await runRounds({
+    mode: 'upstream',
+    contenders,
+    workloadsFor,
+    // The raw server has no caches: only its warm figure means anything, and it needs no priming.
+    phasesFor: (c) => (c.name === 'raw node:http' ? ['warm'] : ['cold', 'warm']),
+    prime: (c, url, w) => (c.name === 'raw node:http' ? Promise.resolve() : prime(url, w)),
+  });
+
+  // Gateway-bound: the same contenders over replaying subgraphs, warm reads only (writes must reach the real subgraphs).
+  const replayStats: { subgraph: string; recorded: number; hits: number; misses: number }[] = [];
+  if (GATEWAY_BOUND) {
+    const replay = await startReplaySubgraphs({ movies: stack.env.MOVIES_URL, ratings: stack.env.RATINGS_URL, notifications: stack.env.NOTIFICATIONS_URL });
+    try {
+      const env = { ...stack.env, MOVIES_URL: replay.movies.url, RATINGS_URL: replay.ratings.url, NOTIFICATIONS_URL: replay.notifications.url };
+      const bound = allContenders({ stack: env, rawBodiesFile }).filter((c) => contenders.some((x) => x.name === c.name) && GATEWAY_BOUND_CONTENDERS.includes(c.name));
+      log(`gateway-bound: ${bound.map((c) => c.name).join(', ')} over replaying subgraphs (${Object.values(replay).map((r) => r.url).join(', ')})`);
+      await runRounds({
+        mode: 'gateway-bound',
+        contenders: bound,
+        workloadsFor: (c) => workloadsFor(c).filter((w) => !w.mutation),
+        phasesFor: () => ['warm'],
+        prime: async (_c, url, w) => {
+          await prime(url, w, everyConnection(w, CONNECTIONS));
+          if (GATEWAY_BOUND_SETTLE_SECONDS > 0) await load({ url, workload: w, connections: CONNECTIONS, seconds: GATEWAY_BOUND_SETTLE_SECONDS, token });
+        },
+        replay,
+      });
+    } finally {
+      for (const r of Object.values(replay)) replayStats.push({ subgraph: r.name, recorded: r.recorded(), ...r.stats });
+      await Promise.all(Object.values(replay).map((r) => r.close()));
     }
   }
 
@@ -249,21 +332,27 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     loadAverageBefore: round(load0, 2),
     loadAverageAfter: round(loadavg()[0], 2),
   };
-  const settings = { smoke: SMOKE, rounds: ROUNDS, coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS, warmSeconds: WARM_SECONDS, scalingSeconds: SCALING_SECONDS, connections: CONNECTIONS, pinned: pin, gatewayCore: GATEWAY_CORE, loadCore: LOAD_CORE, idleDynamoPerSecond: round(idleDynamoPerSecond, 2) };
-  const out = { at: at.toISOString(), durationSeconds: Math.round((Date.now() - started) / 1000), machine, settings, failed, rows, targets, scaling, samples };
+  const settings = { smoke: SMOKE, rounds: ROUNDS, coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS, warmSeconds: WARM_SECONDS, scalingSeconds: SCALING_SECONDS, connections: CONNECTIONS, pinned: pin, gatewayCore: GATEWAY_CORE, loadCore: LOAD_CORE, idleDynamoPerSecond: round(idleDynamoPerSecond, 2), gatewayBound: GATEWAY_BOUND, gatewayBoundSettleSeconds: GATEWAY_BOUND_SETTLE_SECONDS };
+  // rows and samples carry their mode; `replay` is what each replaying subgraph recorded and answered over the whole section.
+  const out = { at: at.toISOString(), durationSeconds: Math.round((Date.now() - started) / 1000), machine, settings, failed, rows, targets, scaling, replay: replayStats, samples };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const file = path.join(ROOT, 'bench', 'results', `${at.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 
   console.log(`\nMarquee gateway benchmark, ${at.toISOString()} — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
   console.log(`${ROUNDS} round(s) interleaved, medians; ${CONNECTIONS} connections; cold = first ${COLD_REQUESTS_PER_CONNECTION * CONNECTIONS} requests after FLUSHALL, warm ${WARM_SECONDS} s after priming; ${pin ? `gateway pinned to core ${GATEWAY_CORE}, everything else to core ${LOAD_CORE}` : 'unpinned'}\n`);
-  console.log(resultsTable(rows));
+  console.log(resultsTable(rows, 'upstream'));
+  if (rows.some((r) => r.mode === 'gateway-bound')) {
+    const recorded = replayStats.map((r) => `${r.subgraph} ${r.recorded}`).join(', ');
+    console.log(`\nGateway-bound (replaying subgraphs) — warm, ${WARM_SECONDS} s after priming every connection's requests and ${GATEWAY_BOUND_SETTLE_SECONDS} s of unmeasured load; answers recorded: ${recorded}:\n`);
+    console.log(resultsTable(rows, 'gateway-bound'));
+  }
   if (scaling.length) console.log('\nScaling — movies(ids) with W2’s per-film fields, warm:\n\n' + markdownTable(scaling.map((s) => ({ ...s })), { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' }));
   if (targets.length) console.log('\nTargets (issue #8):\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
   console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
   if (failed) {
     console.log('\nFAILED: some runs had errors:');
-    for (const s of samples.filter((x) => x.errors > 0)) console.log(`  round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
+    for (const s of samples.filter((x) => x.errors > 0)) console.log(`  ${s.mode} round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
   }
   return !failed;
 }

@@ -18,6 +18,7 @@ it('runs the benchmark harness end to end', () => {
   });
   expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
   expect(run.stdout).toMatch(/\| W1 anonymous browse \| warm \| marquee \|/);
+  expect(run.stdout).toMatch(/Gateway-bound \(replaying subgraphs\)/);
   const created = readdirSync(path.join(ROOT, 'bench', 'results')).filter((f) => f.endsWith('.json') && !before.has(f));
   expect(created).toHaveLength(1);
   const result = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', created[0]), 'utf8'));
@@ -26,5 +27,13 @@ it('runs the benchmark harness end to end', () => {
   for (const s of result.samples) {
     expect(s.errors).toBe(0);
     expect(s.requestsPerSecond).toBeGreaterThan(0);
+  }
+  // The gateway-bound section ran too, through the replaying subgraphs.
+  const gatewayBound = result.samples.filter((s: { mode: string }) => s.mode === 'gateway-bound');
+  expect(gatewayBound.length).toBeGreaterThan(0);
+  for (const s of gatewayBound) {
+    expect(s.errors).toBe(0);
+    expect(s.requestsPerSecond).toBeGreaterThan(0);
+    expect(s.replayHitRatio).toBeGreaterThan(0);
   }
 }, 200_000);
