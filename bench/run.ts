@@ -8,7 +8,7 @@
  *
  * After those (upstream-bound) rounds, a gateway-bound section runs the read workloads warm
  * against replaying subgraphs (bench/replay-subgraphs.ts), so that the gateway, not the real
- * subgraphs' core, is the bottleneck. BENCH_GATEWAY_BOUND=0 skips it.
+ * subgraphs' core, is the bottleneck. BENCH_SECTIONS picks sections (default: all).
  *
  * `npm run bench -- --smoke`: a seconds-long run of Marquee alone on W1 (both sections), for CI.
  *
@@ -47,7 +47,12 @@ const LOAD_CORE = num('BENCH_LOAD_CORE', 1);
 /** Comma-separated contender names to run (default: all; Marquee always runs, it is the baseline). */
 const ONLY = process.env.BENCH_CONTENDERS?.split(',').map((s) => s.trim());
 const SCALING_CONTENDERS = ['marquee', 'apollo-gateway', 'hive-rust'];
-const GATEWAY_BOUND = process.env.BENCH_GATEWAY_BOUND !== '0';
+/** Which parts run: upstream (the real stack), gateway-bound (replaying subgraphs), scaling. */
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'upstream,gateway-bound,scaling').split(',').map((s) => s.trim());
+for (const s of SECTIONS) if (!['upstream', 'gateway-bound', 'scaling'].includes(s)) throw new Error(`BENCH_SECTIONS: unknown section ${s}`);
+const UPSTREAM = SECTIONS.includes('upstream');
+const GATEWAY_BOUND = SECTIONS.includes('gateway-bound');
+const SCALING = SECTIONS.includes('scaling') && !SMOKE;
 /** Without a response cache: with one, the gateway would not be the thing measured either. */
 const GATEWAY_BOUND_CONTENDERS = ['marquee', 'marquee+dedupe', 'apollo-gateway', 'hive', 'hive+dedupe', 'hive-rust', 'hive-rust+dedupe'];
 /**
@@ -266,7 +271,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   };
 
   const load0 = loadavg()[0];
-  await runRounds({
+  if (UPSTREAM) await runRounds({
     mode: 'upstream',
     contenders,
     workloadsFor,
@@ -302,7 +307,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
 
   // Scaling: W2's per-film fields for 20, 50 and 100 films in one request (movies(ids)), warm.
   const scaling: ScalingRow[] = [];
-  if (!SMOKE) {
+  if (SCALING) {
     for (const c of contenders.filter((x) => SCALING_CONTENDERS.includes(x.name))) {
       const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
       try {
@@ -332,7 +337,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     loadAverageBefore: round(load0, 2),
     loadAverageAfter: round(loadavg()[0], 2),
   };
-  const settings = { smoke: SMOKE, rounds: ROUNDS, coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS, warmSeconds: WARM_SECONDS, scalingSeconds: SCALING_SECONDS, connections: CONNECTIONS, pinned: pin, gatewayCore: GATEWAY_CORE, loadCore: LOAD_CORE, idleDynamoPerSecond: round(idleDynamoPerSecond, 2), gatewayBound: GATEWAY_BOUND, gatewayBoundSettleSeconds: GATEWAY_BOUND_SETTLE_SECONDS };
+  const settings = { smoke: SMOKE, rounds: ROUNDS, coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS, warmSeconds: WARM_SECONDS, scalingSeconds: SCALING_SECONDS, connections: CONNECTIONS, pinned: pin, gatewayCore: GATEWAY_CORE, loadCore: LOAD_CORE, idleDynamoPerSecond: round(idleDynamoPerSecond, 2), sections: SECTIONS, gatewayBoundSettleSeconds: GATEWAY_BOUND_SETTLE_SECONDS };
   // rows and samples carry their mode; `replay` is what each replaying subgraph recorded and answered over the whole section.
   const out = { at: at.toISOString(), durationSeconds: Math.round((Date.now() - started) / 1000), machine, settings, failed, rows, targets, scaling, replay: replayStats, samples };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
