@@ -60,7 +60,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => site?.close(r));
+  // Without a site (set-up failed early) there is nothing to close, and nothing to wait for.
+  if (site) await new Promise((r) => site.close(r));
   await stack?.stop();
 });
 
