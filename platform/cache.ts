@@ -108,10 +108,13 @@ export class RedisCache implements Cache {
 
 /**
  * A Redis client for optional, latency-sensitive uses (caches, rate limits): commands fail fast
- * instead of queueing while disconnected, and reconnection goes on in the background.
+ * instead of queueing while disconnected, and reconnection goes on in the background. Commands
+ * issued in the same turn of the event loop (concurrent requests' rate-limit checks and cache
+ * reads) go out as one pipeline: one socket write instead of one each.
  */
 export function createRedisClient(url: string, commandTimeoutMs = 250): Redis {
   return new Redis(url, {
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: commandTimeoutMs,

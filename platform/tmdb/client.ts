@@ -184,12 +184,10 @@ export class TmdbClient {
         }
         try {
           const query: Record<string, string> = missing.length ? { append_to_response: missing.join(',') } : {};
-          const fetched = await this.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(`/movie/${encodeURIComponent(r.id)}`, query);
-          const entries: { key: string; value: unknown; ttl: number }[] = [
-            { key: this.key(`/movie/${r.id}#base`), value: detailOnly(fetched), ttl: TTL.movie },
-          ];
-          for (const b of missing) entries.push({ key: this.key(`/movie/${r.id}#${b}`), value: fetched[b], ttl: TTL.movie });
-          void this.store(entries);
+          const fetched = await this.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(`/movie/${encodeURIComponent(r.id)}`, query, (f) => [
+            { key: this.key(`/movie/${r.id}#base`), value: detailOnly(f), ttl: TTL.movie },
+            ...missing.map((b) => ({ key: this.key(`/movie/${r.id}#${b}`), value: f[b], ttl: TTL.movie })),
+          ]);
           const blocks = cachedBlocks.map(([b, c]) => [b, missing.includes(b) ? fetched[b] : c!.v] as const);
           return assemble(detailOnly(fetched), blocks);
         } catch (err) {
@@ -217,9 +215,7 @@ export class TmdbClient {
     }
     this.metrics?.cache.inc({ result: cached ? 'stale' : 'miss' });
     try {
-      const value = await this.fetchCoalesced<T>(path, query);
-      void this.store([{ key, value, ttl: ttlSeconds }]);
-      return value;
+      return await this.fetchCoalesced<T>(path, query, (value) => [{ key, value, ttl: ttlSeconds }]);
     } catch (err) {
       if (cached && err instanceof TmdbError && err.kind !== 'not_found') {
         this.metrics?.cache.inc({ result: 'stale_served' });
@@ -245,16 +241,24 @@ export class TmdbClient {
     );
   }
 
-  /** Identical concurrent requests, from any operation, share one HTTP call. */
-  private fetchCoalesced<T>(path: string, query: Record<string, string>): Promise<T> {
+  /**
+   * Identical concurrent requests, from any operation, share one HTTP call. The call stays "in
+   * flight" until its answer is in the cache, and one turn of the event loop more: a request
+   * whose cache read missed just before the write landed may still be working through the
+   * promise chain from that read, and must find the call here rather than ask TMDB again.
+   */
+  private fetchCoalesced<T>(path: string, query: Record<string, string>, toCache: (value: T) => { key: string; value: unknown; ttl: number }[]): Promise<T> {
     const id = path + '?' + new URLSearchParams(sorted(query)).toString();
     const existing = this.inflight.get(id);
     if (existing) {
       this.metrics?.coalesced.inc();
       return existing as Promise<T>;
     }
-    const p = this.fetchWithPolicy<T>(path, query).finally(() => this.inflight.delete(id));
+    const p = this.fetchWithPolicy<T>(path, query);
     this.inflight.set(id, p);
+    p.then((value) => this.store(toCache(value)))
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => this.inflight.delete(id)));
     return p;
   }
 
