@@ -14,7 +14,7 @@ import type Redis from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRedisClient } from '../platform/cache';
 import { ErrorCode, maskError } from '../platform/errors';
-import { signCaller } from '../platform/identity';
+import { REQUEST_ID, createCallerSigner } from '../platform/identity';
 import type { Logger } from '../platform/logger';
 import { isProduction } from '../platform/config';
 import { listen, once } from '../platform/http';
@@ -38,7 +38,6 @@ export interface GatewayContext {
   identity?: Promise<string>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._\-]{1,64}$/;
 
 export interface RunningGateway {
   url: string;
@@ -75,6 +74,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     /* counted and logged by the users of the client; reconnection is automatic */
   });
   const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
+  const signIdentity = createCallerSigner(gatewaySecret);
   const rateLimit = createRateLimiter(
     {
       anonymousPerMinute: cfg.RATE_LIMIT_ANONYMOUS,
@@ -108,6 +108,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: it hashes every response body, and a GraphQL POST is never answered 304.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 61_000;
   httpServer.headersTimeout = 62_000;
@@ -263,7 +265,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
             clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
           }),
         };
-        ctx.identity = signCaller(gatewaySecret, { userId, partnerId, requestId });
+        ctx.identity = signIdentity({ userId, partnerId });
         return ctx;
       },
     }),

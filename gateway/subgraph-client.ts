@@ -3,7 +3,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { INTERNAL_IDENTITY_HEADER, signCaller } from '../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
 
 /**
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
@@ -43,21 +43,26 @@ type AnswerBody = { data?: Record<string, unknown> | null; errors?: GatewayGraph
 
 /**
  * One operation's answer. The gateway merges into the objects it gets, so every request that
- * shares an answer needs its own copy: the first taker gets the parsed object, later ones a clone.
+ * shares an answer needs its own copy, made from the untouched JSON text: the first taker gets
+ * the object parsed on arrival, later ones parse the text again (cheaper than structuredClone).
  */
 class Answer {
-  private taken = false;
+  private first: AnswerBody | undefined;
   constructor(
-    private readonly body: AnswerBody,
+    parsed: AnswerBody,
+    private readonly text: string,
     readonly cacheControl: string | undefined,
-  ) {}
+  ) {
+    this.first = parsed;
+  }
 
   take(): AnswerBody {
-    if (!this.taken) {
-      this.taken = true;
-      return this.body;
+    const first = this.first;
+    if (first) {
+      this.first = undefined;
+      return first;
     }
-    return structuredClone(this.body);
+    return JSON.parse(this.text) as AnswerBody;
   }
 
   /** The subgraph says any caller may be given this answer. */
@@ -121,6 +126,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   /** Calls of one client request waiting for the end of this turn of the event loop. */
   private readonly queues = new Map<object, Queue>();
   private readonly metrics;
+  /** For calls made outside a client request (health checks). */
+  private readonly anonymous;
 
   constructor(private readonly opts: SubgraphClientOptions) {
     const url = new URL(opts.url);
@@ -129,6 +136,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // socket the other side is closing.
     this.pool = new Pool(url.origin, { connections: opts.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, pipelining: 1 });
     this.metrics = metricsFor(opts.registry);
+    this.anonymous = createCallerSigner(opts.secret);
   }
 
   async process(options: GraphQLDataSourceProcessOptions<Record<string, unknown>>): Promise<GatewayGraphQLResponse> {
@@ -179,7 +187,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   /** Sends one operation: at once, or with the other calls of the same client request in this turn. */
   private async call(body: string, ctx: CallerContext, batchable: boolean): Promise<Answer> {
-    const identity = ctx.identity ? await ctx.identity : await signCaller(this.opts.secret, { userId: null, partnerId: null, requestId: ctx.requestId ?? null });
+    const identity = await (ctx.identity ?? this.anonymous({ userId: null, partnerId: null }));
     if (!this.opts.batch || !batchable) return this.sendOne(body, identity, ctx.requestId);
     let queue = this.queues.get(ctx);
     if (!queue) {
@@ -208,7 +216,11 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
         throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
       }
       // The subgraph's batch Cache-Control is the most restrictive of its operations': safe for each.
-      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), cacheControl)));
+      q.calls.forEach((c, i) => {
+        const result = checkResult(results[i], this.opts.name);
+        // Only a shared answer is ever taken twice; its copy must be made before the first taker merges into it.
+        c.resolve(new Answer(result, this.opts.dedupe ? JSON.stringify(result) : '', cacheControl));
+      });
     } catch (err) {
       for (const c of q.calls) c.reject(err);
     }
@@ -216,7 +228,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   private async sendOne(body: string, identity: string, requestId: string | undefined): Promise<Answer> {
     const { text, cacheControl } = await this.send(body, identity, requestId);
-    return new Answer(checkResult(this.parse(text), this.opts.name), cacheControl);
+    return new Answer(checkResult(this.parse(text), this.opts.name), text, cacheControl);
   }
 
   private parse(text: string): unknown {
@@ -235,7 +247,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const started = process.hrtime.bigint();
     let status = 'error';
     try {
-      const res = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      // undici's own timers, not an AbortSignal.timeout per call: one less timer and signal per call.
+      const res = await this.pool.request({ path: this.path, method: 'POST', headers, body, headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs });
       status = String(res.statusCode);
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) {

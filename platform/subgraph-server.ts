@@ -9,7 +9,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { Histogram, type Registry } from 'prom-client';
-import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, verifyCaller, type Caller } from './identity';
+import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from './identity';
 import { maskError, ErrorCode } from './errors';
 import { listen, once } from './http';
 import type { Logger } from './logger';
@@ -44,6 +44,7 @@ export interface RunningServer {
  * /ready and /metrics. Every subgraph uses this so that they behave alike for operators.
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
+  const verifyCaller = createCallerVerifier(opts.gatewaySecret);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -118,7 +119,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     '/graphql',
     async (req, res, next) => {
       try {
-        const caller = await verifyCaller(opts.gatewaySecret, req.header(INTERNAL_IDENTITY_HEADER));
+        const who = await verifyCaller(req.header(INTERNAL_IDENTITY_HEADER));
+        const requestId = req.header('x-request-id');
+        const caller: Caller = { ...who, requestId: requestId && REQUEST_ID.test(requestId) ? requestId : null };
         res.locals.caller = caller;
         next();
       } catch (err) {

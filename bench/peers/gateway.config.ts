@@ -2,15 +2,17 @@
  * Hive Gateway as a benchmark peer (`hive-gateway supergraph -c bench/peers/gateway.config.ts`,
  * with or without `--hive-router-runtime`): the same supergraph file and subgraphs as Marquee,
  * and the same subgraph protection — the caller's bearer token verified (HS256, JWT_SECRET) and
- * the identity sent signed with GATEWAY_SECRET (`signCaller`, exactly what Marquee sends) once
+ * the identity sent signed with GATEWAY_SECRET (`createCallerSigner`, exactly what Marquee sends) once
  * per client request, on every subgraph request. HIVE_DEDUPE=off turns its in-flight
  * deduplication of identical subgraph requests off (it is on by default).
  */
 import { defineConfig } from '@graphql-hive/gateway';
 import { jwtVerify } from 'jose';
-import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../../platform/identity';
 
 const gatewaySecret = process.env.GATEWAY_SECRET!;
+// The same signer as Marquee's gateway: one signature per caller for half its life.
+const signIdentity = createCallerSigner(gatewaySecret);
 const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
 const dedupe = process.env.HIVE_DEDUPE !== 'off';
 const locations: Record<string, string> = {
@@ -25,7 +27,7 @@ const identities = new WeakMap<Request, Promise<string>>();
 async function identityOf(request: Request): Promise<string> {
   const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
   const userId = token ? ((await jwtVerify(token, userKey, { algorithms: ['HS256'] })).payload.sub ?? null) : null;
-  return signCaller(gatewaySecret, { userId, partnerId: null, requestId: null });
+  return signIdentity({ userId, partnerId: null });
 }
 
 export const gatewayConfig = defineConfig({

@@ -2,7 +2,7 @@
  * The baseline: a stock @apollo/gateway on @apollo/server's standalone server, default settings,
  * over the same supergraph file and subgraphs as Marquee. The only additions are what the
  * subgraphs require of any gateway: the caller's bearer token verified (HS256, JWT_SECRET) and
- * the identity sent signed with GATEWAY_SECRET (`signCaller`, exactly what Marquee sends), signed
+ * the identity sent signed with GATEWAY_SECRET (`createCallerSigner`, exactly what Marquee sends), signed
  * once per client request as Marquee does. Same @apollo/gateway and @apollo/server versions as
  * Marquee (resolved from the root). RemoteGraphQLDataSource has no in-flight deduplication.
  */
@@ -11,9 +11,11 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { jwtVerify } from 'jose';
-import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../../platform/identity';
 
 const gatewaySecret = process.env.GATEWAY_SECRET!;
+// The same signer as Marquee's gateway: one signature per caller for half its life.
+const signIdentity = createCallerSigner(gatewaySecret);
 const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
 const locations: Record<string, string> = {
   movies: process.env.MOVIES_URL!,
@@ -43,7 +45,7 @@ async function main() {
     context: async ({ req }) => {
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const userId = token ? ((await jwtVerify(token, userKey, { algorithms: ['HS256'] })).payload.sub ?? null) : null;
-      return { identity: signCaller(gatewaySecret, { userId, partnerId: null, requestId: null }) };
+      return { identity: signIdentity({ userId, partnerId: null }) };
     },
   });
   console.log(`stock @apollo/gateway at ${url}`);

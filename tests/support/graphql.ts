@@ -33,8 +33,8 @@ export const testSecret = () => randomBytes(32).toString('hex');
 
 /** Calls a subgraph directly, as the gateway would, signed for `userId`. */
 export async function callSubgraph<T = any>(url: string, secret: string, query: string, variables: Record<string, unknown> = {}, userId: string | null = null) {
-  const token = await signCaller(secret, { userId, partnerId: null, requestId: 'test' });
-  return postGraphQL<T>(url, query, variables, { [INTERNAL_IDENTITY_HEADER]: token });
+  const token = await signCaller(secret, { userId, partnerId: null });
+  return postGraphQL<T>(url, query, variables, { [INTERNAL_IDENTITY_HEADER]: token, 'x-request-id': 'test' });
 }
 
 export function codes(res: GraphQLResponse): string[] {

@@ -6,14 +6,15 @@ import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity'
 const secret = 's'.repeat(64);
 let server: http.Server;
 let url: string;
-const seen: { body: string; identity: string | undefined }[] = [];
+const seen: { body: string; identity: string | undefined; requestId: string | undefined }[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      seen.push({ body, identity: req.headers[INTERNAL_IDENTITY_HEADER] as string | undefined });
+      seen.push({ body, identity: req.headers[INTERNAL_IDENTITY_HEADER] as string | undefined, requestId: req.headers['x-request-id'] as string | undefined });
+      if (body.includes('slow')) return; // never answers
       if (body.includes('fail')) {
         res.statusCode = 500;
         res.end('{"errors":[{"message":"boom"}]}');
@@ -53,8 +54,8 @@ describe('SubgraphClient', () => {
   it('signs every call with the caller identity', async () => {
     const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: false });
     await call(client, '{ a }', null);
-    const caller = await verifyCaller(secret, seen[0].identity);
-    expect(caller.requestId).toBe('r1');
+    await expect(verifyCaller(secret, seen[0].identity)).resolves.toEqual({ userId: null, partnerId: null });
+    expect(seen[0].requestId).toBe('r1');
     await client.close();
   });
 
@@ -97,7 +98,7 @@ describe('SubgraphClient', () => {
     expect(JSON.parse(seen[0].body)).toEqual([expect.objectContaining({ query: '{ a }' }), expect.objectContaining({ query: '{ b }' })]);
     expect(a.data).toEqual({ value: 1, query: '{ a }' });
     expect(b.data).toEqual({ value: 1, query: '{ b }' });
-    expect((await verifyCaller(secret, seen[0].identity)).requestId).toBe('r2');
+    expect(seen[0].requestId).toBe('r2');
 
     // Another request's calls, a lone call and mutations are each sent on their own.
     seen.length = 0;
@@ -125,6 +126,14 @@ describe('SubgraphClient', () => {
     const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: false });
     await Promise.all(Array.from({ length: 5 }, () => call(client, '{ a }', 'u1')));
     expect(seen).toHaveLength(5);
+    await client.close();
+  });
+
+  it('gives up on a subgraph that does not answer within the timeout', async () => {
+    const client = new SubgraphClient({ ...options, url, timeoutMs: 300, dedupe: false });
+    const started = Date.now();
+    await expect(call(client, '{ slow }', null)).rejects.toThrow(/Couldn't reach subgraph t: .*Timeout/i);
+    expect(Date.now() - started).toBeLessThan(2000);
     await client.close();
   });
 
