@@ -5,6 +5,8 @@ import { startTracing } from './tracing';
 const tracing = startTracing('marquee-gateway');
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after tracing on purpose */
+// Before anything loads @apollo/gateway (see flatten-exports.ts).
+(require('./flatten-exports') as typeof import('./flatten-exports')).flattenExports();
 const { ConfigError } = require('../platform/config') as typeof import('../platform/config');
 const { createLogger } = require('../platform/logger') as typeof import('../platform/logger');
 const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
