@@ -1,6 +1,7 @@
 import { context as otelContext, propagation } from '@opentelemetry/api';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
@@ -44,13 +45,14 @@ type AnswerBody = { data?: Record<string, unknown> | null; errors?: GatewayGraph
 /**
  * One operation's answer. The gateway merges into the objects it gets, so every request that
  * shares an answer needs its own copy, made from the untouched JSON text: the first taker gets
- * the object parsed on arrival, later ones parse the text again (cheaper than structuredClone).
+ * the object parsed on arrival, later ones parse the text again (cheaper than structuredClone,
+ * and nothing is copied unless a second taker comes).
  */
 class Answer {
   private first: AnswerBody | undefined;
   constructor(
     parsed: AnswerBody,
-    private readonly text: string,
+    private readonly reparse: () => AnswerBody,
     readonly cacheControl: string | undefined,
   ) {
     this.first = parsed;
@@ -62,7 +64,7 @@ class Answer {
       this.first = undefined;
       return first;
     }
-    return JSON.parse(this.text) as AnswerBody;
+    return this.reparse();
   }
 
   /** The subgraph says any caller may be given this answer. */
@@ -123,6 +125,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   private readonly inflight = new Map<string, Promise<Answer>>();
   /** In flight, by body alone: the first such call, whose answer other callers may share if it is public. */
   private readonly inflightAnyCaller = new Map<string, Promise<Answer>>();
+  /** Whether each subgraph operation (its text: the query plan's fetch) was answered public last time. */
+  private readonly publicLastTime = new LRUCache<string, boolean>({ max: 1000 });
   /** Calls of one client request waiting for the end of this turn of the event loop. */
   private readonly queues = new Map<object, Queue>();
   private readonly metrics;
@@ -146,7 +150,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
     const isMutation = /^\s*mutation\b/.test(request.query);
 
-    const answer = this.opts.dedupe && !isMutation ? await this.deduplicated(body, ctx) : await this.call(body, ctx, !isMutation);
+    const answer = this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation);
 
     if (options.kind === 'incoming operation') {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined;
@@ -156,14 +160,16 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
   }
 
-  private async deduplicated(body: string, ctx: CallerContext): Promise<Answer> {
+  private async deduplicated(query: string, body: string, ctx: CallerContext): Promise<Answer> {
     const key = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}|${body}`;
     const mine = this.inflight.get(key);
     if (mine) {
       this.metrics?.deduped.inc({ subgraph: this.opts.name, scope: 'caller' });
       return mine;
     }
-    const other = this.inflightAnyCaller.get(body);
+    // Only where this operation's last answer was public: waiting for another caller's answer
+    // that then is not ours would cost a round trip, and lose this call's place in its batch.
+    const other = this.publicLastTime.get(query) ? this.inflightAnyCaller.get(body) : undefined;
     if (other) {
       // Wait for the other caller's answer: if the subgraph made it public, it is ours too.
       const theirs = await other.catch(() => undefined);
@@ -175,6 +181,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       if (sameCallerMeanwhile) return sameCallerMeanwhile;
     }
     const call = this.call(body, ctx, true);
+    call.then((a) => this.publicLastTime.set(query, a.isPublic), () => undefined);
     this.inflight.set(key, call);
     if (!this.inflightAnyCaller.has(body)) this.inflightAnyCaller.set(body, call);
     const forget = () => {
@@ -216,11 +223,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
         throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
       }
       // The subgraph's batch Cache-Control is the most restrictive of its operations': safe for each.
-      q.calls.forEach((c, i) => {
-        const result = checkResult(results[i], this.opts.name);
-        // Only a shared answer is ever taken twice; its copy must be made before the first taker merges into it.
-        c.resolve(new Answer(result, this.opts.dedupe ? JSON.stringify(result) : '', cacheControl));
-      });
+      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), () => (JSON.parse(text) as AnswerBody[])[i], cacheControl)));
     } catch (err) {
       for (const c of q.calls) c.reject(err);
     }
@@ -228,7 +231,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   private async sendOne(body: string, identity: string, requestId: string | undefined): Promise<Answer> {
     const { text, cacheControl } = await this.send(body, identity, requestId);
-    return new Answer(checkResult(this.parse(text), this.opts.name), text, cacheControl);
+    return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, cacheControl);
   }
 
   private parse(text: string): unknown {

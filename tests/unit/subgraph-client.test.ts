@@ -6,6 +6,7 @@ import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity'
 const secret = 's'.repeat(64);
 let server: http.Server;
 let url: string;
+let forcePrivate = false;
 const seen: { body: string; identity: string | undefined; requestId: string | undefined }[] = [];
 
 beforeAll(async () => {
@@ -28,7 +29,7 @@ beforeAll(async () => {
       // Slow enough that concurrent callers overlap.
       setTimeout(() => {
         res.setHeader('content-type', 'application/json');
-        res.setHeader('cache-control', ops.some((op) => op.query.includes('private')) ? 'max-age=30, private' : 'max-age=30, public');
+        res.setHeader('cache-control', forcePrivate || ops.some((op) => op.query.includes('private')) ? 'max-age=30, private' : 'max-age=30, public');
         res.end(JSON.stringify(Array.isArray(parsed) ? results : results[0]));
       }, 50);
     });
@@ -78,6 +79,11 @@ describe('SubgraphClient', () => {
 
   it('shares an answer across callers only when the subgraph marks it public', async () => {
     const client = new SubgraphClient({ ...options, url, dedupe: true });
+    // Not known yet to be public: each caller asks for itself.
+    await Promise.all([call(client, '{ a }', 'u1'), call(client, '{ a }', 'u2')]);
+    expect(seen).toHaveLength(2);
+    seen.length = 0;
+    // Answered public last time: other callers wait for the first one's answer.
     const results = await Promise.all([call(client, '{ a }', 'u1'), call(client, '{ a }', 'u2'), call(client, '{ a }', null)]);
     expect(seen).toHaveLength(1);
     expect(results[1].data).toEqual(results[0].data);
@@ -87,6 +93,21 @@ describe('SubgraphClient', () => {
     const mine = await Promise.all([call(client, '{ private }', 'u1'), call(client, '{ private }', 'u2')]);
     expect(seen).toHaveLength(2);
     expect(mine[0].data).not.toEqual(mine[1].data);
+    await client.close();
+  });
+
+  it('asks for itself when a shared answer turns out not to be public', async () => {
+    const client = new SubgraphClient({ ...options, url, dedupe: true });
+    await call(client, '{ c }', 'u1');
+    seen.length = 0;
+    forcePrivate = true;
+    try {
+      const [a, b] = await Promise.all([call(client, '{ c }', 'u1'), call(client, '{ c }', 'u2')]);
+      expect(seen).toHaveLength(2);
+      expect(a.data).not.toEqual(b.data);
+    } finally {
+      forcePrivate = false;
+    }
     await client.close();
   });
 
