@@ -38,7 +38,6 @@ export interface GatewayContext {
   identity?: Promise<string>;
 }
 
-
 export interface RunningGateway {
   url: string;
   port: number;
