@@ -217,7 +217,16 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     }
     this.metrics?.batched.inc({ subgraph: this.opts.name }, q.calls.length);
     try {
-      const { text, cacheControl } = await this.send(`[${q.calls.map((c) => c.body).join(',')}]`, q.identity, q.requestId);
+      const batch = await this.send(`[${q.calls.map((c) => c.body).join(',')}]`, q.identity, q.requestId).catch((err: unknown) => {
+        // A subgraph from before batching (mid-deploy) refuses batches: send them one by one.
+        if (err instanceof Error && err.message.startsWith('400:') && err.message.includes('batching disabled')) return undefined;
+        throw err;
+      });
+      if (!batch) {
+        for (const c of q.calls) this.sendOne(c.body, q.identity, q.requestId).then(c.resolve, c.reject);
+        return;
+      }
+      const { text, cacheControl } = batch;
       const results = this.parse(text);
       if (!Array.isArray(results) || results.length !== q.calls.length) {
         throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
 import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity';
@@ -132,6 +134,22 @@ describe('SubgraphClient', () => {
     expect(seen.map((s) => JSON.parse(s.body)).every((b) => !Array.isArray(b))).toBe(true);
     expect(seen).toHaveLength(4);
     await client.close();
+  });
+
+  it('sends a batch call by call to a subgraph that does not take batches (mid-deploy)', async () => {
+    // A real Apollo Server as it was before batching: allowBatchedHttpRequests off.
+    const old = new ApolloServer({ typeDefs: 'type Query { a: Int b: Int }', resolvers: { Query: { a: () => 1, b: () => 2 } } });
+    const { url: oldUrl } = await startStandaloneServer(old, { listen: { port: 0, host: '127.0.0.1' } });
+    const client = new SubgraphClient({ ...options, url: oldUrl, dedupe: true, batch: true });
+    try {
+      const ctx = { userId: null, partnerId: null, requestId: 'r4' };
+      const [a, b] = await Promise.all([call(client, '{ a }', null, ctx), call(client, '{ b }', null, ctx)]);
+      expect(a.data).toEqual({ a: 1 });
+      expect(b.data).toEqual({ b: 2 });
+    } finally {
+      await client.close();
+      await old.stop();
+    }
   });
 
   it('fails every call of a batch the subgraph refuses', async () => {
