@@ -86,6 +86,12 @@ function everyConnection(w: Workload, connections: number): { body: string; user
   return w.prime().flatMap((p) => users.map((user) => ({ body: p.body, user })));
 }
 
+/** The list started at position `shift` and wrapped (A B C, B C A, C A B, …): no contender always runs first. */
+function rotate<T>(list: T[], shift: number): T[] {
+  const k = shift % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
 function hasTaskset(): boolean {
   return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -199,17 +205,25 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   else if (ONLY) contenders = contenders.filter((c) => c.name === 'marquee' || ONLY.includes(c.name));
   const workloadsFor = (c: Contender) => (SMOKE ? wl.slice(0, 1) : wl.filter((w) => !w.mutation || c.writes));
 
-  if (WARMUP_SECONDS > 0) {
-    const running = await startContender(contenders[0], await findFreePort(), pin ? GATEWAY_CORE : null);
+  /** Starts the contender pinned to the gateway core, runs `work` against it, stops it whatever happens. */
+  const withContender = async (c: Contender, work: (running: Running) => Promise<void>) => {
+    const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
     try {
-      for (const w of wl) {
-        log(`warming up the stack: ${w.name}, ${WARMUP_SECONDS} s`);
-        await load({ url: running.url, workload: w, connections: CONNECTIONS, seconds: WARMUP_SECONDS, token });
-      }
+      await work(running);
     } finally {
       await running.stop();
     }
-  }
+  };
+  /** Unmeasured load on the stack, through the first contender. */
+  const warmUp = (what: string, ws: Workload[], seconds: number) =>
+    withContender(contenders[0], async (running) => {
+      for (const w of ws) {
+        log(`warming up the stack${what}: ${w.name}, ${seconds} s`);
+        await load({ url: running.url, workload: w, connections: CONNECTIONS, seconds, token });
+      }
+    });
+
+  if (WARMUP_SECONDS > 0) await warmUp('', wl, WARMUP_SECONDS);
 
   interface Section {
     mode: Mode;
@@ -224,11 +238,9 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   const runRounds = async (section: Section) => {
     const list = section.contenders;
     for (let round_ = 1; round_ <= ROUNDS; round_++) {
-      // Interleaved, and rotated each round (A B C, B C A, C A B, …): no contender always runs first.
-      const shift = (round_ - 1) % list.length;
-      for (const c of [...list.slice(shift), ...list.slice(0, shift)]) {
-        const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
-        try {
+      // Interleaved, and rotated each round.
+      for (const c of rotate(list, round_ - 1)) {
+        await withContender(c, async (running) => {
           for (const w of section.workloadsFor(c)) {
             for (const phase of section.phasesFor(c)) {
               if (phase === 'cold') await flush();
@@ -265,9 +277,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
               if (m.replayHitRatio !== null && m.replayHitRatio < 0.99) log(`WARNING: only ${round(m.replayHitRatio * 100, 2)} % of ${c.name}'s subgraph requests were replayed: the real subgraphs were part of this run`);
             }
           }
-        } finally {
-          await running.stop();
-        }
+        });
       }
     }
   };
@@ -315,32 +325,18 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     // The stack has not served these larger operations yet (the gateway-bound section hardly
     // touches it): unmeasured, or whichever contender runs first pays the subgraphs' warm-up
     // (measured: ~40 % lower requests/s for the first of three identical runs).
-    if (SCALING_WARMUP_SECONDS > 0) {
-      const running = await startContender(list[0], await findFreePort(), pin ? GATEWAY_CORE : null);
-      try {
-        for (const { n, w } of sizes) {
-          log(`warming up the stack for scaling: ${n} films, ${SCALING_WARMUP_SECONDS} s`);
-          await load({ url: running.url, workload: w, connections: CONNECTIONS, seconds: SCALING_WARMUP_SECONDS, token });
-        }
-      } finally {
-        await running.stop();
-      }
-    }
+    if (SCALING_WARMUP_SECONDS > 0) await warmUp(' for scaling', sizes.map((s) => s.w), SCALING_WARMUP_SECONDS);
     // Single runs here swing by a third on this machine: ROUNDS rounds, rotated, medians.
     const runs: ScalingRow[] = [];
     for (let round_ = 0; round_ < ROUNDS; round_++) {
       for (const [i, { n, w }] of sizes.entries()) {
-        const shift = (i + round_) % list.length;
-        for (const c of [...list.slice(shift), ...list.slice(0, shift)]) {
-          const running = await startContender(c, await findFreePort(), pin ? GATEWAY_CORE : null);
-          try {
+        for (const c of rotate(list, i + round_)) {
+          await withContender(c, async (running) => {
             await prime(running.url, w);
             const m = await measure(running, w, { seconds: SCALING_SECONDS });
             runs.push({ contender: c.name, films: n, requestsPerSecond: m.r.requestsPerSecond, p50: m.r.p50, p95: m.r.p95, p99: m.r.p99, errors: m.r.errors, cpuMsPerOp: m.cpuMsPerOp });
             log(`scaling round ${round_ + 1} ${c.name} ${n} films: ${m.r.requestsPerSecond} req/s, p50 ${m.r.p50} ms, p99 ${m.r.p99} ms, errors ${m.r.errors}`);
-          } finally {
-            await running.stop();
-          }
+          });
         }
       }
     }
