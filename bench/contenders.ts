@@ -67,7 +67,8 @@ export function allContenders(e: ContenderEnv): Contender[] {
     command: (port) => ({
       cmd: process.execPath,
       // As production starts it (ECS task command, Dockerfile).
-      args: [...GATEWAY_NODE_ARGS, ...node('gateway/main.js')],
+      // BENCH_MARQUEE_NODE_ARGS: extra Node flags for Marquee only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load.
+      args: [...GATEWAY_NODE_ARGS, ...(process.env.BENCH_MARQUEE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...node('gateway/main.js')],
       env: {
         ...common,
         GATEWAY_PORT: String(port),

@@ -23,6 +23,7 @@ import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
 import { clientUsagePlugin } from './client-usage';
 import { SubgraphClient } from './subgraph-client';
+import { recipesOf, type PlanRecipes } from './answer-sharing';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
 import { createPartnerLookup } from './partners';
@@ -36,6 +37,8 @@ export interface GatewayContext {
   log: Logger;
   /** The signed identity header for subgraphs, made once per request. */
   identity?: Promise<string>;
+  /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
+  answerRecipes?: PlanRecipes | null;
 }
 
 export interface RunningGateway {
@@ -61,12 +64,18 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
         batch: cfg.SUBGRAPH_BATCHING === 'on',
+        freezeSharedAnswers: cfg.SUBGRAPH_FREEZE_SHARED === 'on',
         registry,
       });
       clients.push(client);
       return client;
     },
     logger: logger.child({ component: 'apollo-gateway' }),
+    // Tells the subgraph clients which parts of their answers this plan writes into, so that
+    // requests sharing an answer copy only those (answer-sharing.ts). Once per cached plan.
+    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
+      (requestContext.context as GatewayContext).answerRecipes = recipesOf(queryPlan);
+    },
   });
   const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
   redis?.on('error', () => {

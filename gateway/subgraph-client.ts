@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
+import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './answer-sharing';
 
 /**
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
@@ -31,10 +32,14 @@ export interface SubgraphClientOptions {
   /** Send the same request's parallel calls as one batched HTTP request (the subgraph must allow batches). */
   batch?: boolean;
   registry?: Registry;
+  /** Tests: deep-freeze answers shared read-only, so that a write into one throws. */
+  freezeSharedAnswers?: boolean;
 }
 
 interface CallerContext {
   identity?: Promise<string>;
+  /** How this request's plan may write into subgraph answers (set by the gateway's didResolveQueryPlan hook). */
+  answerRecipes?: PlanRecipes | null;
   requestId?: string;
   userId?: string | null;
   partnerId?: string | null;
@@ -43,26 +48,42 @@ interface CallerContext {
 type AnswerBody = { data?: Record<string, unknown> | null; errors?: GatewayGraphQLResponse['errors']; extensions?: Record<string, unknown> };
 
 /**
- * One operation's answer. The gateway merges into the objects it gets, so every request that
- * shares an answer needs its own copy, made from the untouched JSON text: the first taker gets
- * the object parsed on arrival, later ones parse the text again (cheaper than structuredClone,
- * and nothing is copied unless a second taker comes).
+ * One operation's answer, which several requests may take (deduplication). The gateway merges
+ * into the objects it gets, so requests must not share what it writes into:
+ *
+ * - with the plan's recipe (answer-sharing.ts), every taker gets fresh objects only where its
+ *   plan may write, over one parsed answer that no one writes to;
+ * - without one, the first taker gets the object parsed on arrival and later ones parse the text
+ *   again (cheaper than structuredClone, and nothing is copied unless a second taker comes).
  */
 class Answer {
-  private first: AnswerBody | undefined;
+  private parsed: AnswerBody;
+  /** Who has the object parsed on arrival: no one yet, the sharers (read-only), or one taker (to write into). */
+  private owner: 'none' | 'shared' | 'given' = 'none';
+  private shared: AnswerBody | undefined;
   constructor(
     parsed: AnswerBody,
     private readonly reparse: () => AnswerBody,
     readonly cacheControl: string | undefined,
+    private readonly freeze = false,
   ) {
-    this.first = parsed;
+    this.parsed = parsed;
   }
 
-  take(): AnswerBody {
-    const first = this.first;
-    if (first) {
-      this.first = undefined;
-      return first;
+  take(recipe: Recipe | undefined): AnswerBody {
+    if (recipe) {
+      if (!this.shared) {
+        this.shared = this.owner === 'given' ? this.reparse() : this.parsed;
+        if (this.owner === 'none') this.owner = 'shared';
+        if (this.freeze) deepFreeze(this.shared);
+      }
+      const { data, errors, extensions } = this.shared;
+      // Errors are rare and the gateway rewrites them: a whole copy.
+      return { data: shareAlong(data, recipe), errors: errors && (JSON.parse(JSON.stringify(errors)) as AnswerBody['errors']), extensions };
+    }
+    if (this.owner === 'none') {
+      this.owner = 'given';
+      return this.parsed;
     }
     return this.reparse();
   }
@@ -156,7 +177,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined;
       policy?.restrict?.(cacheHint(answer.cacheControl));
     }
-    const parsed = answer.take();
+    // Answers are shared only with deduplication on; alone, a request may keep the parsed object.
+    const parsed = answer.take(this.opts.dedupe ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
   }
 
@@ -232,7 +254,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
         throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
       }
       // The subgraph's batch Cache-Control is the most restrictive of its operations': safe for each.
-      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), () => (JSON.parse(text) as AnswerBody[])[i], cacheControl)));
+      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), () => (JSON.parse(text) as AnswerBody[])[i], cacheControl, this.opts.freezeSharedAnswers)));
     } catch (err) {
       for (const c of q.calls) c.reject(err);
     }
@@ -240,7 +262,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   private async sendOne(body: string, identity: string, requestId: string | undefined): Promise<Answer> {
     const { text, cacheControl } = await this.send(body, identity, requestId);
-    return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, cacheControl);
+    return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, cacheControl, this.opts.freezeSharedAnswers);
   }
 
   private parse(text: string): unknown {

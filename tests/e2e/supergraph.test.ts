@@ -29,6 +29,8 @@ beforeAll(async () => {
       NOTIFICATIONS_TABLE: `notifications-e2e-${suffix}`,
       EVENTS_TABLE: `events-e2e-${suffix}`,
       LOG_LEVEL: 'warn',
+      // Every test here also checks that no request writes into a subgraph answer it shares.
+      SUBGRAPH_FREEZE_SHARED: 'on',
     },
     logDir: path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e-logs'),
   });
@@ -139,6 +141,36 @@ describe('the supergraph over HTTP', () => {
     expect((await metric(stack.gatewayUrl, 'marquee_gateway_subgraph_batched_operations_total')) - batched0).toBe(2);
     // …answered by one BatchGetItem for all keys, not one per operation.
     expect((await metric(stack.urls.ratings, 'marquee_dynamodb_requests_total')) - ddb0).toBe(1);
+  });
+
+  it('gives concurrent identical requests the same answers as one alone, while they share subgraph answers read-only', async () => {
+    const [ann, bob] = await Promise.all([makeToken('e2e-share-a', stack.env.JWT_SECRET), makeToken('e2e-share-b', stack.env.JWT_SECRET)]);
+    await gql('mutation { rateMovie(input: { movieId: "603", score: 7 }) { rating { score } } }', {}, ann);
+    const browse = `{ popularMovies { results { id title poster(size: W342) { url } genres { name } ratingSummary { average count } followerCount } } }`;
+    const detail = `query D($id: ID!) { movie(id: $id) { id title cast(first: 3) { character person { name } } viewerRating { score }
+      viewerIsFollowing reviews(first: 2) { totalCount } recommendations { results { id title ratingSummary { count } followerCount } } } }`;
+    const many = `query M($ids: [ID!]!) { movies(ids: $ids) { id title ratingSummary { count } followerCount viewerRating { score } } }`;
+    const cases: [string, Record<string, unknown>, string | undefined][] = [
+      [browse, {}, undefined],
+      [detail, { id: '603' }, ann],
+      [detail, { id: '603' }, bob],
+      [many, { ids: ['550', '603', '13'] }, ann],
+    ];
+    // Alone first (nothing shared), then 12 of each at once (movies answers shared across callers, all of them within one caller).
+    const alone: Awaited<ReturnType<typeof gql>>['body'][] = [];
+    for (const [q, v, t] of cases) alone.push((await gql(q, v, t)).body);
+    const together = await Promise.all(cases.flatMap(([q, v, t]) => Array.from({ length: 12 }, () => gql(q, v, t).then((r) => r.body))));
+    together.forEach((body, i) => {
+      expect(body.errors).toBeUndefined();
+      expect(body).toEqual(alone[Math.floor(i / 12)]);
+    });
+    expect(alone[1].data.movie.viewerRating).toEqual({ score: 7 });
+    expect(alone[2].data.movie.viewerRating).toBeNull();
+    // …and answers were indeed shared (each of these was taken by more than one request).
+    const metrics = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
+    for (const subgraph of ['movies', 'ratings', 'notifications']) {
+      expect(metrics).toMatch(new RegExp(`marquee_gateway_subgraph_deduplicated_total\\{subgraph="${subgraph}"[^}]*\\} [1-9]`));
+    }
   });
 
   it('answers NOT_FOUND for a film TMDB does not know, with null data', async () => {
