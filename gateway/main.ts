@@ -7,6 +7,8 @@ const tracing = startTracing('marquee-gateway');
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after tracing on purpose */
 // Before anything loads @apollo/gateway (see flatten-exports.ts).
 (require('./flatten-exports') as typeof import('./flatten-exports')).flattenExports();
+// Apollo's result shaping, without its per-field allocations (see result-shaping.ts).
+(require('./result-shaping') as typeof import('./result-shaping')).install();
 const { ConfigError } = require('../platform/config') as typeof import('../platform/config');
 const { createLogger } = require('../platform/logger') as typeof import('../platform/logger');
 const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
