@@ -19,6 +19,7 @@ const schema = z.object({
   SUBGRAPH_CONNECTIONS: positiveInt(64),
   SUBGRAPH_DEDUPE: z.enum(['on', 'off']).default('on'),
   SUBGRAPH_BATCHING: z.enum(['on', 'off']).default('on'),
+  SUBGRAPH_CACHE: z.enum(['on', 'off']).default('on'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),

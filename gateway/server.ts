@@ -23,6 +23,7 @@ import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
 import { clientUsagePlugin } from './client-usage';
 import { SubgraphClient } from './subgraph-client';
+import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
 import { createPartnerLookup } from './partners';
@@ -49,6 +50,11 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
 
+  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
+  redis?.on('error', () => {
+    /* counted and logged by the users of the client; reconnection is automatic */
+  });
+  const subgraphCache = cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
   const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(cfg.SUPERGRAPH_PATH, logger),
@@ -61,16 +67,13 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
         batch: cfg.SUBGRAPH_BATCHING === 'on',
+        cache: subgraphCache,
         registry,
       });
       clients.push(client);
       return client;
     },
     logger: logger.child({ component: 'apollo-gateway' }),
-  });
-  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
-  redis?.on('error', () => {
-    /* counted and logged by the users of the client; reconnection is automatic */
   });
   const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
   const signIdentity = createCallerSigner(gatewaySecret);

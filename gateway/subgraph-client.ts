@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
+import { storableFor, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
 
 /**
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
@@ -31,6 +32,8 @@ export interface SubgraphClientOptions {
   /** Send the same request's parallel calls as one batched HTTP request (the subgraph must allow batches). */
   batch?: boolean;
   registry?: Registry;
+  /** Public answers of query operations, kept for their max-age (see subgraph-cache.ts). */
+  cache?: SubgraphAnswerCache;
 }
 
 interface CallerContext {
@@ -130,6 +133,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   /** Calls of one client request waiting for the end of this turn of the event loop. */
   private readonly queues = new Map<object, Queue>();
   private readonly metrics;
+  /** Answers already written to the cache (a shared answer reaches several callers). */
+  private readonly stored = new WeakSet<Answer>();
   /** For calls made outside a client request (health checks). */
   private readonly anonymous;
 
@@ -150,7 +155,13 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
     const isMutation = /^\s*mutation\b/.test(request.query);
 
-    const answer = this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation);
+    const cache = isMutation ? undefined : this.opts.cache;
+    // Only operations answered public last time are looked up: a private one pays nothing.
+    const key = cache && this.publicLastTime.get(request.query) ? cache.key(this.opts.name, this.opts.url, body) : undefined;
+    const cached = cache && key ? await this.fromCache(cache, key) : undefined;
+    const answer =
+      cached ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation));
+    if (cache && !cached) this.remember(cache, request.query, body, answer);
 
     if (options.kind === 'incoming operation') {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined;
@@ -158,6 +169,30 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     }
     const parsed = answer.take();
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
+  }
+
+  /** Synchronous for an in-process hit, so that it costs no turn of the event loop. */
+  private fromCache(cache: SubgraphAnswerCache, key: string): Answer | Promise<Answer | undefined> | undefined {
+    const hit = cache.peek(key);
+    if (hit || !cache.shared) return this.cacheResult(cache, hit);
+    return cache.lookup(key).then((h) => this.cacheResult(cache, h));
+  }
+
+  private cacheResult(cache: SubgraphAnswerCache, hit: Hit | undefined): Answer | undefined {
+    cache.count(this.opts.name, hit ? 'hit' : 'miss');
+    if (!hit) return undefined;
+    const { text } = hit;
+    return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, `max-age=${hit.maxAge}, public`);
+  }
+
+  private remember(cache: SubgraphAnswerCache, query: string, body: string, answer: Answer): void {
+    this.publicLastTime.set(query, answer.isPublic);
+    if (!answer.isPublic || this.stored.has(answer)) return;
+    this.stored.add(answer);
+    // A copy of its own: the gateway merges into the objects it is given.
+    const copy = answer.take();
+    const seconds = storableFor(cacheHint(answer.cacheControl), copy);
+    if (seconds > 0) cache.store(cache.key(this.opts.name, this.opts.url, body), JSON.stringify(copy), seconds);
   }
 
   private async deduplicated(query: string, body: string, ctx: CallerContext): Promise<Answer> {
