@@ -20,7 +20,9 @@ import { storableFor, type Hit, type SubgraphAnswerCache } from './subgraph-cach
  *   both entity sets in one database round trip. Mutations are never batched;
  * - deduplication: identical subgraph queries in flight at the same moment share one call —
  *   for the same caller always, and across callers when the subgraph marks the answer
- *   `Cache-Control: public` (it says the answer depends on no one's identity). Never mutations.
+ *   `Cache-Control: public` (it says the answer depends on no one's identity). Never mutations;
+ * - caching (`cache`): public answers of queries are kept for their max-age and served to anyone
+ *   without a call (gateway/subgraph-cache.ts).
  */
 export interface SubgraphClientOptions {
   name: string;
@@ -266,8 +268,12 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       if (!Array.isArray(results) || results.length !== q.calls.length) {
         throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
       }
-      // The subgraph's batch Cache-Control is the most restrictive of its operations': safe for each.
-      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), () => (JSON.parse(text) as AnswerBody[])[i], cacheControl)));
+      // The batch's Cache-Control is the most restrictive of its operations': safe for each, but
+      // an operation's own hint, where the subgraph gives one, keeps a public one public.
+      q.calls.forEach((c, i) => {
+        const result = checkResult(results[i], this.opts.name);
+        c.resolve(new Answer(result, () => (JSON.parse(text) as AnswerBody[])[i], ownCacheControl(result) ?? cacheControl));
+      });
     } catch (err) {
       for (const c of q.calls) c.reject(err);
     }
@@ -323,6 +329,13 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 function checkResult(value: unknown, subgraph: string): AnswerBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`subgraph ${subgraph} sent a response that is not a GraphQL result`);
   return value as AnswerBody;
+}
+
+/** An operation's own hint in a batch answer, where the subgraph states one (platform/subgraph-server.ts). */
+function ownCacheControl(result: AnswerBody): string | undefined {
+  const hint = result.extensions?.cacheControl as { maxAge?: unknown; scope?: unknown } | undefined;
+  if (typeof hint?.maxAge !== 'number' || (hint.scope !== 'PUBLIC' && hint.scope !== 'PRIVATE')) return undefined;
+  return `max-age=${hint.maxAge}, ${hint.scope.toLowerCase()}`;
 }
 
 /** The cache hint a subgraph's Cache-Control header stands for (as RemoteGraphQLDataSource reads it). */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { DocumentNode } from 'graphql';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -60,6 +60,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     registers: [opts.registry],
   });
 
+  const batched = new WeakSet<object>();
   const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<Ctx>({
     schema,
@@ -76,6 +77,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       ApolloServerPluginLandingPageDisabled(),
       // We do not report to Apollo Studio; inline traces would only cost time.
       ApolloServerPluginInlineTraceDisabled(),
+      operationCacheHints(batched),
       {
         async requestDidStart(rc) {
           const started = process.hrtime.bigint();
@@ -134,10 +136,12 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     },
     express.json({ limit: opts.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         const caller = res.locals.caller as Caller;
         const log = opts.logger.child({ requestId: caller.requestId ?? randomUUID(), userId: caller.userId ?? undefined });
-        return opts.buildContext(caller, log);
+        const ctx = await opts.buildContext(caller, log);
+        if (Array.isArray(req.body)) batched.add(ctx as object);
+        return ctx;
       },
     }),
   );
@@ -152,5 +156,27 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       await apollo.stop();
       await opts.onShutdown?.();
     }),
+  };
+}
+
+/**
+ * A batch's Cache-Control header is the most restrictive of its operations', so a public
+ * operation batched with a private one would look private to the gateway's subgraph cache.
+ * In a batch (recognised by its shared context) each cacheable operation also states its own
+ * hint in `extensions.cacheControl`; the gateway reads it and ignores the rest of extensions.
+ */
+function operationCacheHints<Ctx extends BaseContext>(batched: WeakSet<object>): ApolloServerPlugin<Ctx> {
+  return {
+    async requestDidStart({ contextValue }) {
+      if (!batched.has(contextValue as object)) return;
+      return {
+        async willSendResponse({ response, overallCachePolicy, errors }) {
+          const policy = overallCachePolicy.policyIfCacheable();
+          if (!policy || errors?.length || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, cacheControl: { maxAge: policy.maxAge, scope: policy.scope } };
+        },
+      };
+    },
   };
 }
