@@ -158,8 +158,9 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const isMutation = /^\s*mutation\b/.test(request.query);
 
     const cache = isMutation ? undefined : this.opts.cache;
-    // Only operations answered public last time are looked up: a private one pays nothing.
-    const key = cache && this.publicLastTime.get(request.query) ? cache.key(this.opts.name, this.opts.url, body) : undefined;
+    // Looked up unless answered private last time: a private operation pays for one lookup per
+    // process, and a new replica takes what the others keep in Redis from its first request.
+    const key = cache && this.publicLastTime.get(request.query) !== false ? cache.key(this.opts.name, this.opts.url, body) : undefined;
     const cached = cache && key ? await this.fromCache(cache, key) : undefined;
     const answer =
       cached ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation));
