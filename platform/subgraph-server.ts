@@ -60,7 +60,6 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     registers: [opts.registry],
   });
 
-  const batched = new WeakSet<object>();
   const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<Ctx>({
     schema,
@@ -77,7 +76,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       ApolloServerPluginLandingPageDisabled(),
       // We do not report to Apollo Studio; inline traces would only cost time.
       ApolloServerPluginInlineTraceDisabled(),
-      operationCacheHints(batched),
+      operationCacheHints(),
       {
         async requestDidStart(rc) {
           const started = process.hrtime.bigint();
@@ -136,12 +135,10 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     },
     express.json({ limit: opts.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
+      context: async ({ res }) => {
         const caller = res.locals.caller as Caller;
         const log = opts.logger.child({ requestId: caller.requestId ?? randomUUID(), userId: caller.userId ?? undefined });
-        const ctx = await opts.buildContext(caller, log);
-        if (Array.isArray(req.body)) batched.add(ctx as object);
-        return ctx;
+        return opts.buildContext(caller, log);
       },
     }),
   );
@@ -162,13 +159,13 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
 /**
  * A batch's Cache-Control header is the most restrictive of its operations', so a public
  * operation batched with a private one would look private to the gateway's subgraph cache.
- * In a batch (recognised by its shared context) each cacheable operation also states its own
- * hint in `extensions.cacheControl`; the gateway reads it and ignores the rest of extensions.
+ * In a batch each cacheable operation also states its own hint in `extensions.cacheControl`;
+ * the gateway reads it and ignores the rest of extensions.
  */
-function operationCacheHints<Ctx extends BaseContext>(batched: WeakSet<object>): ApolloServerPlugin<Ctx> {
+function operationCacheHints<Ctx extends BaseContext>(): ApolloServerPlugin<Ctx> {
   return {
-    async requestDidStart({ contextValue }) {
-      if (!batched.has(contextValue as object)) return;
+    async requestDidStart({ requestIsBatched }) {
+      if (!requestIsBatched) return;
       return {
         async willSendResponse({ response, overallCachePolicy, errors }) {
           const policy = overallCachePolicy.policyIfCacheable();
