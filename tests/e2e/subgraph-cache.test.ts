@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../../local/stack';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
 import { makeToken } from '../../scripts/token';
 import { postGraphQL } from '../support/graphql';
-import { freshTables, servers } from '../support/env';
+import { freshTables, servers, stackEnv } from '../support/env';
 
 /**
  * The gateway's cache of public subgraph answers, over HTTP, on the real subgraphs and the
@@ -22,21 +22,8 @@ let redis: Redis;
 const extra: ManagedProcess[] = [];
 
 beforeAll(async () => {
-  const s = servers();
-  stack = await startStack({
-    randomPorts: true,
-    env: {
-      PATH: process.env.PATH,
-      DYNAMODB_ENDPOINT: s.dynamodb,
-      SNS_ENDPOINT: s.sns,
-      SQS_ENDPOINT: s.sqs,
-      REDIS_URL: s.redis,
-      ...(await freshTables()),
-      LOG_LEVEL: 'warn',
-    },
-    logDir: LOGS,
-  });
-  redis = new Redis(s.redis);
+  stack = await startStack({ randomPorts: true, env: stackEnv({ REDIS_URL: servers().redis, ...(await freshTables()) }), logDir: LOGS });
+  redis = new Redis(servers().redis);
 }, 120_000);
 
 afterAll(async () => {
