@@ -64,6 +64,33 @@ export function remainingHint(entry: CachedAnswer, now: number): Hint | undefine
   return maxAge >= 1 ? { maxAge, scope: 'PUBLIC' } : undefined;
 }
 
+/**
+ * Read-your-own-writes. Others may see a public answer up to its max-age old, as the subgraph
+ * allows, but a caller who has just written through a subgraph expects to see the write: so
+ * for as long as this subgraph's answers may be kept, that caller's fetches from it skip the
+ * lookup (and refresh the cache with what they get). Per gateway process: another replica may
+ * still give the writer a kept answer, within its max-age.
+ */
+export class RecentWriters {
+  private readonly until = new LRUCache<string, number>({ max: 10_000 });
+  private longest = 0;
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** An answer of this subgraph may be kept this long. */
+  saw(maxAgeSeconds: number): void {
+    if (maxAgeSeconds > this.longest) this.longest = maxAgeSeconds;
+  }
+
+  wrote(caller: string): void {
+    if (this.longest > 0) this.until.set(caller, this.now() + this.longest * 1000);
+  }
+
+  has(caller: string): boolean {
+    const until = this.until.get(caller);
+    return until !== undefined && until > this.now();
+  }
+}
+
 const countersByRegistry = new WeakMap<Registry, Counter<'subgraph' | 'result'>>();
 
 function counterFor(registry: Registry | undefined): Counter<'subgraph' | 'result'> | undefined {

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
-import { storableFor, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
+import { RecentWriters, storableFor, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
 
 /**
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
@@ -137,6 +137,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   private readonly metrics;
   /** Answers already written to the cache (a shared answer reaches several callers). */
   private readonly stored = new WeakSet<Answer>();
+  private readonly writers = new RecentWriters();
   /** For calls made outside a client request (health checks). */
   private readonly anonymous;
 
@@ -158,9 +159,12 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const isMutation = /^\s*mutation\b/.test(request.query);
 
     const cache = isMutation ? undefined : this.opts.cache;
+    const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
+    if (isMutation && this.opts.cache) this.writers.wrote(caller);
     // Looked up unless answered private last time: a private operation pays for one lookup per
     // process, and a new replica takes what the others keep in Redis from its first request.
-    const key = cache && this.publicLastTime.get(request.query) !== false ? cache.key(this.opts.name, this.opts.url, body) : undefined;
+    const lookup = cache && this.publicLastTime.get(request.query) !== false && !this.writers.has(caller);
+    const key = lookup ? cache.key(this.opts.name, this.opts.url, body) : undefined;
     const cached = cache && key ? await this.fromCache(cache, key) : undefined;
     const answer =
       cached ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation));
@@ -184,13 +188,16 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   private cacheResult(cache: SubgraphAnswerCache, hit: Hit | undefined): Answer | undefined {
     cache.count(this.opts.name, hit ? 'hit' : 'miss');
     if (!hit) return undefined;
+    this.writers.saw(hit.maxAge);
     const { text } = hit;
     return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, `max-age=${hit.maxAge}, public`);
   }
 
   private remember(cache: SubgraphAnswerCache, query: string, body: string, answer: Answer): void {
     this.publicLastTime.set(query, answer.isPublic);
-    if (!answer.isPublic || this.stored.has(answer)) return;
+    if (!answer.isPublic) return;
+    this.writers.saw(cacheHint(answer.cacheControl).maxAge);
+    if (this.stored.has(answer)) return;
     this.stored.add(answer);
     // A copy of its own: the gateway merges into the objects it is given.
     const copy = answer.take();

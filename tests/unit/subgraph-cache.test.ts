@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { SubgraphAnswerCache, remainingHint, storableFor } from '../../gateway/subgraph-cache';
+import { RecentWriters, SubgraphAnswerCache, remainingHint, storableFor } from '../../gateway/subgraph-cache';
 import { createRedisClient } from '../../platform/cache';
 import { findFreePort } from '../../local/processes';
 import { startRedis } from '../../local/redis';
@@ -24,6 +24,25 @@ describe('which answers the subgraph cache keeps', () => {
     expect(remainingHint({ text: '{}', expiresAt: 10_000 }, 2_500)).toEqual({ maxAge: 7, scope: 'PUBLIC' });
     expect(remainingHint({ text: '{}', expiresAt: 10_000 }, 9_001)).toBeUndefined();
     expect(remainingHint({ text: '{}', expiresAt: 10_000 }, 12_000)).toBeUndefined();
+  });
+});
+
+describe('RecentWriters', () => {
+  it('remembers a writer for the longest max-age the subgraph has given', () => {
+    let now = 0;
+    const writers = new RecentWriters(() => now);
+    // Nothing kept yet, nothing to read past.
+    writers.wrote('u1');
+    expect(writers.has('u1')).toBe(false);
+    writers.saw(30);
+    writers.saw(10);
+    writers.wrote('u1');
+    expect(writers.has('u1')).toBe(true);
+    expect(writers.has('u2')).toBe(false);
+    now = 29_999;
+    expect(writers.has('u1')).toBe(true);
+    now = 30_000;
+    expect(writers.has('u1')).toBe(false);
   });
 });
 

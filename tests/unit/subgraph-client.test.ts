@@ -246,6 +246,20 @@ describe('SubgraphClient', () => {
       await client.close();
     });
 
+    it('lets a caller who has just written read past the cache, and refreshes it for the others', async () => {
+      const client = new SubgraphClient({ ...options, url, dedupe: true, cache: new SubgraphAnswerCache() });
+      const before = await incoming(client, '{ summary }', user('writer'));
+      await incoming(client, 'mutation { rate }', user('writer'));
+      const own = await incoming(client, '{ summary }', user('writer'));
+      expect(seen).toHaveLength(3);
+      expect(own.data).not.toEqual(before.data);
+      // Others get the refreshed answer from the cache.
+      const other = await incoming(client, '{ summary }', user('reader'));
+      expect(seen).toHaveLength(3);
+      expect(other.data).toEqual(own.data);
+      await client.close();
+    });
+
     it('caches nothing without a cache', async () => {
       const client = new SubgraphClient({ ...options, url, dedupe: true });
       for (let i = 0; i < 3; i++) await incoming(client, '{ uncached }', user(`u${i}`));
