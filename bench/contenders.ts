@@ -22,7 +22,7 @@ export interface Contender {
   name: string;
   /** In-flight deduplication of identical subgraph requests: on, off, or none (not available). */
   dedupe: Dedupe;
-  /** Marquee's response cache. */
+  /** Marquee's response cache and subgraph cache (on together in `marquee+cache`, the production defaults). */
   responseCache: boolean;
   /** The contender whose ratio is 1 for this one: Marquee with the same deduplication setting. */
   baseline: string;
@@ -79,6 +79,7 @@ export function allContenders(e: ContenderEnv): Contender[] {
         RATE_LIMIT_USER: '100000000',
         SUBGRAPH_DEDUPE: dedupe,
         RESPONSE_CACHE: responseCache ? 'on' : 'off',
+        SUBGRAPH_CACHE: responseCache ? 'on' : 'off',
       },
     }),
   });

@@ -24,6 +24,7 @@ import { supergraphFromFile } from './supergraph';
 import { clientUsagePlugin } from './client-usage';
 import { SubgraphClient } from './subgraph-client';
 import { recipesOf, type PlanRecipes } from './answer-sharing';
+import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
 import { createPartnerLookup } from './partners';
@@ -52,6 +53,11 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
 
+  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
+  redis?.on('error', () => {
+    /* counted and logged by the users of the client; reconnection is automatic */
+  });
+  const subgraphCache = cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
   const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(cfg.SUPERGRAPH_PATH, logger),
@@ -65,6 +71,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
         batch: cfg.SUBGRAPH_BATCHING === 'on',
         freezeSharedAnswers: cfg.SUBGRAPH_FREEZE_SHARED === 'on',
+        cache: subgraphCache,
         registry,
       });
       clients.push(client);
@@ -76,10 +83,6 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
       (requestContext.context as GatewayContext).answerRecipes = recipesOf(queryPlan);
     },
-  });
-  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
-  redis?.on('error', () => {
-    /* counted and logged by the users of the client; reconnection is automatic */
   });
   const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
   const signIdentity = createCallerSigner(gatewaySecret);

@@ -6,6 +6,7 @@ import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
 import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './answer-sharing';
+import { RecentWriters, storableFor, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
 
 /**
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
@@ -20,7 +21,9 @@ import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from
  *   both entity sets in one database round trip. Mutations are never batched;
  * - deduplication: identical subgraph queries in flight at the same moment share one call —
  *   for the same caller always, and across callers when the subgraph marks the answer
- *   `Cache-Control: public` (it says the answer depends on no one's identity). Never mutations.
+ *   `Cache-Control: public` (it says the answer depends on no one's identity). Never mutations;
+ * - caching (`cache`): public answers of queries are kept for their max-age and served to anyone
+ *   without a call (gateway/subgraph-cache.ts).
  */
 export interface SubgraphClientOptions {
   name: string;
@@ -34,6 +37,8 @@ export interface SubgraphClientOptions {
   registry?: Registry;
   /** Tests: deep-freeze answers shared read-only, so that a write into one throws. */
   freezeSharedAnswers?: boolean;
+  /** Public answers of query operations, kept for their max-age (see subgraph-cache.ts). */
+  cache?: SubgraphAnswerCache;
 }
 
 interface CallerContext {
@@ -66,8 +71,16 @@ class Answer {
     private readonly reparse: () => AnswerBody,
     readonly cacheControl: string | undefined,
     private readonly freeze = false,
+    /** The answer's own JSON text, when it came alone (not as one element of a batch). */
+    private readonly text?: string,
   ) {
     this.parsed = parsed;
+  }
+
+  /** The untouched answer as JSON (for the subgraph cache), taking nothing from the takers. */
+  serialized(): { json: string; body: AnswerBody } {
+    const body = this.owner === 'given' ? this.reparse() : this.parsed;
+    return { json: this.text ?? JSON.stringify(body), body };
   }
 
   take(recipe: Recipe | undefined): AnswerBody {
@@ -93,6 +106,12 @@ class Answer {
     const hint = cacheHint(this.cacheControl);
     return hint.scope === 'PUBLIC' && hint.maxAge > 0;
   }
+}
+
+/** A cache hit: the answer, and what it adds to the response's cache policy now (the seconds it has left). */
+interface CacheAnswer {
+  answer: Answer;
+  cacheControl: string;
 }
 
 interface Pending {
@@ -151,6 +170,11 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   /** Calls of one client request waiting for the end of this turn of the event loop. */
   private readonly queues = new Map<object, Queue>();
   private readonly metrics;
+  /** Answers already written to the cache (a shared answer reaches several callers). */
+  private readonly stored = new WeakSet<Answer>();
+  private readonly writers = new RecentWriters();
+  /** The answers of recent cache hits, parsed once, by cache key (with the text they were parsed from). */
+  private readonly hitAnswers = new LRUCache<string, { text: string; answer: Answer }>({ maxSize: 16 * 1024 * 1024, sizeCalculation: (e) => e.text.length * 3 + 64 });
   /** For calls made outside a client request (health checks). */
   private readonly anonymous;
 
@@ -171,15 +195,56 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
     const isMutation = /^\s*mutation\b/.test(request.query);
 
-    const answer = this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation);
+    const cache = isMutation ? undefined : this.opts.cache;
+    const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
+    if (isMutation && this.opts.cache) this.writers.wrote(caller);
+    // Looked up unless answered private last time: a private operation pays for one lookup per
+    // process, and a new replica takes what the others keep in Redis from its first request.
+    const lookup = cache && this.publicLastTime.get(request.query) !== false && !this.writers.has(caller);
+    const key = lookup ? cache.key(this.opts.name, this.opts.url, body) : undefined;
+    const cached = cache && key ? await this.fromCache(cache, key) : undefined;
+    const answer =
+      cached?.answer ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation));
+    if (cache && !cached) this.remember(cache, request.query, body, answer);
 
     if (options.kind === 'incoming operation') {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined;
-      policy?.restrict?.(cacheHint(answer.cacheControl));
+      policy?.restrict?.(cacheHint(cached ? cached.cacheControl : answer.cacheControl));
     }
-    // Answers are shared only with deduplication on; alone, a request may keep the parsed object.
-    const parsed = answer.take(this.opts.dedupe ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
+    const parsed = answer.take(ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)));
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
+  }
+
+  /** Synchronous for an in-process hit, so that it costs no turn of the event loop. */
+  private fromCache(cache: SubgraphAnswerCache, key: string): CacheAnswer | Promise<CacheAnswer | undefined> | undefined {
+    const hit = cache.peek(key);
+    if (hit || !cache.shared) return this.cacheResult(cache, key, hit);
+    return cache.lookup(key).then((h) => this.cacheResult(cache, key, h));
+  }
+
+  private cacheResult(cache: SubgraphAnswerCache, key: string, hit: Hit | undefined): CacheAnswer | undefined {
+    cache.count(this.opts.name, hit ? 'hit' : 'miss');
+    if (!hit) return undefined;
+    this.writers.saw(hit.maxAge);
+    const { text } = hit;
+    // The same entry again: its parsed answer is shared like a deduplicated one (copied where written).
+    let reused = this.hitAnswers.get(key);
+    if (reused?.text !== text) {
+      reused = { text, answer: new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, 'public', this.opts.freezeSharedAnswers, text) };
+      this.hitAnswers.set(key, reused);
+    }
+    return { answer: reused.answer, cacheControl: `max-age=${hit.maxAge}, public` };
+  }
+
+  private remember(cache: SubgraphAnswerCache, query: string, body: string, answer: Answer): void {
+    this.publicLastTime.set(query, answer.isPublic);
+    if (!answer.isPublic) return;
+    this.writers.saw(cacheHint(answer.cacheControl).maxAge);
+    if (this.stored.has(answer)) return;
+    this.stored.add(answer);
+    const { json, body: answerBody } = answer.serialized();
+    const seconds = storableFor(cacheHint(answer.cacheControl), answerBody);
+    if (seconds > 0) cache.store(cache.key(this.opts.name, this.opts.url, body), json, seconds);
   }
 
   private async deduplicated(query: string, body: string, ctx: CallerContext): Promise<Answer> {
@@ -253,8 +318,12 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       if (!Array.isArray(results) || results.length !== q.calls.length) {
         throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
       }
-      // The subgraph's batch Cache-Control is the most restrictive of its operations': safe for each.
-      q.calls.forEach((c, i) => c.resolve(new Answer(checkResult(results[i], this.opts.name), () => (JSON.parse(text) as AnswerBody[])[i], cacheControl, this.opts.freezeSharedAnswers)));
+      // The batch's Cache-Control is the most restrictive of its operations': safe for each, but
+      // an operation's own hint, where the subgraph gives one, keeps a public one public.
+      q.calls.forEach((c, i) => {
+        const result = checkResult(results[i], this.opts.name);
+        c.resolve(new Answer(result, () => (JSON.parse(text) as AnswerBody[])[i], ownCacheControl(result) ?? cacheControl, this.opts.freezeSharedAnswers));
+      });
     } catch (err) {
       for (const c of q.calls) c.reject(err);
     }
@@ -262,7 +331,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   private async sendOne(body: string, identity: string, requestId: string | undefined): Promise<Answer> {
     const { text, cacheControl } = await this.send(body, identity, requestId);
-    return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, cacheControl, this.opts.freezeSharedAnswers);
+    return new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, cacheControl, this.opts.freezeSharedAnswers, text);
   }
 
   private parse(text: string): unknown {
@@ -310,6 +379,13 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 function checkResult(value: unknown, subgraph: string): AnswerBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`subgraph ${subgraph} sent a response that is not a GraphQL result`);
   return value as AnswerBody;
+}
+
+/** An operation's own hint in a batch answer, where the subgraph states one (platform/subgraph-server.ts). */
+function ownCacheControl(result: AnswerBody): string | undefined {
+  const hint = result.extensions?.cacheControl as { maxAge?: unknown; scope?: unknown } | undefined;
+  if (typeof hint?.maxAge !== 'number' || (hint.scope !== 'PUBLIC' && hint.scope !== 'PRIVATE')) return undefined;
+  return `max-age=${hint.maxAge}, ${hint.scope.toLowerCase()}`;
 }
 
 /** The cache hint a subgraph's Cache-Control header stands for (as RemoteGraphQLDataSource reads it). */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { DocumentNode } from 'graphql';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -76,6 +76,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       ApolloServerPluginLandingPageDisabled(),
       // We do not report to Apollo Studio; inline traces would only cost time.
       ApolloServerPluginInlineTraceDisabled(),
+      operationCacheHints(),
       {
         async requestDidStart(rc) {
           const started = process.hrtime.bigint();
@@ -152,5 +153,27 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       await apollo.stop();
       await opts.onShutdown?.();
     }),
+  };
+}
+
+/**
+ * A batch's Cache-Control header is the most restrictive of its operations', so a public
+ * operation batched with a private one would look private to the gateway's subgraph cache.
+ * In a batch each cacheable operation also states its own hint in `extensions.cacheControl`;
+ * the gateway reads it and ignores the rest of extensions.
+ */
+function operationCacheHints<Ctx extends BaseContext>(): ApolloServerPlugin<Ctx> {
+  return {
+    async requestDidStart({ requestIsBatched }) {
+      if (!requestIsBatched) return;
+      return {
+        async willSendResponse({ response, overallCachePolicy, errors }) {
+          const policy = overallCachePolicy.policyIfCacheable();
+          if (!policy || errors?.length || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, cacheControl: { maxAge: policy.maxAge, scope: policy.scope } };
+        },
+      };
+    },
   };
 }

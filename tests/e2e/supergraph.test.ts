@@ -123,8 +123,10 @@ describe('the supergraph over HTTP', () => {
     const token = await makeToken('e2e-batch', stack.env.JWT_SECRET);
     const query = `query Detail($id: ID!) { movie(id: $id) { title viewerRating { score } ratingSummary { count }
       recommendations { results { id ratingSummary { count } } } } }`;
-    // Warm the movies cache so that only the ratings calls differ between the two reads.
-    await gql(query, { id: '603' }, token);
+    // Warm the movies subgraph's TMDB cache with the film and its recommendations, without asking
+    // ratings: the gateway's subgraph cache would otherwise answer the recommendations' public
+    // summaries and leave one operation to send.
+    await gql('query Warm($id: ID!) { movie(id: $id) { title recommendations { results { id } } } }', { id: '603' }, token);
     const metric = async (url: string, name: string) => {
       const text = await fetch(url.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
       return [...text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+]+)$`, 'gm'))]
@@ -166,11 +168,12 @@ describe('the supergraph over HTTP', () => {
     });
     expect(alone[1].data.movie.viewerRating).toEqual({ score: 7 });
     expect(alone[2].data.movie.viewerRating).toBeNull();
-    // …and answers were indeed shared (each of these was taken by more than one request).
+    // …and answers were indeed shared: in flight (deduplicated) and from the subgraph cache (one parsed hit for many requests).
     const metrics = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
-    for (const subgraph of ['movies', 'ratings', 'notifications']) {
+    for (const subgraph of ['ratings', 'notifications']) {
       expect(metrics).toMatch(new RegExp(`marquee_gateway_subgraph_deduplicated_total\\{subgraph="${subgraph}"[^}]*\\} [1-9]`));
     }
+    expect(metrics).toMatch(/marquee_gateway_subgraph_cache_total\{subgraph="movies",result="hit"[^}]*\} [1-9]/);
   });
 
   it('answers NOT_FOUND for a film TMDB does not know, with null data', async () => {

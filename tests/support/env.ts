@@ -9,6 +9,12 @@ export function servers() {
   return { dynamodb: DYNAMODB_ENDPOINT, sns: SNS_ENDPOINT, sqs: SQS_ENDPOINT, redis: REDIS_URL };
 }
 
+/** The environment of a stack (local/stack.ts) on the shared servers; tables and the rest from `extra`. */
+export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const s = servers();
+  return { PATH: process.env.PATH, DYNAMODB_ENDPOINT: s.dynamodb, SNS_ENDPOINT: s.sns, SQS_ENDPOINT: s.sqs, LOG_LEVEL: 'warn', ...extra };
+}
+
 /** Fresh tables for one test file, so files never see each other's data. */
 export async function freshTables(): Promise<{ RATINGS_TABLE: string; NOTIFICATIONS_TABLE: string; EVENTS_TABLE: string }> {
   const suffix = randomBytes(4).toString('hex');

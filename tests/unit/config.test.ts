@@ -11,6 +11,9 @@ describe('configuration', () => {
     const g = loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32) });
     expect(g.GATEWAY_PORT).toBe(4000);
     expect(g.introspection).toBe(true);
+    expect(g.SUBGRAPH_CACHE).toBe('on');
+    expect(loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_CACHE: 'off' }).SUBGRAPH_CACHE).toBe('off');
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_CACHE: 'yes' })).toThrow(/SUBGRAPH_CACHE/);
     expect(loadMoviesConfig(tmdb).MOVIES_PORT).toBe(4001);
     expect(loadMoviesConfig(tmdb).TMDB_BASE_URL).toBe('https://api.themoviedb.org/3');
     expect(loadRatingsConfig(tmdb).RATINGS_PORT).toBe(4002);

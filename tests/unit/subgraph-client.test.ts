@@ -3,6 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
+import { SubgraphAnswerCache } from '../../gateway/subgraph-cache';
 import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity';
 
 const secret = 's'.repeat(64);
@@ -27,7 +28,9 @@ beforeAll(async () => {
       // fields makes the whole answer private, as Apollo Server's cache control does.
       const parsed = JSON.parse(body) as { query: string } | { query: string }[];
       const ops = Array.isArray(parsed) ? parsed : [parsed];
-      const results = ops.map((op) => ({ data: { value: seen.length, query: op.query } }));
+      // In a batch each operation also states its own hint, as platform/subgraph-server.ts does.
+      const ownHint = (op: { query: string }) => ({ cacheControl: { maxAge: 30, scope: op.query.includes('private') ? 'PRIVATE' : 'PUBLIC' } });
+      const results = ops.map((op) => ({ data: { value: seen.length, query: op.query }, ...(Array.isArray(parsed) ? { extensions: ownHint(op) } : {}) }));
       // Slow enough that concurrent callers overlap.
       setTimeout(() => {
         res.setHeader('content-type', 'application/json');
@@ -186,5 +189,82 @@ describe('SubgraphClient', () => {
     expect(cacheHint('max-age=30, public')).toEqual({ maxAge: 30, scope: 'PUBLIC' });
     expect(cacheHint('max-age=0, private')).toEqual({ maxAge: 0, scope: 'PRIVATE' });
     expect(cacheHint(undefined)).toEqual({ maxAge: 0 });
+  });
+
+  describe('with the subgraph cache', () => {
+    // As the gateway calls it for a client request: the hint restricts the response's policy.
+    function incoming(client: SubgraphClient, query: string, ctx: Record<string, unknown>) {
+      const hints: unknown[] = [];
+      const overallCachePolicy = { restrict: (h: unknown) => hints.push(h) };
+      const result = client.process({
+        kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+        request: { query, variables: {} },
+        context: ctx,
+        incomingRequestContext: { overallCachePolicy } as never,
+      });
+      return result.then((r) => ({ ...r, hints }));
+    }
+    const user = (userId: string, requestId = userId) => ({ userId, partnerId: null, requestId });
+
+    it('answers a public query from the cache, for every caller, with a copy each', async () => {
+      const client = new SubgraphClient({ ...options, url, dedupe: true, cache: new SubgraphAnswerCache() });
+      const first = await incoming(client, '{ cached }', user('u1'));
+      const second = await incoming(client, '{ cached }', user('u2'));
+      const third = await incoming(client, '{ cached }', user('u3'));
+      expect(seen).toHaveLength(1);
+      expect(second.data).toEqual(first.data);
+      expect(third.data).toEqual(first.data);
+      expect(third.data).not.toBe(second.data);
+      expect(second.hints).toEqual([{ maxAge: expect.any(Number), scope: 'PUBLIC' }]);
+      expect((second.hints[0] as { maxAge: number }).maxAge).toBeGreaterThanOrEqual(29);
+      await client.close();
+    });
+
+    it('never caches private answers or mutations', async () => {
+      const client = new SubgraphClient({ ...options, url, dedupe: false, cache: new SubgraphAnswerCache() });
+      for (let i = 0; i < 3; i++) await incoming(client, '{ private }', user('u1'));
+      for (let i = 0; i < 3; i++) await incoming(client, 'mutation { m }', user('u1'));
+      expect(seen).toHaveLength(6);
+      await client.close();
+    });
+
+    it('caches a public operation batched with a private one, by its own hint', async () => {
+      const client = new SubgraphClient({ ...options, url, dedupe: true, batch: true, cache: new SubgraphAnswerCache() });
+      const page = (requestId: string) => {
+        const ctx = user('u1', requestId);
+        return Promise.all([incoming(client, '{ viewer private }', ctx), incoming(client, '{ summary }', ctx)]);
+      };
+      const [viewer, summary] = await page('p1');
+      expect(seen).toHaveLength(1);
+      expect(viewer.hints).toEqual([{ maxAge: 30, scope: 'PRIVATE' }]);
+      expect(summary.hints).toEqual([{ maxAge: 30, scope: 'PUBLIC' }]);
+      seen.length = 0;
+      const [, summary2] = await page('p2');
+      // Only the private operation went out, on its own.
+      expect(seen.map((s) => JSON.parse(s.body).query)).toEqual(['{ viewer private }']);
+      expect(summary2.data).toEqual(summary.data);
+      await client.close();
+    });
+
+    it('lets a caller who has just written read past the cache, and refreshes it for the others', async () => {
+      const client = new SubgraphClient({ ...options, url, dedupe: true, cache: new SubgraphAnswerCache() });
+      const before = await incoming(client, '{ summary }', user('writer'));
+      await incoming(client, 'mutation { rate }', user('writer'));
+      const own = await incoming(client, '{ summary }', user('writer'));
+      expect(seen).toHaveLength(3);
+      expect(own.data).not.toEqual(before.data);
+      // Others get the refreshed answer from the cache.
+      const other = await incoming(client, '{ summary }', user('reader'));
+      expect(seen).toHaveLength(3);
+      expect(other.data).toEqual(own.data);
+      await client.close();
+    });
+
+    it('caches nothing without a cache', async () => {
+      const client = new SubgraphClient({ ...options, url, dedupe: true });
+      for (let i = 0; i < 3; i++) await incoming(client, '{ uncached }', user(`u${i}`));
+      expect(seen).toHaveLength(3);
+      await client.close();
+    });
   });
 });
