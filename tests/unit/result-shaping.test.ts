@@ -41,6 +41,12 @@ const QUERIES: [string, Record<string, unknown>][] = [
     { skipCast: false },
   ],
   [`query Intro { __schema { queryType { name } } movie(id: "9") { title } }`, {}],
+  // Aliases an ordinary object would misread (inherited members, the __proto__ setter).
+  [
+    `query Keys { __proto__: movie(id: "1") { constructor: title toString: id __proto__: genres { hasOwnProperty: name valueOf: id } }
+      constructor: movie(id: "2") { title __proto__: title } }`,
+    {},
+  ],
 ];
 
 /**
@@ -87,7 +93,7 @@ function randomData(doc: DocumentNode, seed: number): Record<string, unknown> {
         else if (f.name.value === '__typename') continue;
         else if (f.name.value.startsWith('__')) continue;
         else if (rand() < 0.03) continue;
-        else out[f.alias?.value ?? f.name.value] = value(type.getFields()[f.name.value].type, f.selectionSet);
+        else Object.defineProperty(out, f.alias?.value ?? f.name.value, { value: value(type.getFields()[f.name.value].type, f.selectionSet), enumerable: true, writable: true, configurable: true });
       }
     };
     fill(sel);
