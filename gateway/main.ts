@@ -9,6 +9,8 @@ const tracing = startTracing('marquee-gateway');
 (require('./flatten-exports') as typeof import('./flatten-exports')).flattenExports();
 // Apollo's result shaping, without its per-field allocations (see result-shaping.ts).
 (require('./result-shaping') as typeof import('./result-shaping')).install();
+// After flattenExports: it writes to the flattened (plain) export object.
+(require('./operation-cache') as typeof import('./operation-cache')).install();
 const { ConfigError } = require('../platform/config') as typeof import('../platform/config');
 const { createLogger } = require('../platform/logger') as typeof import('../platform/logger');
 const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');

@@ -9,7 +9,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway } from '@apollo/gateway';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
-import helmet from 'helmet';
 import type Redis from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRedisClient } from '../platform/cache';
@@ -23,6 +22,7 @@ import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
 import { clientUsagePlugin } from './client-usage';
 import { SubgraphClient } from './subgraph-client';
+import { securityHeaders } from './security-headers';
 import { recipesOf, type PlanRecipes } from './answer-sharing';
 import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
@@ -180,7 +180,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
 
   app.set('trust proxy', cfg.TRUST_PROXY);
   // CSP is left to the page: the Sandbox landing page loads Apollo's embed script.
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.use(securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   // http://localhost:4000 opens Sandbox (local mode) at the GraphQL endpoint.
   app.get('/', (_req, res) => res.redirect(302, '/graphql'));
   app.get('/health', (_req, res) => {
