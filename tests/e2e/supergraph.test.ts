@@ -98,7 +98,9 @@ describe('the supergraph over HTTP', () => {
     let fanFeed: any;
     for (let i = 0; i < 50; i++) {
       fanFeed = (await gql(FEED, {}, fan)).body;
-      if (fanFeed.data?.me.unreadNotificationCount) break;
+      // The count (a GetItem) and the list (a Query) are two reads; one request can fall between
+      // the delivery's transaction and them, so wait until both show it.
+      if (fanFeed.data?.me.unreadNotificationCount && fanFeed.data.me.notifications.edges.length) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(fanFeed.errors).toBeUndefined();
