@@ -6,7 +6,7 @@ import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
 import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './answer-sharing';
-import { RecentWriters, storableFor, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
+import { RecentWriters, storableFor, type Hint, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
 
 /**
  * The gateway's subgraph client, in place of RemoteGraphQLDataSource. It does what that class
@@ -66,6 +66,7 @@ class Answer {
   /** Who has the object parsed on arrival: no one yet, the sharers (read-only), or one taker (to write into). */
   private owner: 'none' | 'shared' | 'given' = 'none';
   private shared: AnswerBody | undefined;
+  private parsedHint: Hint | undefined;
   constructor(
     parsed: AnswerBody,
     private readonly reparse: () => AnswerBody,
@@ -101,17 +102,21 @@ class Answer {
     return this.reparse();
   }
 
+  /** The subgraph's Cache-Control, read once however many takers ask. */
+  get hint(): Hint {
+    return (this.parsedHint ??= cacheHint(this.cacheControl));
+  }
+
   /** The subgraph says any caller may be given this answer. */
   get isPublic(): boolean {
-    const hint = cacheHint(this.cacheControl);
-    return hint.scope === 'PUBLIC' && hint.maxAge > 0;
+    return this.hint.scope === 'PUBLIC' && this.hint.maxAge > 0;
   }
 }
 
 /** A cache hit: the answer, and what it adds to the response's cache policy now (the seconds it has left). */
 interface CacheAnswer {
   answer: Answer;
-  cacheControl: string;
+  hint: Hint;
 }
 
 interface Pending {
@@ -204,12 +209,13 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const key = lookup ? cache.key(this.opts.name, this.opts.url, body) : undefined;
     const cached = cache && key ? await this.fromCache(cache, key) : undefined;
     const answer =
-      cached?.answer ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx) : await this.call(body, ctx, !isMutation));
-    if (cache && !cached) this.remember(cache, request.query, body, answer);
+      cached?.answer ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, caller, ctx) : await this.call(body, ctx, !isMutation));
+    if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
+    if (cache && !cached) this.remember(cache, key ?? (() => cache.key(this.opts.name, this.opts.url, body)), answer);
 
     if (options.kind === 'incoming operation') {
-      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined;
-      policy?.restrict?.(cacheHint(cached ? cached.cacheControl : answer.cacheControl));
+      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
+      policy?.restrict?.(cached ? cached.hint : answer.hint);
     }
     const parsed = answer.take(ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)));
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
@@ -233,22 +239,22 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       reused = { text, answer: new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, 'public', this.opts.freezeSharedAnswers, text) };
       this.hitAnswers.set(key, reused);
     }
-    return { answer: reused.answer, cacheControl: `max-age=${hit.maxAge}, public` };
+    return { answer: reused.answer, hint: { maxAge: hit.maxAge, scope: 'PUBLIC' } };
   }
 
-  private remember(cache: SubgraphAnswerCache, query: string, body: string, answer: Answer): void {
-    this.publicLastTime.set(query, answer.isPublic);
+  /** Stores a public answer under `key` (the lookup's, or computed here when there was no lookup). */
+  private remember(cache: SubgraphAnswerCache, key: string | (() => string), answer: Answer): void {
     if (!answer.isPublic) return;
-    this.writers.saw(cacheHint(answer.cacheControl).maxAge);
+    this.writers.saw(answer.hint.maxAge);
     if (this.stored.has(answer)) return;
     this.stored.add(answer);
     const { json, body: answerBody } = answer.serialized();
-    const seconds = storableFor(cacheHint(answer.cacheControl), answerBody);
-    if (seconds > 0) cache.store(cache.key(this.opts.name, this.opts.url, body), json, seconds);
+    const seconds = storableFor(answer.hint, answerBody);
+    if (seconds > 0) cache.store(typeof key === 'string' ? key : key(), json, seconds);
   }
 
-  private async deduplicated(query: string, body: string, ctx: CallerContext): Promise<Answer> {
-    const key = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}|${body}`;
+  private async deduplicated(query: string, body: string, caller: string, ctx: CallerContext): Promise<Answer> {
+    const key = `${caller}|${body}`;
     const mine = this.inflight.get(key);
     if (mine) {
       this.metrics?.deduped.inc({ subgraph: this.opts.name, scope: 'caller' });
@@ -268,7 +274,6 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       if (sameCallerMeanwhile) return sameCallerMeanwhile;
     }
     const call = this.call(body, ctx, true);
-    call.then((a) => this.publicLastTime.set(query, a.isPublic), () => undefined);
     this.inflight.set(key, call);
     if (!this.inflightAnyCaller.has(body)) this.inflightAnyCaller.set(body, call);
     const forget = () => {
@@ -389,8 +394,8 @@ function ownCacheControl(result: AnswerBody): string | undefined {
 }
 
 /** The cache hint a subgraph's Cache-Control header stands for (as RemoteGraphQLDataSource reads it). */
-export function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
-  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+export function cacheHint(header: string | undefined): Hint {
+  const hint: Hint = { maxAge: 0 };
   if (!header) return hint;
   for (const part of header.split(',').map((p) => p.trim().toLowerCase())) {
     const m = /^max-age=(\d+)$/.exec(part);
