@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { startStack, type Stack } from '../../local/stack';
-import { createLocalTables } from '../../local/tables';
 import { makeToken } from '../../scripts/token';
 import { codes, postGraphQL } from '../support/graphql';
-import { servers } from '../support/env';
+import { freshTables, stackEnv } from '../support/env';
 
 /**
  * The four real processes on free ports, exactly as `npm start` runs them, queried over HTTP.
@@ -15,23 +14,10 @@ const gql = (query: string, variables: Record<string, unknown> = {}, token?: str
   postGraphQL(stack.gatewayUrl, query, variables, token ? { authorization: `Bearer ${token}` } : {});
 
 beforeAll(async () => {
-  const s = servers();
-  const suffix = Math.random().toString(36).slice(2, 8);
-  await createLocalTables(s.dynamodb, { RATINGS_TABLE: `ratings-e2e-${suffix}`, NOTIFICATIONS_TABLE: `notifications-e2e-${suffix}`, EVENTS_TABLE: `events-e2e-${suffix}` });
   stack = await startStack({
     randomPorts: true,
-    env: {
-      PATH: process.env.PATH,
-      DYNAMODB_ENDPOINT: s.dynamodb,
-      SNS_ENDPOINT: s.sns,
-      SQS_ENDPOINT: s.sqs,
-      RATINGS_TABLE: `ratings-e2e-${suffix}`,
-      NOTIFICATIONS_TABLE: `notifications-e2e-${suffix}`,
-      EVENTS_TABLE: `events-e2e-${suffix}`,
-      LOG_LEVEL: 'warn',
-      // Every test here also checks that no request writes into a subgraph answer it shares.
-      SUBGRAPH_FREEZE_SHARED: 'on',
-    },
+    // Every test here also checks that no request writes into a subgraph answer it shares.
+    env: stackEnv({ ...(await freshTables()), SUBGRAPH_FREEZE_SHARED: 'on' }),
     logDir: path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e-logs'),
   });
 }, 120_000);

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startStack, type Stack } from '../../local/stack';
-import { createLocalTables } from '../../local/tables';
 import { makeToken } from '../../scripts/token';
-import { servers } from '../support/env';
+import { freshTables, stackEnv } from '../support/env';
 
 /**
  * The example web client (examples/web), built with Vite and driven in Debian's Chromium against
@@ -24,13 +23,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!CHROMIUM) throw new Error("Chromium is required for this test: install it with 'sudo apt-get install -y chromium' (.ci/run does)");
-  const s = servers();
-  const suffix = Math.random().toString(36).slice(2, 8);
-  const tables = { RATINGS_TABLE: `r-web-${suffix}`, NOTIFICATIONS_TABLE: `n-web-${suffix}`, EVENTS_TABLE: `e-web-${suffix}` };
-  await createLocalTables(s.dynamodb, tables);
   stack = await startStack({
     randomPorts: true,
-    env: { PATH: process.env.PATH, DYNAMODB_ENDPOINT: s.dynamodb, SNS_ENDPOINT: s.sns, SQS_ENDPOINT: s.sqs, ...tables, LOG_LEVEL: 'warn' },
+    env: stackEnv(await freshTables()),
     logDir: path.join(ARTIFACTS, 'web-logs'),
   });
 
