@@ -46,6 +46,27 @@ export interface ContenderEnv {
 
 const node = (file: string) => [path.join(BUILD, file)];
 
+/** Where a Marquee contender's compiled gateway is, and the Node binary that runs it. */
+interface Build {
+  node: string;
+  dir: string;
+}
+
+/**
+ * An extra Marquee contender from another checkout on another Node binary, to measure what a
+ * runtime or dependency change did in the same run: BENCH_BASELINE is the checkout (with its own
+ * node_modules), BENCH_BASELINE_NODE the binary (default: this one). It is compiled with its own
+ * TypeScript, as `buildContenders` compiles this tree, and named after its Node version.
+ */
+export function baseline(): (Build & { name: string }) | null {
+  const dir = process.env.BENCH_BASELINE;
+  if (!dir) return null;
+  const bin = process.env.BENCH_BASELINE_NODE || process.execPath;
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  if (!/^v\d+/.test(version)) throw new Error(`BENCH_BASELINE_NODE: ${bin} is not a Node binary`);
+  return { name: `marquee@node${version.slice(1).split('.')[0]}`, node: bin, dir: path.join(dir, 'bench', '.build') };
+}
+
 export function allContenders(e: ContenderEnv): Contender[] {
   const common = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -57,7 +78,7 @@ export function allContenders(e: ContenderEnv): Contender[] {
     NOTIFICATIONS_URL: e.stack.NOTIFICATIONS_URL,
     SUPERGRAPH_PATH: e.stack.SUPERGRAPH_PATH,
   };
-  const marquee = (name: string, dedupe: 'on' | 'off', responseCache: boolean, writes: boolean): Contender => ({
+  const marquee = (name: string, dedupe: 'on' | 'off', responseCache: boolean, writes: boolean, build: Build = { node: process.execPath, dir: BUILD }): Contender => ({
     name,
     dedupe,
     responseCache,
@@ -65,10 +86,10 @@ export function allContenders(e: ContenderEnv): Contender[] {
     peer: false,
     writes,
     command: (port) => ({
-      cmd: process.execPath,
+      cmd: build.node,
       // As production starts it (ECS task command, Dockerfile).
       // BENCH_MARQUEE_NODE_ARGS: extra Node flags for Marquee only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it under load.
-      args: [...GATEWAY_NODE_ARGS, ...(process.env.BENCH_MARQUEE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...node('gateway/main.js')],
+      args: [...GATEWAY_NODE_ARGS, ...(process.env.BENCH_MARQUEE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(build.dir, 'gateway', 'main.js')],
       env: {
         ...common,
         GATEWAY_PORT: String(port),
@@ -100,8 +121,10 @@ export function allContenders(e: ContenderEnv): Contender[] {
     expectLog: rust ? /Using Hive Router Runtime/ : undefined,
     refuseLog: rust ? /Could not load the @graphql-hive\/router-runtime|Falling back/ : /Hive Router Runtime/,
   });
+  const base = baseline();
   return [
     marquee('marquee', 'off', false, true),
+    ...(base ? [marquee(base.name, 'off', false, true, base)] : []),
     marquee('marquee+dedupe', 'on', false, false),
     marquee('marquee+cache', 'on', true, false),
     {
@@ -206,6 +229,13 @@ export function buildContenders(): void {
   const missing = ['gateway/main.js', 'bench/peers/stock-gateway.js', 'bench/peers/raw-server.js'].filter((f) => !existsSync(path.join(BUILD, f)));
   // tsc still emits with type errors elsewhere in the tree; only a missing output is fatal.
   if (missing.length) throw new Error(`compiling the contenders failed (${missing.join(', ')} missing):\n${run.stdout}${run.stderr}`);
+  const base = baseline();
+  if (base) {
+    const checkout = path.resolve(base.dir, '..', '..');
+    rmSync(base.dir, { recursive: true, force: true });
+    const own = spawnSync(base.node, [path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(checkout, 'bench', 'tsconfig.build.json')], { cwd: checkout, encoding: 'utf8' });
+    if (!existsSync(path.join(base.dir, 'gateway', 'main.js'))) throw new Error(`compiling BENCH_BASELINE failed:\n${own.stdout}${own.stderr}`);
+  }
 }
 
 /** Installs bench/peers from its lock file when it is missing or stale. */

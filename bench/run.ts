@@ -25,7 +25,7 @@ import { startRedis } from '../local/redis';
 import { startStack, type Stack } from '../local/stack';
 import { findFreePort } from '../local/processes';
 import { makeToken } from '../scripts/token';
-import { allContenders, buildContenders, ensurePeers, startContender, type Contender, type Running } from './contenders';
+import { allContenders, baseline, buildContenders, ensurePeers, startContender, type Contender, type Running } from './contenders';
 import { counterTotal, cpuMs, load, median, peakRssMb, round } from './measure';
 import { aggregate, checkTargets, markdownTable, resultsTable, type Mode, type Sample, type ScalingRow } from './report';
 import { replayTotals, startReplaySubgraphs, type ReplayStats, type ReplaySubgraph, type SubgraphName } from './replay-subgraphs';
@@ -55,7 +55,7 @@ const UPSTREAM = SECTIONS.includes('upstream');
 const GATEWAY_BOUND = SECTIONS.includes('gateway-bound');
 const SCALING = SECTIONS.includes('scaling') && !SMOKE;
 /** Without a response cache: with one, the gateway would not be the thing measured either. */
-const GATEWAY_BOUND_CONTENDERS = ['marquee', 'marquee+dedupe', 'apollo-gateway', 'hive', 'hive+dedupe', 'hive-rust', 'hive-rust+dedupe'];
+const GATEWAY_BOUND_CONTENDERS = ['marquee', ...(baseline() ? [baseline()!.name] : []), 'marquee+dedupe', 'apollo-gateway', 'hive', 'hive+dedupe', 'hive-rust', 'hive-rust+dedupe'];
 /**
  * Unmeasured load just before a gateway-bound run: there the gateway is the bottleneck, so its
  * JIT warming up during the window would be measured too (W1 is primed with a single request).

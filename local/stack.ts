@@ -94,12 +94,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     if (!env.SNS_ENDPOINT && !env.SNS_TOPIC_ARN) {
-      step('starting the SNS/SQS stand-in (fauxqs)');
+      step('starting the SNS/SQS/S3 stand-in (fauxqs)');
       const sns = await startFauxqs({ port: await port(DEFAULT_PORTS.sns) });
       stops.push(() => sns.stop());
       env.SNS_ENDPOINT = sns.endpoint;
       env.SQS_ENDPOINT ??= sns.endpoint;
-      standIns.push(`SNS/SQS        ${sns.endpoint}`);
+      env.S3_ENDPOINT ??= sns.endpoint;
+      standIns.push(`SNS/SQS/S3     ${sns.endpoint}`);
     }
     if (env.SNS_ENDPOINT && !env.SNS_TOPIC_ARN) {
       const client = createSns({ region: env.AWS_REGION, endpoint: env.SNS_ENDPOINT });

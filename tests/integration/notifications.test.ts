@@ -4,6 +4,9 @@ import { startNotificationsService } from '../../subgraphs/notifications/service
 import type { RunningServer } from '../../platform/subgraph-server';
 import { callSubgraph, codes, testSecret } from '../support/graphql';
 import { freshTables, servers } from '../support/env';
+import { NotificationsStore } from '../../subgraphs/notifications/store';
+import { createDynamoDb } from '../../platform/aws';
+import { newEventId } from '../../platform/events/types';
 
 const secret = testSecret();
 let tmdb: TmdbServer;
@@ -75,9 +78,6 @@ describe('feed, read state and preferences', () => {
 
   beforeAll(async () => {
     // Feed items as the relay writes them (the relay itself is tested in relay.test.ts).
-    const { NotificationsStore } = await import('../../subgraphs/notifications/store');
-    const { createDynamoDb } = await import('../../platform/aws');
-    const { newEventId } = await import('../../platform/events/types');
     const store = new NotificationsStore({ doc: createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb }), table: tablesUsed.NOTIFICATIONS_TABLE });
     for (let i = 0; i < 25; i++) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));

@@ -4,15 +4,15 @@ import { createLocalTables } from '../../local/tables';
 
 /** The shared servers started by global-setup.ts. */
 export function servers() {
-  const { DYNAMODB_ENDPOINT, SNS_ENDPOINT, SQS_ENDPOINT, REDIS_URL } = process.env;
-  if (!DYNAMODB_ENDPOINT || !SNS_ENDPOINT || !SQS_ENDPOINT || !REDIS_URL) throw new Error('global setup did not start the test servers');
-  return { dynamodb: DYNAMODB_ENDPOINT, sns: SNS_ENDPOINT, sqs: SQS_ENDPOINT, redis: REDIS_URL };
+  const { DYNAMODB_ENDPOINT, SNS_ENDPOINT, SQS_ENDPOINT, S3_ENDPOINT, REDIS_URL } = process.env;
+  if (!DYNAMODB_ENDPOINT || !SNS_ENDPOINT || !SQS_ENDPOINT || !S3_ENDPOINT || !REDIS_URL) throw new Error('global setup did not start the test servers');
+  return { dynamodb: DYNAMODB_ENDPOINT, sns: SNS_ENDPOINT, sqs: SQS_ENDPOINT, s3: S3_ENDPOINT, redis: REDIS_URL };
 }
 
 /** The environment of a stack (local/stack.ts) on the shared servers; tables and the rest from `extra`. */
 export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const s = servers();
-  return { PATH: process.env.PATH, DYNAMODB_ENDPOINT: s.dynamodb, SNS_ENDPOINT: s.sns, SQS_ENDPOINT: s.sqs, LOG_LEVEL: 'warn', ...extra };
+  return { PATH: process.env.PATH, DYNAMODB_ENDPOINT: s.dynamodb, SNS_ENDPOINT: s.sns, SQS_ENDPOINT: s.sqs, S3_ENDPOINT: s.s3, LOG_LEVEL: 'warn', ...extra };
 }
 
 /** Fresh tables for one test file, so files never see each other's data. */

@@ -1,7 +1,7 @@
 /**
  * Starts the real servers the integration and end-to-end tests share, once per run: DynamoDB
- * Local, fauxqs (SNS/SQS) and redis-server, each on a free port. Tests find them through the
- * same variables production uses (DYNAMODB_ENDPOINT, SNS_ENDPOINT, SQS_ENDPOINT, REDIS_URL).
+ * Local, fauxqs (SNS/SQS/S3) and redis-server, each on a free port. Tests find them through the
+ * same variables production uses (DYNAMODB_ENDPOINT, SNS_ENDPOINT, SQS_ENDPOINT, S3_ENDPOINT, REDIS_URL).
  */
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { startFauxqs } from '../../local/fauxqs';
@@ -13,6 +13,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.DYNAMODB_ENDPOINT = ddb.endpoint;
   process.env.SNS_ENDPOINT = sns.endpoint;
   process.env.SQS_ENDPOINT = sns.endpoint;
+  process.env.S3_ENDPOINT = sns.endpoint;
   process.env.REDIS_URL = redis.url;
   process.env.AWS_REGION = 'us-east-1';
 }
