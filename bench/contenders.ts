@@ -52,6 +52,7 @@ export function allContenders(e: ContenderEnv): Contender[] {
     NODE_ENV: 'production',
     GATEWAY_SECRET: e.stack.GATEWAY_SECRET,
     JWT_SECRET: e.stack.JWT_SECRET,
+    JWT_ALLOW_HS256_IN_PRODUCTION: 'true',
     MOVIES_URL: e.stack.MOVIES_URL,
     RATINGS_URL: e.stack.RATINGS_URL,
     NOTIFICATIONS_URL: e.stack.NOTIFICATIONS_URL,

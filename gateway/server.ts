@@ -16,6 +16,7 @@ import { ErrorCode, maskError } from '../platform/errors';
 import { REQUEST_ID, createCallerSigner } from '../platform/identity';
 import type { Logger } from '../platform/logger';
 import { isProduction } from '../platform/config';
+import { boundedLabel } from '../platform/metric-labels';
 import { listen, once } from '../platform/http';
 import { AuthError, createTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
@@ -26,10 +27,11 @@ import { securityHeaders } from './security-headers';
 import { recipesOf, type PlanRecipes } from './answer-sharing';
 import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
-import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
+import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
-import { createRateLimiter, type Subject } from './rate-limit';
+import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
+import { GraphQLError } from 'graphql';
 
 export interface GatewayContext {
   requestId: string;
@@ -94,8 +96,11 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     redis,
   );
+  const authFailures = createAuthFailureLimiter(cfg.RATE_LIMIT_AUTH_FAILURES, redis);
   const armor = createArmor(cfg);
   const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);
+  // Operation names come from clients: bounded to the manifest's and the first others seen.
+  const operationLabel = boundedLabel({ known: manifest.map((o) => o.name), missing: 'anonymous' });
   const publicCodes = [...LIMIT_ERROR_CODES, 'PAYLOAD_TOO_LARGE', 'OPERATION_NOT_IN_SAFELIST', 'SUBGRAPH_UNAVAILABLE'];
   let draining = false;
 
@@ -160,12 +165,25 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
+        // Every mutation needs a caller. Refused here, before any subgraph call, so an anonymous
+        // mutation never reaches a subgraph nor marks anyone as a recent writer (subgraph cache).
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, contextValue }) {
+              if (operation?.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
+                throw new GraphQLError('You must be signed in to do this.', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+              }
+            },
+          };
+        },
+      },
+      {
         async requestDidStart() {
           const started = process.hrtime.bigint();
           return {
             async willSendResponse({ contextValue, operationName, errors }) {
               const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              metrics.requests.observe({ operation: operationName ?? 'anonymous', status: errors?.length ? 'error' : 'ok' }, seconds);
+              metrics.requests.observe({ operation: operationLabel(operationName), status: errors?.length ? 'error' : 'ok' }, seconds);
               contextValue.log.info(
                 { operation: operationName, ms: Math.round(seconds * 1000), errors: errors?.length ?? 0 },
                 'graphql request',
@@ -217,20 +235,35 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       next();
     },
     async (req, res, next) => {
+      const authorization = req.header('authorization');
+      const apiKey = req.header('x-api-key');
+      if (authorization === undefined && apiKey === undefined) return next();
+      const ip = req.ip ?? 'unknown';
+      const tooMany = (retryAfterSeconds: number) => {
+        metrics.rateLimited.inc({ kind: 'auth-failures' });
+        logger.info({ requestId: res.locals.requestId, ip }, 'authentication failures rate limited');
+        res.setHeader('Retry-After', String(retryAfterSeconds));
+        res.status(429).json({
+          errors: [{ message: `Too many failed authentications; retry after ${retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }],
+        });
+      };
+      // Refused before the credentials are checked: key guessing gets nothing from this IP.
+      const wait = await authFailures.blocked(ip);
+      if (wait > 0) return tooMany(wait);
+      const refuse = async (message: string) => {
+        const exhausted = await authFailures.failed(ip);
+        if (exhausted > 0) return tooMany(exhausted);
+        res.status(401).json({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+      };
       try {
-        res.locals.userId = await verifyToken(req.header('authorization'));
+        res.locals.userId = await verifyToken(authorization);
       } catch (err) {
         if (!(err instanceof AuthError)) return next(err);
-        res.status(401).json({ errors: [{ message: err.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-        return;
+        return refuse(err.message);
       }
-      const apiKey = req.header('x-api-key');
       if (apiKey !== undefined) {
         const partner = findPartner(apiKey);
-        if (!partner) {
-          res.status(401).json({ errors: [{ message: 'Unknown API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-          return;
-        }
+        if (!partner) return refuse('Unknown API key.');
         res.locals.partner = partner;
       }
       next();
@@ -245,6 +278,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       const decision = await rateLimit(subject);
       if (decision.allowed) return next();
       metrics.rateLimited.inc({ kind: subject.kind });
+      logger.info({ requestId: res.locals.requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       res.status(429).json({
         errors: [{ message: `Too many requests; retry after ${decision.retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterSeconds } }],
@@ -252,6 +286,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     express.json({ limit: cfg.BODY_LIMIT }),
     persistedOperations(manifest, cfg.SAFELIST),
+    tokenLimit(cfg.MAX_TOKENS),
     (_req, res, next) => {
       // While draining, ask keep-alive clients not to reuse the socket.
       if (draining) res.setHeader('connection', 'close');
@@ -270,6 +305,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
           partnerId,
           log: logger.child({
             requestId,
+            ip: req.ip,
             userId: userId ?? undefined,
             partnerId: partnerId ?? undefined,
             client: req.header('apollographql-client-name')?.slice(0, 64),

@@ -202,7 +202,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
     const cache = isMutation ? undefined : this.opts.cache;
     const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
-    if (isMutation && this.opts.cache) this.writers.wrote(caller);
+    // Anonymous callers share one key: a mark for it would turn the cache off for all of them.
+    if (isMutation && this.opts.cache && caller !== '|') this.writers.wrote(caller);
     // Looked up unless answered private last time: a private operation pays for one lookup per
     // process, and a new replica takes what the others keep in Redis from its first request.
     const lookup = cache && this.publicLastTime.get(request.query) !== false && !this.writers.has(caller);

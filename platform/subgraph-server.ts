@@ -12,6 +12,7 @@ import { Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from './identity';
 import { maskError, ErrorCode } from './errors';
 import { listen, once } from './http';
+import { subgraphOperationLabel } from './metric-labels';
 import type { Logger } from './logger';
 
 export interface SubgraphServerOptions<Ctx extends BaseContext> {
@@ -60,6 +61,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     registers: [opts.registry],
   });
 
+  // The gateway names subgraph operations after its clients' operations: bounded labels.
+  const operationLabel = subgraphOperationLabel(opts.name);
+
   const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<Ctx>({
     schema,
@@ -84,7 +88,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
             async willSendResponse(ctx) {
               const seconds = Number(process.hrtime.bigint() - started) / 1e9;
               const errors = ctx.errors?.length ?? 0;
-              duration.observe({ operation: ctx.operationName ?? 'anonymous', status: errors ? 'error' : 'ok' }, seconds);
+              duration.observe({ operation: operationLabel(ctx.operationName), status: errors ? 'error' : 'ok' }, seconds);
               const log = (rc.contextValue as { log?: Logger }).log ?? opts.logger;
               log.info({ operation: ctx.operationName, ms: Math.round(seconds * 1000), errors }, 'graphql request');
             },

@@ -61,7 +61,7 @@ beforeAll(async () => {
     startStack({
       randomPorts: true,
       // Production mode, with the ratings table missing so ratings fields fail internally.
-      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET },
+      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET, JWT_ALLOW_HS256_IN_PRODUCTION: 'true' },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-prod-logs'),
     }),
   ]);
