@@ -73,6 +73,8 @@ export function allContenders(e: ContenderEnv): Contender[] {
       env: {
         ...common,
         GATEWAY_PORT: String(port),
+        // Metrics have their own port; a free one, so contenders and the stack never collide.
+        METRICS_PORT: '0',
         REDIS_URL: e.stack.REDIS_URL,
         LOG_LEVEL: 'warn',
         // Everything else as deployed; the limits only raised so that the load is not refused.

@@ -5,6 +5,8 @@ import { commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, re
 const schema = z.object({
   ...commonEnv,
   GATEWAY_PORT: port(4000),
+  /** Prometheus /metrics, never routed by the load balancer. */
+  METRICS_PORT: port(9464),
   MOVIES_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
   RATINGS_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
   NOTIFICATIONS_URL: z.string().url().default('http://127.0.0.1:4003/graphql'),

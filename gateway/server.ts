@@ -18,6 +18,7 @@ import type { Logger } from '../platform/logger';
 import { isProduction } from '../platform/config';
 import { boundedLabel } from '../platform/metric-labels';
 import { listen, once } from '../platform/http';
+import { startMetricsServer } from '../platform/metrics';
 import { AuthError, createTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
@@ -47,6 +48,8 @@ export interface GatewayContext {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** Prometheus metrics, on their own port. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -55,7 +58,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
 
-  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
+  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL, undefined, cfg.REDIS_AUTH_TOKEN) : undefined;
   redis?.on('error', () => {
     /* counted and logged by the users of the client; reconnection is automatic */
   });
@@ -219,10 +222,6 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', registry.contentType);
-    res.send(await registry.metrics());
-  });
 
   const origins = cfg.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.use(
@@ -332,13 +331,19 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
     }
   };
+  // Anything else (including /metrics, in any spelling: it has its own port) is a 404.
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'Not found.', extensions: { code: ErrorCode.NOT_FOUND } }] });
+  });
   app.use(httpErrors);
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);
-  logger.info({ port }, 'gateway listening');
+  const metricsServer = await startMetricsServer(registry, cfg.METRICS_PORT);
+  logger.info({ port, metricsPort: metricsServer.port }, 'gateway listening');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     stop: once(async () => {
       // Fail readiness first and keep serving for SHUTDOWN_DELAY_MS, so the load balancer stops
       // sending before we close sockets; then finish what is in flight and close.
@@ -347,6 +352,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
       redis?.disconnect();
+      await metricsServer.close();
     }),
   };
 }

@@ -12,12 +12,15 @@ import { Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from './identity';
 import { maskError, ErrorCode } from './errors';
 import { listen, once } from './http';
+import { startMetricsServer } from './metrics';
 import { subgraphOperationLabel } from './metric-labels';
 import type { Logger } from './logger';
 
 export interface SubgraphServerOptions<Ctx extends BaseContext> {
   name: string;
   port: number;
+  /** Prometheus /metrics on their own port (0: a free one). */
+  metricsPort: number;
   host?: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<Ctx>;
@@ -37,12 +40,13 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
 export interface RunningServer {
   url: string;
   port: number;
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
 /**
  * Starts one subgraph: GraphQL at /graphql behind the gateway signature check, plus /health,
- * /ready and /metrics. Every subgraph uses this so that they behave alike for operators.
+ * /ready, and /metrics on a port of its own. Every subgraph uses this so that they behave alike for operators.
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
   const verifyCaller = createCallerVerifier(opts.gatewaySecret);
@@ -115,10 +119,6 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: opts.name, checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', opts.registry.contentType);
-    res.send(await opts.registry.metrics());
-  });
 
   app.use(
     '/graphql',
@@ -148,14 +148,17 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   );
 
   const port = await listen(httpServer, opts.port, opts.host);
-  opts.logger.info({ port }, `${opts.name} subgraph listening`);
+  const metricsServer = await startMetricsServer(opts.registry, opts.metricsPort, opts.host);
+  opts.logger.info({ port, metricsPort: metricsServer.port }, `${opts.name} subgraph listening`);
 
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     stop: once(async () => {
       await apollo.stop();
       await opts.onShutdown?.();
+      await metricsServer.close();
     }),
   };
 }

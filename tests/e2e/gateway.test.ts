@@ -279,7 +279,7 @@ describe('operations', () => {
     expect(((await ready.json()) as any).checks).toEqual({ movies: true, ratings: true, notifications: true });
     for (const url of Object.values(dev.urls)) expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
     await gql(dev, 'query Named { genres { id } }', {}, { 'apollographql-client-name': 'web', 'apollographql-client-version': '1.2.3' });
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(dev.metricsUrls.gateway)).text();
     expect(metrics).toMatch(/marquee_gateway_request_duration_seconds_count\{[^}]*operation="Named"/);
     expect(metrics).toMatch(/marquee_client_operations_total\{[^}]*client="web"[^}]*version="1.2.3"/);
     expect(metrics).toMatch(/marquee_gateway_errors_total\{[^}]*code="QUERY_TOO_DEEP"/);

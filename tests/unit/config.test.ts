@@ -31,7 +31,10 @@ describe('configuration', () => {
 
   it('refuses to run in production without its secrets', () => {
     expect(() => loadMoviesConfig({ ...tmdb, NODE_ENV: 'production' })).toThrow(/GATEWAY_SECRET is required/);
-    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/CURSOR_SECRET is required/);
+    expect(() => loadRatingsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/CURSOR_SECRET is required/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), CURSOR_SECRET: 'c'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
+    expect(loadMoviesConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).not.toHaveProperty('CURSOR_SECRET');
     const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' });
     expect(g.introspection).toBe(false);
   });
