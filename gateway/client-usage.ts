@@ -1,7 +1,7 @@
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { boundedLabel } from '../platform/metric-labels';
+import { boundedLabelTuple } from '../platform/metric-labels';
 
 /**
  * Who uses what: clients identify themselves with Apollo's `apollographql-client-name` and
@@ -22,12 +22,10 @@ export function clientUsagePlugin(registry: Registry): ApolloServerPlugin {
     registers: [registry],
   });
   // Clients choose these strings: bounded (platform/metric-labels.ts).
-  const clientLabel = boundedLabel({ missing: 'unknown' });
-  const versionLabel = boundedLabel({ missing: 'unknown' });
+  const clientLabels = boundedLabelTuple({ missing: 'unknown' });
   return {
     async requestDidStart({ request }) {
-      const client = clientLabel(request.http?.headers.get('apollographql-client-name'));
-      const version = versionLabel(request.http?.headers.get('apollographql-client-version'));
+      const [client, version] = clientLabels([request.http?.headers.get('apollographql-client-name'), request.http?.headers.get('apollographql-client-version')]);
       return {
         async didResolveOperation({ document, schema }) {
           operations.inc({ client, version });

@@ -50,7 +50,7 @@ export function createRateLimiter(limits: RateLimits, redis?: Redis): (subject: 
 export interface AuthFailureLimiter {
   /** Seconds to wait when this IP may not try credentials now, else 0. */
   blocked(ip: string): Promise<number>;
-  /** Counts one failure; the seconds to wait when that used the budget up, else 0. */
+  /** Counts one failure; the seconds to wait when it is one more than the budget, else 0. */
   failed(ip: string): Promise<number>;
 }
 
@@ -60,12 +60,12 @@ export function createAuthFailureLimiter(perMinute: number, redis?: Redis): Auth
   return {
     async blocked(ip) {
       const res = await failures.get(ip).catch(() => null);
-      return res && res.consumedPoints >= perMinute ? wait(res) : 0;
+      return res && res.consumedPoints > perMinute ? wait(res) : 0;
     },
     async failed(ip) {
       try {
-        const res = await failures.consume(ip, 1);
-        return res.remainingPoints <= 0 ? wait(res) : 0;
+        await failures.consume(ip, 1);
+        return 0;
       } catch (rejection) {
         return rejection instanceof RateLimiterRes ? wait(rejection) : 0;
       }

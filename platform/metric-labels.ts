@@ -40,6 +40,27 @@ export function boundedLabel(bounds: LabelBounds): (value: string | null | undef
   };
 }
 
+/**
+ * Labels that go together (client name and version): bounded as pairs, since 100 names and 100
+ * versions kept apart could still make 10,000 series. Past `maxSeen` distinct pairs, a new pair
+ * is `other` in every position.
+ */
+export function boundedLabelTuple(opts: { maxSeen?: number; maxLength?: number; missing: string }): (values: (string | null | undefined)[]) => string[] {
+  const maxLength = opts.maxLength ?? 64;
+  const maxSeen = opts.maxSeen ?? 100;
+  const seen = new Set<string>();
+  return (values) => {
+    const cleaned = values.map((v) => (v ? clean(v, maxLength) : '') || opts.missing);
+    const key = cleaned.join('\n');
+    if (seen.has(key)) return cleaned;
+    if (seen.size < maxSeen) {
+      seen.add(key);
+      return cleaned;
+    }
+    return cleaned.map(() => OTHER_LABEL);
+  };
+}
+
 function clean(v: string, maxLength: number): string {
   return v.slice(0, maxLength * 4).replace(/[^A-Za-z0-9._\-]/g, '').slice(0, maxLength);
 }

@@ -1,4 +1,4 @@
-import { OTHER_LABEL, boundedLabel, manifestOperationNames, subgraphOperationLabel } from '../../platform/metric-labels';
+import { OTHER_LABEL, boundedLabel, boundedLabelTuple, manifestOperationNames, subgraphOperationLabel } from '../../platform/metric-labels';
 
 describe('bounded metric labels', () => {
   it('keeps known values and the first ones seen, and calls the rest other', () => {
@@ -15,6 +15,14 @@ describe('bounded metric labels', () => {
     expect(label('web app/1 "x"')).toBe('webapp1x');
     expect(label('y'.repeat(500))).toBe('y'.repeat(64));
     expect(label('%%%')).toBe('unknown');
+  });
+
+  it('bounds client name and version as pairs', () => {
+    const label = boundedLabelTuple({ maxSeen: 2, missing: 'unknown' });
+    expect(label(['web', '1.0'])).toEqual(['web', '1.0']);
+    expect(label([undefined, null])).toEqual(['unknown', 'unknown']);
+    expect(label(['web', '1.1'])).toEqual([OTHER_LABEL, OTHER_LABEL]);
+    expect(label(['web', '1.0'])).toEqual(['web', '1.0']);
   });
 
   it('knows a subgraph operation named after a manifest operation', () => {
