@@ -39,8 +39,8 @@ export interface GatewayContext {
   userId: string | null;
   partnerId: string | null;
   log: Logger;
-  /** The signed identity header for subgraphs, made once per request. */
-  identity?: Promise<string>;
+  /** The signed identity header for one subgraph (its name is the token's audience). */
+  identity?: (subgraph: string) => Promise<string>;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
 }
@@ -311,7 +311,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
             clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
           }),
         };
-        ctx.identity = signIdentity({ userId, partnerId });
+        const who = { userId, partnerId };
+        ctx.identity = (subgraph) => signIdentity(who, subgraph);
         return ctx;
       },
     }),

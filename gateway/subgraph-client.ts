@@ -42,7 +42,7 @@ export interface SubgraphClientOptions {
 }
 
 interface CallerContext {
-  identity?: Promise<string>;
+  identity?: (subgraph: string) => Promise<string>;
   /** How this request's plan may write into subgraph answers (set by the gateway's didResolveQueryPlan hook). */
   answerRecipes?: PlanRecipes | null;
   requestId?: string;
@@ -287,7 +287,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   /** Sends one operation: at once, or with the other calls of the same client request in this turn. */
   private async call(body: string, ctx: CallerContext, batchable: boolean): Promise<Answer> {
-    const identity = await (ctx.identity ?? this.anonymous({ userId: null, partnerId: null }));
+    const identity = await (ctx.identity?.(this.opts.name) ?? this.anonymous({ userId: null, partnerId: null }, this.opts.name));
     if (!this.opts.batch || !batchable) return this.sendOne(body, identity, ctx.requestId);
     let queue = this.queues.get(ctx);
     if (!queue) {

@@ -49,7 +49,7 @@ export interface RunningServer {
  * /ready, and /metrics on a port of its own. Every subgraph uses this so that they behave alike for operators.
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
-  const verifyCaller = createCallerVerifier(opts.gatewaySecret);
+  const verifyCaller = createCallerVerifier(opts.gatewaySecret, opts.name);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);

@@ -112,7 +112,7 @@ describe('user tokens from a JWKS', () => {
     received.length = 0;
     const res = await postGraphQL(gatewayUrl, '{ genres { id name } }', {}, { authorization: `Bearer ${await token({ sub: 'jwks-user' })}` });
     expect(res.body).toEqual({ data: { genres: [{ id: '18', name: 'Drama' }] } });
-    const caller = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string);
+    const caller = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies');
     expect(caller.userId).toBe('jwks-user');
   });
 

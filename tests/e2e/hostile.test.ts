@@ -8,6 +8,7 @@ import { buildManifest } from '../../scripts/persisted-operations';
 import { sha256 } from '../../gateway/persisted';
 import { hashApiKey } from '../../gateway/partners';
 import { codes, postGraphQL } from '../support/graphql';
+import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
 import { freshTables, servers, stackEnv } from '../support/env';
 
 /**
@@ -259,6 +260,17 @@ describe('anonymous mutations and writer marks', () => {
     await gql(page);
     await gql(page, {}, { authorization: `Bearer ${await makeToken('reader-bob', stack.env.JWT_SECRET)}` });
     expect((await subgraphHits()) - before).toBe(2);
+  });
+});
+
+describe('identity tokens', () => {
+  it('are per subgraph: one minted for ratings is refused by notifications', async () => {
+    const forRatings = await signCaller(stack.env.GATEWAY_SECRET, { userId: 'u1', partnerId: null }, 'ratings');
+    const query = '{ _service { sdl } }';
+    const atRatings = await postGraphQL(stack.urls.ratings, query, {}, { [INTERNAL_IDENTITY_HEADER]: forRatings });
+    expect(atRatings.status).toBe(200);
+    const atNotifications = await postGraphQL(stack.urls.notifications, query, {}, { [INTERNAL_IDENTITY_HEADER]: forRatings });
+    expect({ status: atNotifications.status, codes: codes(atNotifications) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
   });
 });
 
