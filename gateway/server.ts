@@ -168,11 +168,17 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
-        // Every mutation needs a caller. Refused here, before any subgraph call, so an anonymous
+        // An operation the document does not have is the client's error (400). Every mutation
+        // needs a caller. Refused here, before any subgraph call, so an anonymous
         // mutation never reaches a subgraph nor marks anyone as a recent writer (subgraph cache).
         async requestDidStart() {
           return {
-            async didResolveOperation({ operation, contextValue }) {
+            async didResolveOperation({ operation, request, contextValue }) {
+              // Apollo leaves this to the executor, and @apollo/gateway's answers it with a 500.
+              if (!operation) {
+                const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+                throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+              }
               if (operation?.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
                 throw new GraphQLError('You must be signed in to do this.', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
               }

@@ -151,6 +151,14 @@ describe('every refusal a client can cause is a 4xx with its code', () => {
       const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: '{"query":' });
       return { status: res.status, body: await res.json() };
     }],
+    ['an unknown operationName', 400, 'OPERATION_RESOLUTION_FAILURE', () => post(stack.gatewayUrl, { query: 'query A { genres { id } }', operationName: 'B' })],
+    ['a mutation by GET', 405, 'BAD_REQUEST', () => get(stack.gatewayUrl, { query: 'mutation { followMovie(movieId: "550") { following } }' })],
+    ['a cross-site simple request (CSRF prevention)', 400, 'BAD_REQUEST', async () => {
+      const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-forwarded-for': freshIp() }, body: '{"query":"{ genres { id } }"}' });
+      return { status: res.status, body: await res.json() };
+    }],
+    ['a batch (no HTTP batching)', 400, 'BAD_REQUEST', () => post(stack.gatewayUrl, [{ query: '{ genres { id } }' }, { query: '{ genres { name } }' }])],
+    ['an APQ registration (safelist)', 403, 'PERSISTED_QUERY_REGISTRATION_REFUSED', () => post(enforce.url, { query: '{ genres { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ genres { id } }') } } })],
     ['an unknown APQ hash (the APQ protocol: 200, then the client sends the text)', 200, 'PERSISTED_QUERY_NOT_FOUND', () => post(stack.gatewayUrl, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(`{ genres { id } } # ${Math.random()}`) } } })],
     ['a 200 kB body', 413, 'PAYLOAD_TOO_LARGE', () => post(stack.gatewayUrl, { query: '{ genres { id } }', variables: { pad: 'x'.repeat(200 * 1024) } })],
     ['an invalid token', 401, 'UNAUTHENTICATED', () => gql('{ genres { id } }', {}, { authorization: 'Bearer not.a.jwt' })],
