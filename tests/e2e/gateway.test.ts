@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SignJWT } from 'jose';
@@ -61,7 +62,7 @@ beforeAll(async () => {
     startStack({
       randomPorts: true,
       // Production mode, with the ratings table missing so ratings fields fail internally.
-      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET, JWT_ALLOW_HS256_IN_PRODUCTION: 'true' },
+      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET, JWT_ALLOW_HS256_IN_PRODUCTION: 'true', CURSOR_SECRET: randomBytes(32).toString('hex') },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-prod-logs'),
     }),
   ]);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { startStack, type Stack } from '../../local/stack';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
 import { makeToken } from '../../scripts/token';
@@ -162,6 +163,11 @@ describe('every refusal a client can cause is a 4xx with its code', () => {
     ['an unknown APQ hash (the APQ protocol: 200, then the client sends the text)', 200, 'PERSISTED_QUERY_NOT_FOUND', () => post(stack.gatewayUrl, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(`{ genres { id } } # ${Math.random()}`) } } })],
     ['a 200 kB body', 413, 'PAYLOAD_TOO_LARGE', () => post(stack.gatewayUrl, { query: '{ genres { id } }', variables: { pad: 'x'.repeat(200 * 1024) } })],
     ['an invalid token', 401, 'UNAUTHENTICATED', () => gql('{ genres { id } }', {}, { authorization: 'Bearer not.a.jwt' })],
+    ['a user token without exp', 401, 'UNAUTHENTICATED', async () => {
+      const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('forever').setIssuedAt().sign(new TextEncoder().encode(stack.env.JWT_SECRET));
+      return gql('{ me { id } }', {}, { authorization: `Bearer ${token}` });
+    }],
+    ['a user token living 30 days', 401, 'UNAUTHENTICATED', async () => gql('{ me { id } }', {}, { authorization: `Bearer ${await makeToken('long-lived', stack.env.JWT_SECRET, '30d')}` })],
     ['an unknown partner key', 401, 'UNAUTHENTICATED', () => gql('{ genres { id } }', {}, { 'x-api-key': 'mq_guess' })],
     ['an anonymous mutation', 401, 'UNAUTHENTICATED', () => gql('mutation { followMovie(movieId: "550") { following } }')],
     ['an unregistered operation (safelist)', 403, 'OPERATION_NOT_IN_SAFELIST', () => gql('{ genres { id } }', {}, {}, enforce.url)],
