@@ -9,6 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway } from '@apollo/gateway';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRedisClient } from '../platform/cache';
@@ -32,7 +33,6 @@ import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits'
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
 import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
-import { GraphQLError } from 'graphql';
 
 export interface GatewayContext {
   requestId: string;
@@ -179,7 +179,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
                 const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
                 throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
               }
-              if (operation?.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
+              if (operation.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
                 throw new GraphQLError('You must be signed in to do this.', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
               }
             },
