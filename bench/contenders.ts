@@ -73,6 +73,7 @@ export function allContenders(e: ContenderEnv): Contender[] {
     NODE_ENV: 'production',
     GATEWAY_SECRET: e.stack.GATEWAY_SECRET,
     JWT_SECRET: e.stack.JWT_SECRET,
+    JWT_ALLOW_HS256_IN_PRODUCTION: 'true',
     MOVIES_URL: e.stack.MOVIES_URL,
     RATINGS_URL: e.stack.RATINGS_URL,
     NOTIFICATIONS_URL: e.stack.NOTIFICATIONS_URL,
@@ -93,6 +94,8 @@ export function allContenders(e: ContenderEnv): Contender[] {
       env: {
         ...common,
         GATEWAY_PORT: String(port),
+        // Metrics have their own port; a free one, so contenders and the stack never collide.
+        METRICS_PORT: '0',
         REDIS_URL: e.stack.REDIS_URL,
         LOG_LEVEL: 'warn',
         // Everything else as deployed; the limits only raised so that the load is not refused.

@@ -145,7 +145,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     if (!t) throw new Error(`no token for ${u}`);
     return t;
   };
-  const metricsUrls = (['ratings', 'notifications'] as const).map((s) => stack.urls[s].replace(/\/graphql$/, '/metrics'));
+  const metricsUrls = (['ratings', 'notifications'] as const).map((s) => stack.metricsUrls[s]);
   const dynamoCalls = () => counterTotal(metricsUrls, 'marquee_dynamodb_requests_total');
 
   // What the raw contender replays: Marquee's own answers, recorded through the stack's gateway.

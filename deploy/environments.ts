@@ -28,6 +28,8 @@ export interface EnvironmentConfig {
   logRetentionDays: number;
   /** Tables and keys survive `cdk destroy` in prod. */
   retainData: boolean;
+  /** AWS WAF: requests per IP per 5 minutes before it blocks (above the gateway's anonymous 600/min; partners' premium tiers need more: send them through a separate rule or IP set). */
+  wafRatePerIpPer5Min: number;
   /** Alarm thresholds. */
   alarms: { p99LatencySeconds: number; fivexxPerMinute: number; eventLagSeconds: number };
 }
@@ -46,6 +48,7 @@ export const ENVIRONMENTS: Record<'dev' | 'prod', EnvironmentConfig> = {
     imageTag,
     logRetentionDays: 14,
     retainData: false,
+    wafRatePerIpPer5Min: 10_000,
     alarms: { p99LatencySeconds: 2, fivexxPerMinute: 10, eventLagSeconds: 300 },
   },
   prod: {
@@ -61,6 +64,7 @@ export const ENVIRONMENTS: Record<'dev' | 'prod', EnvironmentConfig> = {
     imageTag,
     logRetentionDays: 90,
     retainData: true,
+    wafRatePerIpPer5Min: 15_000,
     alarms: { p99LatencySeconds: 1, fivexxPerMinute: 5, eventLagSeconds: 120 },
   },
 };

@@ -4,7 +4,8 @@ import type { GatewayConfig } from './config';
 /**
  * Verifies end-user bearer tokens: HS256 with JWT_SECRET in local mode, or keys from the
  * identity provider's JWKS in production. Algorithms are pinned, so `alg: none` and
- * HS/RS confusion are refused by construction.
+ * HS/RS confusion are refused by construction. Every token must expire (`exp`), within
+ * JWT_MAX_TOKEN_LIFETIME.
  */
 export class AuthError extends Error {
   override name = 'AuthError';
@@ -12,14 +13,19 @@ export class AuthError extends Error {
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<string | null>;
 
-export function createTokenVerifier(cfg: Pick<GatewayConfig, 'JWT_SECRET' | 'JWT_JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>): TokenVerifier {
+export function createTokenVerifier(
+  cfg: Pick<GatewayConfig, 'JWT_SECRET' | 'JWT_JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_MAX_TOKEN_LIFETIME'>,
+): TokenVerifier {
   const jwks: JWTVerifyGetKey | undefined = cfg.JWT_JWKS_URL ? createRemoteJWKSet(new URL(cfg.JWT_JWKS_URL)) : undefined;
   const secret = cfg.JWT_SECRET ? new TextEncoder().encode(cfg.JWT_SECRET) : undefined;
   const options = {
     issuer: cfg.JWT_ISSUER,
     audience: cfg.JWT_AUDIENCE,
     clockTolerance: 5,
+    // A token without exp would never expire.
+    requiredClaims: ['exp'],
   };
+  const maxLifetime = cfg.JWT_MAX_TOKEN_LIFETIME;
 
   return async (authorization) => {
     if (!authorization) return null;
@@ -32,11 +38,20 @@ export function createTokenVerifier(cfg: Pick<GatewayConfig, 'JWT_SECRET' | 'JWT
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 128) {
         throw new AuthError('The token has no valid subject.');
       }
+      // A long-lived token is a stolen-forever token: refuse what lives longer than the limit,
+      // by its own account (iat) or from now (a token without iat, or one issued in the future).
+      const exp = payload.exp!;
+      const now = Math.floor(Date.now() / 1000);
+      if (exp - now > maxLifetime || (typeof payload.iat === 'number' && exp - payload.iat > maxLifetime)) {
+        throw new AuthError(`The token lives longer than ${maxLifetime} s; ask for a shorter-lived one.`);
+      }
       return payload.sub;
     } catch (err) {
       if (err instanceof AuthError) throw err;
       const code = (err as { code?: string }).code;
-      throw new AuthError(code === 'ERR_JWT_EXPIRED' ? 'The token has expired.' : 'The token is invalid.');
+      if (code === 'ERR_JWT_EXPIRED') throw new AuthError('The token has expired.');
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (err as { claim?: string }).claim === 'exp') throw new AuthError('The token has no expiry (exp).');
+      throw new AuthError('The token is invalid.');
     }
   };
 }

@@ -1,6 +1,7 @@
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { boundedLabelTuple } from '../platform/metric-labels';
 
 /**
  * Who uses what: clients identify themselves with Apollo's `apollographql-client-name` and
@@ -20,10 +21,11 @@ export function clientUsagePlugin(registry: Registry): ApolloServerPlugin {
     labelNames: ['field', 'client', 'version'],
     registers: [registry],
   });
+  // Clients choose these strings: bounded (platform/metric-labels.ts).
+  const clientLabels = boundedLabelTuple({ missing: 'unknown' });
   return {
     async requestDidStart({ request }) {
-      const client = clean(request.http?.headers.get('apollographql-client-name')) ?? 'unknown';
-      const version = clean(request.http?.headers.get('apollographql-client-version')) ?? 'unknown';
+      const [client, version] = clientLabels([request.http?.headers.get('apollographql-client-name'), request.http?.headers.get('apollographql-client-version')]);
       return {
         async didResolveOperation({ document, schema }) {
           operations.inc({ client, version });
@@ -32,12 +34,6 @@ export function clientUsagePlugin(registry: Registry): ApolloServerPlugin {
       };
     },
   };
-}
-
-/** Bounded label values: clients choose these strings. */
-function clean(v: string | undefined | null): string | undefined {
-  if (!v) return undefined;
-  return v.replace(/[^A-Za-z0-9._\-]/g, '').slice(0, 64) || undefined;
 }
 
 // Apollo keeps one parsed DocumentNode per distinct operation, so the walk happens once per

@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { parseTrustProxy } from './trust-proxy';
 import { commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
 
 const schema = z.object({
   ...commonEnv,
   GATEWAY_PORT: port(4000),
+  /** Prometheus /metrics, never routed by the load balancer. */
+  METRICS_PORT: port(9464),
   MOVIES_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
   RATINGS_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
   NOTIFICATIONS_URL: z.string().url().default('http://127.0.0.1:4003/graphql'),
@@ -12,6 +15,18 @@ const schema = z.object({
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** Longest accepted user-token lifetime (exp - iat, and exp - now): `24h`, `90m`, `3600s` or seconds. */
+  JWT_MAX_TOKEN_LIFETIME: z
+    .string()
+    .default('24h')
+    .transform((raw, ctx) => {
+      const m = /^(\d+)(s|m|h|d)?$/.exec(raw.trim());
+      const seconds = m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'] : 0;
+      if (seconds > 0) return seconds;
+      ctx.addIssue({ code: 'custom', message: 'must be a positive duration such as 24h, 90m or 3600s' });
+      return z.NEVER;
+    }),
+  JWT_ALLOW_HS256_IN_PRODUCTION: z.enum(['true', 'false']).default('false'),
   CORS_ORIGINS: z.string().default('*'),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb').default('100kb'),
@@ -30,6 +45,7 @@ const schema = z.object({
   MAX_DIRECTIVES: positiveInt(30),
   RATE_LIMIT_ANONYMOUS: positiveInt(600),
   RATE_LIMIT_USER: positiveInt(1200),
+  RATE_LIMIT_AUTH_FAILURES: positiveInt(20),
   RATE_LIMIT_PARTNER_STANDARD: positiveInt(3000),
   RATE_LIMIT_PARTNER_PREMIUM: positiveInt(12000),
   RATE_LIMIT_PARTNER_INTERNAL: positiveInt(60000),
@@ -37,7 +53,15 @@ const schema = z.object({
   SAFELIST: z.enum(['off', 'enforce']).default('off'),
   PERSISTED_OPERATIONS_PATH: z.string().default('schema/persisted-operations.json'),
   RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
-  TRUST_PROXY: z.string().default('loopback'),
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((raw, ctx) => {
+      const parsed = parseTrustProxy(raw);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }),
   GATEWAY_WORKERS: positiveInt(1),
   SHUTDOWN_GRACE_MS: positiveInt(25_000),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
@@ -50,6 +74,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
   if (!cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
     throw new ConfigError('gateway: set JWT_JWKS_URL (production) or JWT_SECRET (local mode) to verify user tokens');
+  }
+  // A shared HS256 secret lets whoever holds it mint any user: production uses the identity
+  // provider's keys unless someone says in the configuration that this deployment is different.
+  if (isProduction(cfg) && cfg.JWT_SECRET && cfg.JWT_ALLOW_HS256_IN_PRODUCTION !== 'true') {
+    throw new ConfigError('gateway: JWT_SECRET (HS256 user tokens) is refused when NODE_ENV=production; use JWT_JWKS_URL, or set JWT_ALLOW_HS256_IN_PRODUCTION=true');
   }
   if (isProduction(cfg) && cfg.JWT_JWKS_URL && (!cfg.JWT_ISSUER || !cfg.JWT_AUDIENCE)) {
     throw new ConfigError('gateway: JWT_ISSUER and JWT_AUDIENCE are required with JWT_JWKS_URL');

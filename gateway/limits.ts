@@ -1,20 +1,52 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { Lexer, Source, TokenKind } from 'graphql';
+import type { RequestHandler } from 'express';
 import type { GatewayConfig } from './config';
+import { asked } from './persisted';
 
 /**
- * Operation limits (graphql-armor): depth, aliases, cost, tokens and directives. Each refusal
- * gets its own stable code (armor reports them all as parse/validation failures).
+ * Operation limits (graphql-armor): depth, aliases, cost and directives, as validation rules
+ * (HTTP 400). Each refusal gets its own stable code (armor reports them all as parse/validation
+ * failures). The token limit is not armor's: armor throws from a parsing hook, which Apollo
+ * answers with HTTP 500; see tokenLimit.
  */
-export function createArmor(cfg: Pick<GatewayConfig, 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_COST' | 'MAX_TOKENS' | 'MAX_DIRECTIVES'>) {
+export function createArmor(cfg: Pick<GatewayConfig, 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_COST' | 'MAX_DIRECTIVES'>) {
   return new ApolloArmor({
     maxDepth: { n: cfg.MAX_DEPTH, ignoreIntrospection: true, flattenFragments: true },
     maxAliases: { n: cfg.MAX_ALIASES, allowList: [] },
     costLimit: { maxCost: cfg.MAX_COST, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true },
-    maxTokens: { n: cfg.MAX_TOKENS },
+    maxTokens: { enabled: false },
     maxDirectives: { n: cfg.MAX_DIRECTIVES },
     // Field suggestions ("Did you mean ...?") would let anyone map a hidden schema in production.
     blockFieldSuggestion: { enabled: true },
   }).protect();
+}
+
+/** True when `query` has more than `max` lexical tokens; stops counting there. */
+export function tooManyTokens(query: string, max: number): boolean {
+  const lexer = new Lexer(new Source(query));
+  let n = 0;
+  try {
+    for (let t = lexer.advance(); t.kind !== TokenKind.EOF; t = lexer.advance()) if (++n > max) return true;
+  } catch {
+    // A syntax error: Apollo's parser reports it (GRAPHQL_PARSE_FAILED).
+  }
+  return false;
+}
+
+/**
+ * MAX_TOKENS before Apollo parses anything: a client's oversized document is a 400
+ * TOO_MANY_TOKENS, by POST or GET, and is never parsed.
+ */
+export function tokenLimit(max: number): RequestHandler {
+  return (req, res, next) => {
+    const query = asked(req)?.query;
+    if (query !== undefined && tooManyTokens(query, max)) {
+      res.status(400).json({ errors: [{ message: `Token limit of ${max} exceeded.`, extensions: { code: 'TOO_MANY_TOKENS' } }] });
+      return;
+    }
+    next();
+  };
 }
 
 const LIMIT_CODES: [RegExp, string][] = [

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parse, print } from 'graphql';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
 
 /**
  * Persisted operations. A request may name a registered operation by hash alone
- * (`extensions.persistedQuery.sha256Hash`, the APQ shape); with SAFELIST=enforce only registered
- * operations run, matched by hash of the exact text or of its normalised form.
+ * (`extensions.persistedQuery.sha256Hash`, the APQ shape), by POST body or GET parameters; with
+ * SAFELIST=enforce only registered operations run, matched by hash of the exact text or of its
+ * normalised form, whichever the method, and no client can register a new APQ hash.
  */
 export interface PersistedOperation {
   id: string;
@@ -32,25 +33,77 @@ function normalisedHash(query: string): string | null {
   }
 }
 
+/** What a request asks to run: its text and its APQ hash, from a POST body or GET parameters. */
+export interface Asked {
+  query: string | undefined;
+  hash: string | undefined;
+  /** Sets the text of a hash-only request, in the place the request carries it. */
+  setQuery(text: string): void;
+}
+
+export function asked(req: Request): Asked | null {
+  if (req.method === 'GET') {
+    const at = req.url.indexOf('?');
+    const params = new URLSearchParams(at >= 0 ? req.url.slice(at + 1) : '');
+    let hash: unknown;
+    const ext = params.get('extensions');
+    if (ext) {
+      try {
+        hash = (JSON.parse(ext) as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
+      } catch {
+        /* Apollo answers malformed extensions with 400 */
+      }
+    }
+    return {
+      query: params.get('query') ?? undefined,
+      hash: typeof hash === 'string' ? hash : undefined,
+      setQuery(text) {
+        params.set('query', text);
+        // @as-integrations/express5 reads GET parameters from req.url.
+        req.url = `${at >= 0 ? req.url.slice(0, at) : req.url}?${params.toString()}`;
+      },
+    };
+  }
+  const body = req.body as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  const hash = body.extensions?.persistedQuery?.sha256Hash;
+  return {
+    query: typeof body.query === 'string' ? body.query : undefined,
+    hash: typeof hash === 'string' ? hash : undefined,
+    setQuery(text) {
+      body.query = text;
+    },
+  };
+}
+
+function refuse(res: Response, code: string, message: string): void {
+  res.status(403).json({ errors: [{ message, extensions: { code } }] });
+}
+
 export function persistedOperations(operations: PersistedOperation[], mode: 'off' | 'enforce'): RequestHandler {
   const byId = new Map(operations.map((o) => [o.id, o]));
   const normalised = new Set(operations.map((o) => normalisedHash(o.body)));
   return (req, res, next) => {
-    const body = req.body as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
-    if (!body || typeof body !== 'object') return next();
-    const hash = body.extensions?.persistedQuery?.sha256Hash;
-    if (typeof body.query !== 'string' && typeof hash === 'string' && byId.has(hash)) {
-      body.query = byId.get(hash)!.body;
+    const op = asked(req);
+    if (!op) return next();
+    if (op.query === undefined && op.hash !== undefined && byId.has(op.hash)) {
+      op.setQuery(byId.get(op.hash)!.body);
+      return next();
     }
     if (mode === 'enforce') {
-      const query = typeof body.query === 'string' ? body.query : undefined;
-      const allowed = query !== undefined && (byId.has(sha256(query)) || normalised.has(normalisedHash(query)));
-      // A hash-only request for an unknown id goes on to APQ, which answers PERSISTED_QUERY_NOT_FOUND.
-      if (!allowed && query !== undefined) {
-        res.status(403).json({
-          errors: [{ message: 'Only registered operations may run on this endpoint.', extensions: { code: 'OPERATION_NOT_IN_SAFELIST' } }],
-        });
-        return;
+      if (op.query === undefined) {
+        // Without the safelist an unknown hash goes on to APQ (PERSISTED_QUERY_NOT_FOUND, then the
+        // client registers it); here nothing outside the manifest may run, so say so at once.
+        if (op.hash !== undefined) return refuse(res, 'OPERATION_NOT_IN_SAFELIST', 'No registered operation has this hash.');
+        return next();
+      }
+      // Text with an APQ hash registers that hash for later hash-only requests: refused unless the
+      // hash is the manifest's own (then the text must match it, as Apollo checks).
+      if (op.hash !== undefined && !byId.has(op.hash)) {
+        return refuse(res, 'PERSISTED_QUERY_REGISTRATION_REFUSED', 'Automatic persisted queries cannot be registered on this endpoint; use a registered operation id.');
+      }
+      if (!byId.has(sha256(op.query)) && !normalised.has(normalisedHash(op.query))) {
+        return refuse(res, 'OPERATION_NOT_IN_SAFELIST', 'Only registered operations may run on this endpoint.');
       }
     }
     next();

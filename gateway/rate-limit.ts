@@ -16,13 +16,15 @@ export type Subject = { kind: 'partner'; id: string; tier: RateTier } | { kind: 
 
 export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
 
+function limiter(redis: Redis | undefined, name: string, points: number): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration: 60 });
+  return redis
+    ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration: 60, insuranceLimiter: memory, useRedisPackage: false })
+    : memory;
+}
+
 export function createRateLimiter(limits: RateLimits, redis?: Redis): (subject: Subject) => Promise<RateDecision> {
-  const make = (name: string, points: number): RateLimiterAbstract => {
-    const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration: 60 });
-    return redis
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration: 60, insuranceLimiter: memory, useRedisPackage: false })
-      : memory;
-  };
+  const make = (name: string, points: number) => limiter(redis, name, points);
   const ip = make('ip', limits.anonymousPerMinute);
   const user = make('user', limits.userPerMinute);
   const tiers = Object.fromEntries(Object.entries(limits.tiers).map(([t, n]) => [t, make(`partner-${t}`, n)])) as Record<RateTier, RateLimiterAbstract>;
@@ -37,5 +39,36 @@ export function createRateLimiter(limits: RateLimits, redis?: Redis): (subject: 
       // The limiter itself failed (both stores): let the request through rather than fail it.
       return { allowed: true, remaining: -1 };
     }
+  };
+}
+
+/**
+ * Failed authentication per client IP (invalid user tokens, unknown partner keys), with its own
+ * budget. Once an IP has used it up, every request with credentials from it is refused before
+ * they are checked, so a right guess among many wrong ones is refused too until the minute passes.
+ */
+export interface AuthFailureLimiter {
+  /** Seconds to wait when this IP may not try credentials now, else 0. */
+  blocked(ip: string): Promise<number>;
+  /** Counts one failure; the seconds to wait when it is one more than the budget, else 0. */
+  failed(ip: string): Promise<number>;
+}
+
+export function createAuthFailureLimiter(perMinute: number, redis?: Redis): AuthFailureLimiter {
+  const failures = limiter(redis, 'auth-failures', perMinute);
+  const wait = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return {
+    async blocked(ip) {
+      const res = await failures.get(ip).catch(() => null);
+      return res && res.consumedPoints > perMinute ? wait(res) : 0;
+    },
+    async failed(ip) {
+      try {
+        await failures.consume(ip, 1);
+        return 0;
+      } catch (rejection) {
+        return rejection instanceof RateLimiterRes ? wait(rejection) : 0;
+      }
+    },
   };
 }

@@ -9,6 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway } from '@apollo/gateway';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRedisClient } from '../platform/cache';
@@ -16,7 +17,9 @@ import { ErrorCode, maskError } from '../platform/errors';
 import { REQUEST_ID, createCallerSigner } from '../platform/identity';
 import type { Logger } from '../platform/logger';
 import { isProduction } from '../platform/config';
+import { boundedLabel } from '../platform/metric-labels';
 import { listen, once } from '../platform/http';
+import { startMetricsServer } from '../platform/metrics';
 import { AuthError, createTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { supergraphFromFile } from './supergraph';
@@ -26,18 +29,18 @@ import { securityHeaders } from './security-headers';
 import { recipesOf, type PlanRecipes } from './answer-sharing';
 import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
-import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
+import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
-import { createRateLimiter, type Subject } from './rate-limit';
+import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
 
 export interface GatewayContext {
   requestId: string;
   userId: string | null;
   partnerId: string | null;
   log: Logger;
-  /** The signed identity header for subgraphs, made once per request. */
-  identity?: Promise<string>;
+  /** The signed identity header for one subgraph (its name is the token's audience). */
+  identity?: (subgraph: string) => Promise<string>;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
 }
@@ -45,6 +48,8 @@ export interface GatewayContext {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** Prometheus metrics, on their own port. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -53,7 +58,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
 
-  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL) : undefined;
+  const redis: Redis | undefined = cfg.REDIS_URL ? createRedisClient(cfg.REDIS_URL, undefined, cfg.REDIS_AUTH_TOKEN) : undefined;
   redis?.on('error', () => {
     /* counted and logged by the users of the client; reconnection is automatic */
   });
@@ -94,8 +99,11 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     redis,
   );
+  const authFailures = createAuthFailureLimiter(cfg.RATE_LIMIT_AUTH_FAILURES, redis);
   const armor = createArmor(cfg);
   const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);
+  // Operation names come from clients: bounded to the manifest's and the first others seen.
+  const operationLabel = boundedLabel({ known: manifest.map((o) => o.name), missing: 'anonymous' });
   const publicCodes = [...LIMIT_ERROR_CODES, 'PAYLOAD_TOO_LARGE', 'OPERATION_NOT_IN_SAFELIST', 'SUBGRAPH_UNAVAILABLE'];
   let draining = false;
 
@@ -160,12 +168,31 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
+        // An operation the document does not have is the client's error (400). Every mutation
+        // needs a caller. Refused here, before any subgraph call, so an anonymous
+        // mutation never reaches a subgraph nor marks anyone as a recent writer (subgraph cache).
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, request, contextValue }) {
+              // Apollo leaves this to the executor, and @apollo/gateway's answers it with a 500.
+              if (!operation) {
+                const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+                throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+              }
+              if (operation.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
+                throw new GraphQLError('You must be signed in to do this.', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+              }
+            },
+          };
+        },
+      },
+      {
         async requestDidStart() {
           const started = process.hrtime.bigint();
           return {
             async willSendResponse({ contextValue, operationName, errors }) {
               const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              metrics.requests.observe({ operation: operationName ?? 'anonymous', status: errors?.length ? 'error' : 'ok' }, seconds);
+              metrics.requests.observe({ operation: operationLabel(operationName), status: errors?.length ? 'error' : 'ok' }, seconds);
               contextValue.log.info(
                 { operation: operationName, ms: Math.round(seconds * 1000), errors: errors?.length ?? 0 },
                 'graphql request',
@@ -201,10 +228,6 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', registry.contentType);
-    res.send(await registry.metrics());
-  });
 
   const origins = cfg.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.use(
@@ -217,20 +240,35 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       next();
     },
     async (req, res, next) => {
+      const authorization = req.header('authorization');
+      const apiKey = req.header('x-api-key');
+      if (authorization === undefined && apiKey === undefined) return next();
+      const ip = req.ip ?? 'unknown';
+      const tooMany = (retryAfterSeconds: number) => {
+        metrics.rateLimited.inc({ kind: 'auth-failures' });
+        logger.info({ requestId: res.locals.requestId, ip }, 'authentication failures rate limited');
+        res.setHeader('Retry-After', String(retryAfterSeconds));
+        res.status(429).json({
+          errors: [{ message: `Too many failed authentications; retry after ${retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }],
+        });
+      };
+      // Refused before the credentials are checked: key guessing gets nothing from this IP.
+      const wait = await authFailures.blocked(ip);
+      if (wait > 0) return tooMany(wait);
+      const refuse = async (message: string) => {
+        const exhausted = await authFailures.failed(ip);
+        if (exhausted > 0) return tooMany(exhausted);
+        res.status(401).json({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+      };
       try {
-        res.locals.userId = await verifyToken(req.header('authorization'));
+        res.locals.userId = await verifyToken(authorization);
       } catch (err) {
         if (!(err instanceof AuthError)) return next(err);
-        res.status(401).json({ errors: [{ message: err.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-        return;
+        return refuse(err.message);
       }
-      const apiKey = req.header('x-api-key');
       if (apiKey !== undefined) {
         const partner = findPartner(apiKey);
-        if (!partner) {
-          res.status(401).json({ errors: [{ message: 'Unknown API key.', extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-          return;
-        }
+        if (!partner) return refuse('Unknown API key.');
         res.locals.partner = partner;
       }
       next();
@@ -245,6 +283,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       const decision = await rateLimit(subject);
       if (decision.allowed) return next();
       metrics.rateLimited.inc({ kind: subject.kind });
+      logger.info({ requestId: res.locals.requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       res.status(429).json({
         errors: [{ message: `Too many requests; retry after ${decision.retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterSeconds } }],
@@ -252,6 +291,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     express.json({ limit: cfg.BODY_LIMIT }),
     persistedOperations(manifest, cfg.SAFELIST),
+    tokenLimit(cfg.MAX_TOKENS),
     (_req, res, next) => {
       // While draining, ask keep-alive clients not to reuse the socket.
       if (draining) res.setHeader('connection', 'close');
@@ -270,13 +310,15 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
           partnerId,
           log: logger.child({
             requestId,
+            ip: req.ip,
             userId: userId ?? undefined,
             partnerId: partnerId ?? undefined,
             client: req.header('apollographql-client-name')?.slice(0, 64),
             clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
           }),
         };
-        ctx.identity = signIdentity({ userId, partnerId });
+        const who = { userId, partnerId };
+        ctx.identity = (subgraph) => signIdentity(who, subgraph);
         return ctx;
       },
     }),
@@ -296,13 +338,19 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
     }
   };
+  // Anything else (including /metrics, in any spelling: it has its own port) is a 404.
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'Not found.', extensions: { code: ErrorCode.NOT_FOUND } }] });
+  });
   app.use(httpErrors);
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);
-  logger.info({ port }, 'gateway listening');
+  const metricsServer = await startMetricsServer(registry, cfg.METRICS_PORT);
+  logger.info({ port, metricsPort: metricsServer.port }, 'gateway listening');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     stop: once(async () => {
       // Fail readiness first and keep serving for SHUTDOWN_DELAY_MS, so the load balancer stops
       // sending before we close sockets; then finish what is in flight and close.
@@ -311,6 +359,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
       redis?.disconnect();
+      await metricsServer.close();
     }),
   };
 }

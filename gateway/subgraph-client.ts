@@ -42,7 +42,7 @@ export interface SubgraphClientOptions {
 }
 
 interface CallerContext {
-  identity?: Promise<string>;
+  identity?: (subgraph: string) => Promise<string>;
   /** How this request's plan may write into subgraph answers (set by the gateway's didResolveQueryPlan hook). */
   answerRecipes?: PlanRecipes | null;
   requestId?: string;
@@ -202,7 +202,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
     const cache = isMutation ? undefined : this.opts.cache;
     const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
-    if (isMutation && this.opts.cache) this.writers.wrote(caller);
+    // Anonymous callers share one key: a mark for it would turn the cache off for all of them.
+    if (isMutation && this.opts.cache && caller !== '|') this.writers.wrote(caller);
     // Looked up unless answered private last time: a private operation pays for one lookup per
     // process, and a new replica takes what the others keep in Redis from its first request.
     const lookup = cache && this.publicLastTime.get(request.query) !== false && !this.writers.has(caller);
@@ -286,7 +287,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
 
   /** Sends one operation: at once, or with the other calls of the same client request in this turn. */
   private async call(body: string, ctx: CallerContext, batchable: boolean): Promise<Answer> {
-    const identity = await (ctx.identity ?? this.anonymous({ userId: null, partnerId: null }));
+    const identity = await (ctx.identity?.(this.opts.name) ?? this.anonymous({ userId: null, partnerId: null }, this.opts.name));
     if (!this.opts.batch || !batchable) return this.sendOne(body, identity, ctx.requestId);
     let queue = this.queues.get(ctx);
     if (!queue) {

@@ -5,11 +5,12 @@ import { findFreePort, spawnManaged, waitFor } from './processes';
 export const REDIS_MISSING = "redis-server is required for the Redis tests: install it with 'sudo apt-get install -y redis-server'";
 
 /** A throwaway redis-server on its own port, nothing kept on disk. */
-export async function startRedis(opts: { port?: number } = {}): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+/** `password`: require AUTH, as ElastiCache with an auth token does. */
+export async function startRedis(opts: { port?: number; password?: string } = {}): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const bin = ['redis-server', '/usr/bin/redis-server', '/usr/sbin/redis-server'].find((b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0);
   if (!bin) throw new Error(REDIS_MISSING);
   const port = opts.port || (await findFreePort());
-  const proc = spawnManaged(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+  const proc = spawnManaged(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(opts.password ? ['--requirepass', opts.password] : [])], {
     name: 'redis-server',
     logFile: '/dev/null',
   });
@@ -17,7 +18,7 @@ export async function startRedis(opts: { port?: number } = {}): Promise<{ url: s
   try {
     await waitFor(
       async () => {
-        const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+        const client = new Redis(url, { password: opts.password, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
         client.on('error', () => {});
         try {
           await client.connect();

@@ -8,15 +8,15 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
 import { findFreePort, spawnManaged, waitFor } from './processes';
 import { startTmdbServer, type TmdbServer } from './tmdb/server';
-import { DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
+import { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
 
 const ROOT = path.resolve(__dirname, '..');
 
 export const SERVICES = [
-  { name: 'movies', entry: 'subgraphs/movies/main.ts', portVar: 'MOVIES_PORT' },
-  { name: 'ratings', entry: 'subgraphs/ratings/main.ts', portVar: 'RATINGS_PORT' },
-  { name: 'notifications', entry: 'subgraphs/notifications/main.ts', portVar: 'NOTIFICATIONS_PORT' },
-  { name: 'gateway', entry: 'gateway/main.ts', portVar: 'GATEWAY_PORT' },
+  { name: 'movies', entry: 'subgraphs/movies/main.ts', portVar: 'MOVIES_PORT', metricsPortVar: 'MOVIES_METRICS_PORT' },
+  { name: 'ratings', entry: 'subgraphs/ratings/main.ts', portVar: 'RATINGS_PORT', metricsPortVar: 'RATINGS_METRICS_PORT' },
+  { name: 'notifications', entry: 'subgraphs/notifications/main.ts', portVar: 'NOTIFICATIONS_PORT', metricsPortVar: 'NOTIFICATIONS_METRICS_PORT' },
+  { name: 'gateway', entry: 'gateway/main.ts', portVar: 'GATEWAY_PORT', metricsPortVar: 'METRICS_PORT' },
 ] as const;
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
@@ -37,6 +37,8 @@ export interface StackOptions {
 export interface Stack {
   gatewayUrl: string;
   urls: Record<ServiceName, string>;
+  /** Each service's Prometheus endpoint (its own port, not the public one). */
+  metricsUrls: Record<ServiceName, string>;
   env: Record<string, string>;
   standIns: string[];
   /** The in-process TMDB stand-in, when it runs (its request log is what tests count). */
@@ -116,6 +118,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       urls[s.name] = `http://127.0.0.1:${ports[s.name]}/graphql`;
       env[s.portVar] = String(ports[s.name]);
     }
+    const metricsUrls = {} as Record<ServiceName, string>;
+    for (const s of SERVICES) {
+      const metricsPort = await port(Number(env[s.metricsPortVar] ?? DEFAULT_METRICS_PORTS[s.name]));
+      env[s.metricsPortVar] = String(metricsPort);
+      metricsUrls[s.name] = `http://127.0.0.1:${metricsPort}/metrics`;
+    }
     env.MOVIES_URL = urls.movies;
     env.RATINGS_URL = urls.ratings;
     env.NOTIFICATIONS_URL = urls.notifications;
@@ -152,7 +160,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     step('starting the gateway');
     await startService('gateway');
 
-    return { gatewayUrl: urls.gateway, urls, env, standIns, tmdb, pid: (name) => running.get(name)?.child.pid, stopService, startService, stop };
+    return { gatewayUrl: urls.gateway, urls, metricsUrls, env, standIns, tmdb, pid: (name) => running.get(name)?.child.pid, stopService, startService, stop };
   } catch (err) {
     await stop();
     throw err;

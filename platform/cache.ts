@@ -38,6 +38,8 @@ export interface RedisCacheOptions {
   url: string;
   logger: Logger;
   registry?: Registry;
+  /** REDIS_AUTH_TOKEN. */
+  password?: string;
   /** A Redis command slower than this counts as a failure and the request goes on without it. */
   commandTimeoutMs?: number;
 }
@@ -50,7 +52,7 @@ export class RedisCache implements Cache {
 
   constructor(opts: RedisCacheOptions) {
     this.log = opts.logger;
-    this.redis = createRedisClient(opts.url, opts.commandTimeoutMs);
+    this.redis = createRedisClient(opts.url, opts.commandTimeoutMs, opts.password);
     this.redis.on('error', (err) => {
       if (this.ok) this.log.warn({ err: err.message }, 'redis unavailable; cache bypassed');
       this.ok = false;
@@ -112,8 +114,9 @@ export class RedisCache implements Cache {
  * issued in the same turn of the event loop (concurrent requests' rate-limit checks and cache
  * reads) go out as one pipeline: one socket write instead of one each.
  */
-export function createRedisClient(url: string, commandTimeoutMs = 250): Redis {
+export function createRedisClient(url: string, commandTimeoutMs = 250, password?: string): Redis {
   return new Redis(url, {
+    ...(password ? { password } : {}),
     enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -123,6 +126,6 @@ export function createRedisClient(url: string, commandTimeoutMs = 250): Redis {
   });
 }
 
-export function createCache(opts: { redisUrl?: string; logger: Logger; registry?: Registry }): Cache {
-  return opts.redisUrl ? new RedisCache({ url: opts.redisUrl, logger: opts.logger, registry: opts.registry }) : new MemoryCache();
+export function createCache(opts: { redisUrl?: string; redisAuthToken?: string; logger: Logger; registry?: Registry }): Cache {
+  return opts.redisUrl ? new RedisCache({ url: opts.redisUrl, password: opts.redisAuthToken, logger: opts.logger, registry: opts.registry }) : new MemoryCache();
 }

@@ -42,6 +42,8 @@ export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AWS_REGION: z.string().default('us-east-1'),
   GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Redis AUTH (ElastiCache auth token), sent with every connection when set. */
+  REDIS_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 export function isProduction(env: { NODE_ENV: string }): boolean {

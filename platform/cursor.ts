@@ -11,6 +11,14 @@ export interface CursorScope {
   scope: string;
 }
 
+/**
+ * The cursor key: CURSOR_SECRET (required in production), or in local mode one derived from
+ * GATEWAY_SECRET, so that cursors are never signed with the key that vouches for callers.
+ */
+export function cursorKey(cursorSecret: string | undefined, gatewaySecret: string): string {
+  return cursorSecret ?? createHmac('sha256', gatewaySecret).update('marquee pagination cursors').digest('hex');
+}
+
 function mac(secret: string, body: string): string {
   return createHmac('sha256', secret).update(body).digest('base64url').slice(0, 22);
 }

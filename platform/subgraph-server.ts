@@ -12,11 +12,15 @@ import { Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from './identity';
 import { maskError, ErrorCode } from './errors';
 import { listen, once } from './http';
+import { startMetricsServer } from './metrics';
+import { subgraphOperationLabel } from './metric-labels';
 import type { Logger } from './logger';
 
 export interface SubgraphServerOptions<Ctx extends BaseContext> {
   name: string;
   port: number;
+  /** Prometheus /metrics on their own port (0: a free one). */
+  metricsPort: number;
   host?: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<Ctx>;
@@ -36,15 +40,16 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
 export interface RunningServer {
   url: string;
   port: number;
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
 /**
  * Starts one subgraph: GraphQL at /graphql behind the gateway signature check, plus /health,
- * /ready and /metrics. Every subgraph uses this so that they behave alike for operators.
+ * /ready, and /metrics on a port of its own. Every subgraph uses this so that they behave alike for operators.
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
-  const verifyCaller = createCallerVerifier(opts.gatewaySecret);
+  const verifyCaller = createCallerVerifier(opts.gatewaySecret, opts.name);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -59,6 +64,9 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [opts.registry],
   });
+
+  // The gateway names subgraph operations after its clients' operations: bounded labels.
+  const operationLabel = subgraphOperationLabel(opts.name);
 
   const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<Ctx>({
@@ -84,7 +92,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
             async willSendResponse(ctx) {
               const seconds = Number(process.hrtime.bigint() - started) / 1e9;
               const errors = ctx.errors?.length ?? 0;
-              duration.observe({ operation: ctx.operationName ?? 'anonymous', status: errors ? 'error' : 'ok' }, seconds);
+              duration.observe({ operation: operationLabel(ctx.operationName), status: errors ? 'error' : 'ok' }, seconds);
               const log = (rc.contextValue as { log?: Logger }).log ?? opts.logger;
               log.info({ operation: ctx.operationName, ms: Math.round(seconds * 1000), errors }, 'graphql request');
             },
@@ -110,10 +118,6 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     const checks = opts.readiness ? await opts.readiness().catch(() => ({ dependencies: false })) : {};
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: opts.name, checks });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', opts.registry.contentType);
-    res.send(await opts.registry.metrics());
   });
 
   app.use(
@@ -144,14 +148,17 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   );
 
   const port = await listen(httpServer, opts.port, opts.host);
-  opts.logger.info({ port }, `${opts.name} subgraph listening`);
+  const metricsServer = await startMetricsServer(opts.registry, opts.metricsPort, opts.host);
+  opts.logger.info({ port, metricsPort: metricsServer.port }, `${opts.name} subgraph listening`);
 
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     stop: once(async () => {
       await apollo.stop();
       await opts.onShutdown?.();
+      await metricsServer.close();
     }),
   };
 }

@@ -8,7 +8,7 @@
  */
 import { defineConfig } from '@graphql-hive/gateway';
 import { jwtVerify } from 'jose';
-import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, createCallerSigner } from '../../platform/identity';
 
 const gatewaySecret = process.env.GATEWAY_SECRET!;
 // The same signer as Marquee's gateway: one signature per caller for half its life.
@@ -27,7 +27,7 @@ const identities = new WeakMap<Request, Promise<string>>();
 async function identityOf(request: Request): Promise<string> {
   const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
   const userId = token ? ((await jwtVerify(token, userKey, { algorithms: ['HS256'] })).payload.sub ?? null) : null;
-  return signIdentity({ userId, partnerId: null });
+  return signIdentity({ userId, partnerId: null }, SUBGRAPH_AUDIENCES);
 }
 
 export const gatewayConfig = defineConfig({

@@ -11,7 +11,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { jwtVerify } from 'jose';
-import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, createCallerSigner } from '../../platform/identity';
 
 const gatewaySecret = process.env.GATEWAY_SECRET!;
 // The same signer as Marquee's gateway: one signature per caller for half its life.
@@ -45,7 +45,7 @@ async function main() {
     context: async ({ req }) => {
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const userId = token ? ((await jwtVerify(token, userKey, { algorithms: ['HS256'] })).payload.sub ?? null) : null;
-      return { identity: signIdentity({ userId, partnerId: null }) };
+      return { identity: signIdentity({ userId, partnerId: null }, SUBGRAPH_AUDIENCES) };
     },
   });
   console.log(`stock @apollo/gateway at ${url}`);

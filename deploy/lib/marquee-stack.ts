@@ -14,6 +14,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { TableSpec } from '../../platform/dynamodb-tables';
 import { eventsTable } from '../../platform/events/table';
@@ -29,6 +30,13 @@ export interface MarqueeStackProps extends StackProps {
 type ServiceName = 'gateway' | 'movies' | 'ratings' | 'notifications';
 
 const PORTS: Record<ServiceName, number> = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003 };
+/** Prometheus ports: no port mapping, no security-group rule and no listener reaches them from the load balancer. */
+const METRICS_PORTS: Record<ServiceName, { name: string; port: number }> = {
+  gateway: { name: 'METRICS_PORT', port: 9464 },
+  movies: { name: 'MOVIES_METRICS_PORT', port: 9465 },
+  ratings: { name: 'RATINGS_METRICS_PORT', port: 9466 },
+  notifications: { name: 'NOTIFICATIONS_METRICS_PORT', port: 9467 },
+};
 const ENTRY: Record<ServiceName, string> = {
   gateway: GATEWAY_ENTRY,
   movies: 'dist/subgraphs/movies/main.js',
@@ -130,6 +138,12 @@ export class MarqueeStack extends Stack {
     }
 
     // --- Redis -------------------------------------------------------------------------
+    // AUTH on top of TLS: being inside the security group is not enough to read the cache.
+    // ElastiCache refuses '/', '"' and '@' in the token.
+    const redisAuth = new secretsmanager.Secret(this, 'RedisAuthToken', {
+      description: 'ElastiCache Redis AUTH token',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
     const redisSubnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
       description: 'Marquee Redis',
       subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
@@ -144,6 +158,7 @@ export class MarqueeStack extends Stack {
       multiAzEnabled: cfg.redisMultiAz,
       transitEncryptionEnabled: true,
       atRestEncryptionEnabled: true,
+      authToken: redisAuth.secretValue.unsafeUnwrap(),
       cacheSubnetGroupName: redisSubnets.ref,
       securityGroupIds: [redisSg.securityGroupId],
     });
@@ -153,6 +168,11 @@ export class MarqueeStack extends Stack {
     const tmdbSecret = new secretsmanager.Secret(this, 'TmdbToken', { description: 'TMDB API read access token (set the value after the first deploy)' });
     const gatewaySecret = new secretsmanager.Secret(this, 'GatewaySecret', {
       description: 'Signs the gateway-to-subgraph identity header',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    // Only the subgraphs with cursors get this key (movies has none, the gateway never signs one).
+    const cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'Signs pagination cursors (ratings, notifications)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     const jwtSecret = new secretsmanager.Secret(this, 'JwtSettings', {
@@ -175,7 +195,8 @@ export class MarqueeStack extends Stack {
 
     const common: Record<string, string> = { NODE_ENV: 'production', LOG_LEVEL: 'info', AWS_REGION: this.region, REDIS_URL: redisUrl };
     const tmdb = { TMDB_ACCESS_TOKEN: ecs.Secret.fromSecretsManager(tmdbSecret) };
-    const signing = { GATEWAY_SECRET: ecs.Secret.fromSecretsManager(gatewaySecret) };
+    const signing = { GATEWAY_SECRET: ecs.Secret.fromSecretsManager(gatewaySecret), REDIS_AUTH_TOKEN: ecs.Secret.fromSecretsManager(redisAuth) };
+    const cursors = { CURSOR_SECRET: ecs.Secret.fromSecretsManager(cursorSecret) };
     const env: Record<ServiceName, Record<string, string>> = {
       gateway: {
         ...common,
@@ -185,6 +206,8 @@ export class MarqueeStack extends Stack {
         NOTIFICATIONS_URL: `http://notifications:${PORTS.notifications}/graphql`,
         SUPERGRAPH_PATH: 'schema/supergraph.graphql',
         CORS_ORIGINS: cfg.domain ? `https://${cfg.domain}` : '*',
+        // One hop: the ALB appends the client's address to X-Forwarded-For; the gateway reads this as
+        // the number 1 (gateway/trust-proxy.ts), so req.ip is that address.
         TRUST_PROXY: '1',
         SHUTDOWN_DELAY_MS: '15000',
         SHUTDOWN_GRACE_MS: '40000',
@@ -208,8 +231,8 @@ export class MarqueeStack extends Stack {
         PARTNER_KEYS: ecs.Secret.fromSecretsManager(partnerKeys),
       },
       movies: { ...signing, ...tmdb },
-      ratings: { ...signing, ...tmdb },
-      notifications: { ...signing, ...tmdb },
+      ratings: { ...signing, ...tmdb, ...cursors },
+      notifications: { ...signing, ...tmdb, ...cursors },
     };
 
     const logGroups = {} as Record<ServiceName, logs.LogGroup>;
@@ -230,7 +253,7 @@ export class MarqueeStack extends Stack {
       task.addContainer(name, {
         image,
         command: name === 'gateway' ? ['node', ...GATEWAY_NODE_ARGS, GATEWAY_ENTRY] : ['node', ENTRY[name]],
-        environment: env[name],
+        environment: { ...env[name], [METRICS_PORTS[name].name]: String(METRICS_PORTS[name].port) },
         secrets: secrets[name],
         portMappings: [{ name, containerPort: PORTS[name], protocol: ecs.Protocol.TCP }],
         logging: ecs.LogDrivers.awsLogs({ logGroup: logGroups[name], streamPrefix: name }),
@@ -308,6 +331,35 @@ export class MarqueeStack extends Stack {
     } else {
       hideMetrics(alb.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [targets], open: false }));
     }
+    // AWS WAF in front of the ALB: AWS's managed rules for common exploits, known bad inputs and
+    // IP reputation, and a per-IP rate rule well above the gateway's own limits (it stops floods
+    // before they cost a task anything; the gateway's limits stay the precise ones).
+    const managed = (name: string, priority: number) => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+    });
+    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `marquee-${cfg.name}-waf`, sampledRequestsEnabled: true },
+      rules: [
+        managed('AWSManagedRulesAmazonIpReputationList', 0),
+        managed('AWSManagedRulesCommonRuleSet', 1),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
+        {
+          name: 'RatePerIp',
+          priority: 3,
+          action: { block: {} },
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: cfg.wafRatePerIpPer5Min } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'RatePerIp', sampledRequestsEnabled: true },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: alb.loadBalancerArn, webAclArn: acl.attrArn });
+
     scalings.gateway.scaleOnRequestCount('Requests', { requestsPerTarget: 500, targetGroup: targets });
 
     // --- alarms ------------------------------------------------------------------------

@@ -7,6 +7,8 @@ const schema = z
     ...commonEnv,
     ...tmdbEnv,
     MOVIES_PORT: port(4001),
+    /** Prometheus /metrics, on a port of its own. */
+    MOVIES_METRICS_PORT: port(9465),
     TMDB_IMAGE_BASE_URL: z.string().url().default('https://image.tmdb.org/t/p/'),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);

@@ -13,11 +13,12 @@ import { createTmdbClient } from '../../platform/tmdb/config';
 export async function startMoviesService(cfg: MoviesConfig, gatewaySecret: string): Promise<RunningServer> {
   const logger = createLogger('movies', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('movies');
-  const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
+  const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
   return startSubgraphServer<MoviesContext>({
     name: 'movies',
     port: cfg.MOVIES_PORT,
+    metricsPort: cfg.MOVIES_METRICS_PORT,
     typeDefs: loadSubgraphSdl('movies'),
     resolvers: resolvers as GraphQLResolverMap<MoviesContext>,
     gatewaySecret,

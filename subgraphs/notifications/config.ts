@@ -9,6 +9,10 @@ const schema = z
     ...commonEnv,
     ...tmdbEnv,
     NOTIFICATIONS_PORT: port(4003),
+    /** Prometheus /metrics, on a port of its own. */
+    NOTIFICATIONS_METRICS_PORT: port(9467),
+    /** Signs pagination cursors; local mode derives one from GATEWAY_SECRET. */
+    CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     SNS_ENDPOINT: z.string().url().optional(),
     SQS_ENDPOINT: z.string().url().optional(),
@@ -25,6 +29,7 @@ export type NotificationsConfig = z.infer<typeof schema>;
 export function loadNotificationsConfig(env: NodeJS.ProcessEnv = process.env): NotificationsConfig {
   const cfg = loadConfig('notifications', schema, env);
   requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'CURSOR_SECRET', cfg.CURSOR_SECRET);
   requireInProduction(cfg, 'SNS_TOPIC_ARN', cfg.SNS_TOPIC_ARN);
   return cfg;
 }

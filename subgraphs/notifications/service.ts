@@ -8,6 +8,7 @@ import { isProduction } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { createMetricsRegistry } from '../../platform/metrics';
 import { loadSubgraphSdl } from '../../platform/schema-files';
+import { cursorKey } from '../../platform/cursor';
 import { startSubgraphServer, type RunningServer } from '../../platform/subgraph-server';
 import { createTmdbClient } from '../../platform/tmdb/config';
 import type { NotificationsConfig } from './config';
@@ -27,7 +28,7 @@ export async function startNotificationsService(
   const registry = createMetricsRegistry('notifications');
   const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
   const store = new NotificationsStore({ doc, table: cfg.NOTIFICATIONS_TABLE });
-  const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
+  const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
 
   // The relay runs inside every notifications task; leases keep replicas from double work.
@@ -50,13 +51,14 @@ export async function startNotificationsService(
   const server = await startSubgraphServer<NotificationsContext>({
     name: 'notifications',
     port: cfg.NOTIFICATIONS_PORT,
+    metricsPort: cfg.NOTIFICATIONS_METRICS_PORT,
     typeDefs: loadSubgraphSdl('notifications'),
     resolvers: resolvers as GraphQLResolverMap<NotificationsContext>,
     gatewaySecret,
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createNotificationsContext({ caller, log, store, tmdb, cursorSecret: gatewaySecret }),
+    buildContext: (caller, log) => createNotificationsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewaySecret) }),
     readiness: async () => ({
       dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.NOTIFICATIONS_TABLE })).then(() => true, () => false),
     }),

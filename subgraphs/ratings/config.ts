@@ -9,6 +9,10 @@ const schema = z
     ...commonEnv,
     ...tmdbEnv,
     RATINGS_PORT: port(4002),
+    /** Prometheus /metrics, on a port of its own. */
+    RATINGS_METRICS_PORT: port(9466),
+    /** Signs pagination cursors; local mode derives one from GATEWAY_SECRET. */
+    CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     RATINGS_TABLE: z.string().min(3).default(ratingsTable.defaultName),
     EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
@@ -20,5 +24,6 @@ export type RatingsConfig = z.infer<typeof schema>;
 export function loadRatingsConfig(env: NodeJS.ProcessEnv = process.env): RatingsConfig {
   const cfg = loadConfig('ratings', schema, env);
   requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'CURSOR_SECRET', cfg.CURSOR_SECRET);
   return cfg;
 }

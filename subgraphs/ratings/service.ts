@@ -7,6 +7,7 @@ import { isProduction } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { createMetricsRegistry } from '../../platform/metrics';
 import { loadSubgraphSdl } from '../../platform/schema-files';
+import { cursorKey } from '../../platform/cursor';
 import { startSubgraphServer, type RunningServer } from '../../platform/subgraph-server';
 import { createTmdbClient } from '../../platform/tmdb/config';
 import type { RatingsConfig } from './config';
@@ -20,18 +21,19 @@ export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: str
   const registry = createMetricsRegistry('ratings');
   const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
   const store = new RatingsStore({ doc, table: cfg.RATINGS_TABLE, eventsTable: cfg.EVENTS_TABLE });
-  const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
+  const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
   return startSubgraphServer<RatingsContext>({
     name: 'ratings',
     port: cfg.RATINGS_PORT,
+    metricsPort: cfg.RATINGS_METRICS_PORT,
     typeDefs: loadSubgraphSdl('ratings'),
     resolvers: resolvers as GraphQLResolverMap<RatingsContext>,
     gatewaySecret,
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: gatewaySecret }),
+    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewaySecret) }),
     readiness: async () => ({
       dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(() => true, () => false),
     }),

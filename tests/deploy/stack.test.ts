@@ -5,6 +5,7 @@ import { MarqueeStack } from '../../deploy/lib/marquee-stack';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from '../../gateway/runtime';
+import { parseTrustProxy } from '../../gateway/trust-proxy';
 
 /**
  * The production stack's security and reliability properties, checked on the synthesised
@@ -104,15 +105,54 @@ describe.each([
     });
   });
 
-  it('runs Redis with TLS in transit and encryption at rest', () => {
+  it('runs Redis with TLS in transit, encryption at rest and an AUTH token from Secrets Manager', () => {
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionEnabled: true, AtRestEncryptionEnabled: true });
+    const [[, group]] = resources(template, 'AWS::ElastiCache::ReplicationGroup');
+    const authSecret = stack.getLogicalId((stack.node.findChild('RedisAuthToken') as any).node.defaultChild);
+    expect(JSON.stringify(group.Properties.AuthToken)).toMatch(new RegExp(`resolve:secretsmanager:.*${authSecret}|${authSecret}.*resolve:secretsmanager`));
+    for (const [, task] of resources(template, 'AWS::ECS::TaskDefinition')) {
+      const c = task.Properties.ContainerDefinitions[0];
+      const secret = (c.Secrets ?? []).find((s: { Name: string }) => s.Name === 'REDIS_AUTH_TOKEN');
+      expect({ name: c.Name, from: JSON.stringify(secret?.ValueFrom ?? null) }).toEqual({ name: c.Name, from: expect.stringContaining(authSecret) });
+    }
+  });
+
+  it('reads TRUST_PROXY as one hop behind the ALB', () => {
+    const gateway = resources(template, 'AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties.ContainerDefinitions).find((c: { Name: string }) => c.Name === 'gateway');
+    const value = gateway.Environment.find((e: { Name: string }) => e.Name === 'TRUST_PROXY').Value;
+    expect(value).toBe('1');
+    // What the gateway makes of the deployed value: the number 1 (one hop), not the address "1".
+    expect(parseTrustProxy(value)).toEqual({ ok: true, value: 1 });
+  });
+
+  it('puts AWS WAF in front of the ALB: managed rule groups and a per-IP rate rule', () => {
+    const [[aclId, acl]] = resources(template, 'AWS::WAFv2::WebACL');
+    expect(acl.Properties.Scope).toBe('REGIONAL');
+    const groups = acl.Properties.Rules.map((r: any) => r.Statement.ManagedRuleGroupStatement).filter(Boolean);
+    expect(groups.map((g: any) => `${g.VendorName}/${g.Name}`).sort()).toEqual([
+      'AWS/AWSManagedRulesAmazonIpReputationList',
+      'AWS/AWSManagedRulesCommonRuleSet',
+      'AWS/AWSManagedRulesKnownBadInputsRuleSet',
+    ]);
+    const rate = acl.Properties.Rules.find((r: any) => r.Statement.RateBasedStatement);
+    expect(rate.Statement.RateBasedStatement).toEqual({ AggregateKeyType: 'IP', Limit: expect.any(Number) });
+    expect(rate.Action).toEqual({ Block: {} });
+    const albId = stack.getLogicalId((stack.node.findChild('Alb') as any).node.defaultChild);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: { Ref: albId }, WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] } });
   });
 
   it('never puts a secret in a plain environment variable', () => {
     for (const [, task] of resources(template, 'AWS::ECS::TaskDefinition')) {
       for (const c of task.Properties.ContainerDefinitions) {
         for (const e of c.Environment ?? []) expect(e.Name).not.toMatch(/SECRET|TOKEN|API_KEY|PARTNER_KEYS|PASSWORD/);
-        if (c.Name !== 'gateway') expect((c.Secrets ?? []).map((s: { Name: string }) => s.Name).sort()).toEqual(['GATEWAY_SECRET', 'TMDB_ACCESS_TOKEN']);
+        // Each task gets only the secrets it needs: movies has no cursors, so no cursor key.
+        const expected: Record<string, string[]> = {
+          movies: ['GATEWAY_SECRET', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          ratings: ['CURSOR_SECRET', 'GATEWAY_SECRET', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          notifications: ['CURSOR_SECRET', 'GATEWAY_SECRET', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          gateway: ['GATEWAY_SECRET', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
+        };
+        expect((c.Secrets ?? []).map((s: { Name: string }) => s.Name).sort()).toEqual(expected[c.Name]);
       }
     }
   });
@@ -127,6 +167,28 @@ describe.each([
       if (c.Name === 'gateway') expect(c.StopTimeout).toBeGreaterThanOrEqual(45);
     }
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/ready' });
+  });
+
+  it('serves metrics on their own port, which the ALB cannot reach', () => {
+    const containers = resources(template, 'AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties.ContainerDefinitions);
+    const ports: Record<string, [string, string, number]> = {
+      gateway: ['METRICS_PORT', '9464', 4000],
+      movies: ['MOVIES_METRICS_PORT', '9465', 4001],
+      ratings: ['RATINGS_METRICS_PORT', '9466', 4002],
+      notifications: ['NOTIFICATIONS_METRICS_PORT', '9467', 4003],
+    };
+    for (const c of containers) {
+      const [name, value, publicPort] = ports[c.Name];
+      expect(c.Environment.find((e: { Name: string }) => e.Name === name)?.Value).toBe(value);
+      expect(c.PortMappings.map((m: { ContainerPort: number }) => m.ContainerPort)).toEqual([publicPort]);
+    }
+    for (const [, tg] of resources(template, 'AWS::ElasticLoadBalancingV2::TargetGroup')) expect(tg.Properties.Port).toBe(4000);
+    const albSg = stack.getLogicalId((stack.node.findChild('AlbSg') as any).node.defaultChild);
+    const fromAlb = [
+      ...resources(template, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties),
+      ...resources(template, 'AWS::EC2::SecurityGroup').flatMap(([, r]) => r.Properties.SecurityGroupIngress ?? []),
+    ].filter((rule: any) => JSON.stringify(rule.SourceSecurityGroupId ?? '').includes(albSg));
+    expect(fromAlb.map((r: any) => [r.FromPort, r.ToPort])).toEqual([[4000, 4000]]);
   });
 
   it('keeps /metrics off the internet', () => {

@@ -33,6 +33,7 @@ function listen(server: http.Server): Promise<string> {
 
 async function startGatewayProcess(extra: Record<string, string>): Promise<{ proc: ManagedProcess; url: string }> {
   const port = await findFreePort();
+  const metricsPort = await findFreePort();
   const proc = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway', 'main.ts')], {
     name: 'gateway',
     env: {
@@ -40,6 +41,7 @@ async function startGatewayProcess(extra: Record<string, string>): Promise<{ pro
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       GATEWAY_PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       GATEWAY_SECRET: SECRET,
       MOVIES_URL: `${subgraphUrl}/graphql`,
       RATINGS_URL: `${subgraphUrl}/graphql`,
@@ -112,7 +114,7 @@ describe('user tokens from a JWKS', () => {
     received.length = 0;
     const res = await postGraphQL(gatewayUrl, '{ genres { id name } }', {}, { authorization: `Bearer ${await token({ sub: 'jwks-user' })}` });
     expect(res.body).toEqual({ data: { genres: [{ id: '18', name: 'Drama' }] } });
-    const caller = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string);
+    const caller = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies');
     expect(caller.userId).toBe('jwks-user');
   });
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SignJWT } from 'jose';
@@ -61,7 +62,7 @@ beforeAll(async () => {
     startStack({
       randomPorts: true,
       // Production mode, with the ratings table missing so ratings fields fail internally.
-      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET },
+      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET, JWT_ALLOW_HS256_IN_PRODUCTION: 'true', CURSOR_SECRET: randomBytes(32).toString('hex') },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-prod-logs'),
     }),
   ]);
@@ -279,7 +280,7 @@ describe('operations', () => {
     expect(((await ready.json()) as any).checks).toEqual({ movies: true, ratings: true, notifications: true });
     for (const url of Object.values(dev.urls)) expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
     await gql(dev, 'query Named { genres { id } }', {}, { 'apollographql-client-name': 'web', 'apollographql-client-version': '1.2.3' });
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(dev.metricsUrls.gateway)).text();
     expect(metrics).toMatch(/marquee_gateway_request_duration_seconds_count\{[^}]*operation="Named"/);
     expect(metrics).toMatch(/marquee_client_operations_total\{[^}]*client="web"[^}]*version="1.2.3"/);
     expect(metrics).toMatch(/marquee_gateway_errors_total\{[^}]*code="QUERY_TOO_DEEP"/);

@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../../local/stack';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
 import { makeToken } from '../../scripts/token';
 import { postGraphQL } from '../support/graphql';
-import { freshTables, servers, stackEnv } from '../support/env';
+import { freshTables, metricsUrlFor, servers, stackEnv } from '../support/env';
 
 /**
  * The gateway's cache of public subgraph answers, over HTTP, on the real subgraphs and the
@@ -32,23 +32,28 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
+/** The other gateways' metrics endpoints, by their GraphQL URL. */
+const extraMetrics = new Map<string, string>();
+
 /** Another gateway process over the same subgraphs and Redis. */
 async function startGateway(env: Record<string, string>): Promise<string> {
   const port = await findFreePort();
+  const metricsPort = await findFreePort();
   const proc = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway', 'main.ts')], {
     name: 'gateway',
-    env: { ...stack.env, GATEWAY_PORT: String(port), ...env },
+    env: { ...stack.env, GATEWAY_PORT: String(port), METRICS_PORT: String(metricsPort), ...env },
     logFile: path.join(LOGS, `gateway-${port}.log`),
   });
   extra.push(proc);
   const url = `http://127.0.0.1:${port}/graphql`;
+  extraMetrics.set(url, `http://127.0.0.1:${metricsPort}/metrics`);
   await waitFor(() => fetch(url.replace('/graphql', '/health')).then((r) => r.ok, () => false), { timeoutMs: 60_000, what: 'second gateway', failFast: proc.exited });
   return url;
 }
 
 /** Sum of a metric's series (whose labels include `labels`) at a gateway. */
 async function metric(gatewayUrl: string, name: string, labels: string): Promise<number> {
-  const text = await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
+  const text = await fetch(extraMetrics.get(gatewayUrl) ?? metricsUrlFor(stack, gatewayUrl)).then((r) => r.text());
   return [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+]+)$`, 'gm'))]
     .filter((m) => labels.split(',').filter(Boolean).every((l) => m[1].split(',').includes(l)))
     .reduce((sum, m) => sum + Number(m[2]), 0);

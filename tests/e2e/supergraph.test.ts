@@ -2,7 +2,7 @@ import path from 'node:path';
 import { startStack, type Stack } from '../../local/stack';
 import { makeToken } from '../../scripts/token';
 import { codes, postGraphQL } from '../support/graphql';
-import { freshTables, stackEnv } from '../support/env';
+import { freshTables, metricsUrlFor, stackEnv } from '../support/env';
 
 /**
  * The four real processes on free ports, exactly as `npm start` runs them, queried over HTTP.
@@ -116,7 +116,7 @@ describe('the supergraph over HTTP', () => {
     // summaries and leave one operation to send.
     await gql('query Warm($id: ID!) { movie(id: $id) { title recommendations { results { id } } } }', { id: '603' }, token);
     const metric = async (url: string, name: string) => {
-      const text = await fetch(url.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
+      const text = await fetch(metricsUrlFor(stack, url)).then((r) => r.text());
       return [...text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+]+)$`, 'gm'))]
         .filter((m) => !m[1] || !m[1].includes('subgraph=') || m[1].includes('subgraph="ratings"'))
         .reduce((sum, m) => sum + Number(m[2]), 0);
@@ -157,7 +157,7 @@ describe('the supergraph over HTTP', () => {
     expect(alone[1].data.movie.viewerRating).toEqual({ score: 7 });
     expect(alone[2].data.movie.viewerRating).toBeNull();
     // …and answers were indeed shared: in flight (deduplicated) and from the subgraph cache (one parsed hit for many requests).
-    const metrics = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/metrics')).then((r) => r.text());
+    const metrics = await fetch(stack.metricsUrls.gateway).then((r) => r.text());
     for (const subgraph of ['ratings', 'notifications']) {
       expect(metrics).toMatch(new RegExp(`marquee_gateway_subgraph_deduplicated_total\\{subgraph="${subgraph}"[^}]*\\} [1-9]`));
     }

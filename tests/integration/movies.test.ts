@@ -19,6 +19,7 @@ beforeAll(async () => {
   redis = new Redis(servers().redis);
   const cfg = loadMoviesConfig({
     MOVIES_PORT: '0',
+    MOVIES_METRICS_PORT: '0',
     TMDB_BASE_URL: tmdb.url,
     TMDB_ACCESS_TOKEN: 'tok',
     TMDB_MAX_RETRIES: '2',

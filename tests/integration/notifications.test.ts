@@ -24,6 +24,7 @@ beforeAll(async () => {
   tablesUsed = tables;
   const cfg = loadNotificationsConfig({
     NOTIFICATIONS_PORT: '0',
+    NOTIFICATIONS_METRICS_PORT: '0',
     TMDB_BASE_URL: tmdb.url,
     TMDB_ACCESS_TOKEN: 'tok',
     DYNAMODB_ENDPOINT: servers().dynamodb,

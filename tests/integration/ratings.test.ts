@@ -28,6 +28,7 @@ beforeAll(async () => {
   ddb = countingDynamoDb();
   const cfg = loadRatingsConfig({
     RATINGS_PORT: '0',
+    RATINGS_METRICS_PORT: '0',
     TMDB_BASE_URL: tmdb.url,
     TMDB_ACCESS_TOKEN: 'tok',
     DYNAMODB_ENDPOINT: servers().dynamodb,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDynamoDb } from '../../platform/aws';
 import { createLocalTables } from '../../local/tables';
+import type { ServiceName, Stack } from '../../local/stack';
 
 /** The shared servers started by global-setup.ts. */
 export function servers() {
@@ -36,4 +37,11 @@ export function countingDynamoDb() {
     { step: 'initialize', name: 'countCalls' },
   );
   return { doc, calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]) };
+}
+
+/** The Prometheus endpoint (its own port) of the stack's service at `url`. */
+export function metricsUrlFor(stack: Stack, url: string): string {
+  const name = (Object.keys(stack.urls) as ServiceName[]).find((n) => stack.urls[n] === url);
+  if (!name) throw new Error(`no service of the stack at ${url}`);
+  return stack.metricsUrls[name];
 }

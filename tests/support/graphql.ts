@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, signCaller } from '../../platform/identity';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,7 +33,7 @@ export const testSecret = () => randomBytes(32).toString('hex');
 
 /** Calls a subgraph directly, as the gateway would, signed for `userId`. */
 export async function callSubgraph<T = any>(url: string, secret: string, query: string, variables: Record<string, unknown> = {}, userId: string | null = null) {
-  const token = await signCaller(secret, { userId, partnerId: null });
+  const token = await signCaller(secret, { userId, partnerId: null }, SUBGRAPH_AUDIENCES);
   return postGraphQL<T>(url, query, variables, { [INTERNAL_IDENTITY_HEADER]: token, 'x-request-id': 'test' });
 }
 

@@ -31,9 +31,25 @@ describe('configuration', () => {
 
   it('refuses to run in production without its secrets', () => {
     expect(() => loadMoviesConfig({ ...tmdb, NODE_ENV: 'production' })).toThrow(/GATEWAY_SECRET is required/);
-    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
-    const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), JWT_SECRET: 'j'.repeat(32) });
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/CURSOR_SECRET is required/);
+    expect(() => loadRatingsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/CURSOR_SECRET is required/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), CURSOR_SECRET: 'c'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
+    expect(loadMoviesConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).not.toHaveProperty('CURSOR_SECRET');
+    const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' });
     expect(g.introspection).toBe(false);
+  });
+
+  it('reads TRUST_PROXY as Express means it: hop counts as numbers, validated lists', () => {
+    const g = (v: string) => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), TRUST_PROXY: v }).TRUST_PROXY;
+    expect(g('1')).toBe(1);
+    expect(g('0')).toBe(0);
+    expect(g('true')).toBe(true);
+    expect(g('false')).toBe(false);
+    expect(loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32) }).TRUST_PROXY).toEqual(['loopback']);
+    expect(g('loopback, 10.0.0.0/16,fd00::/8, 192.168.1.7')).toEqual(['loopback', '10.0.0.0/16', 'fd00::/8', '192.168.1.7']);
+    for (const bad of ['yes', '10.0.0.0/33', '10.0.0', 'loopback,,', '1.5', '-1', '999']) {
+      expect(() => g(bad)).toThrow(/gateway: invalid configuration: TRUST_PROXY: /);
+    }
   });
 
   it('treats empty variables as unset', () => {

@@ -5,21 +5,33 @@ const secret = 'a'.repeat(64);
 
 describe('gateway identity signature', () => {
   it('round-trips the caller', async () => {
-    const token = await signCaller(secret, { userId: 'u1', partnerId: 'p1' });
-    await expect(verifyCaller(secret, token)).resolves.toEqual({ userId: 'u1', partnerId: 'p1' });
+    const token = await signCaller(secret, { userId: 'u1', partnerId: 'p1' }, 'ratings');
+    await expect(verifyCaller(secret, token, 'ratings')).resolves.toEqual({ userId: 'u1', partnerId: 'p1' });
+  });
+
+  it('is for one subgraph: a token for ratings is refused by notifications and movies', async () => {
+    const token = await signCaller(secret, { userId: 'u1', partnerId: null }, 'ratings');
+    await expect(verifyCaller(secret, token, 'notifications')).rejects.toThrow(/invalid gateway signature \(ERR_JWT_CLAIM_VALIDATION_FAILED\)/);
+    await expect(createCallerVerifier(secret, 'movies')(token)).rejects.toBeInstanceOf(InvalidCallerError);
+    const sign = createCallerSigner(secret);
+    const forRatings = await sign({ userId: 'u1', partnerId: null }, 'ratings');
+    const forNotifications = await sign({ userId: 'u1', partnerId: null }, 'notifications');
+    expect(forNotifications).not.toBe(forRatings);
+    await expect(verifyCaller(secret, forNotifications, 'notifications')).resolves.toEqual({ userId: 'u1', partnerId: null });
+    await expect(verifyCaller(secret, forRatings, 'notifications')).rejects.toBeInstanceOf(InvalidCallerError);
   });
 
   it('refuses a missing, foreign, expired, expiry-less or unsigned token', async () => {
-    await expect(verifyCaller(secret, undefined)).rejects.toBeInstanceOf(InvalidCallerError);
-    const foreign = await signCaller('b'.repeat(64), { userId: 'u1', partnerId: null });
-    await expect(verifyCaller(secret, foreign)).rejects.toBeInstanceOf(InvalidCallerError);
-    const claims = () => new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('marquee-subgraph');
+    await expect(verifyCaller(secret, undefined, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
+    const foreign = await signCaller('b'.repeat(64), { userId: 'u1', partnerId: null }, 'ratings');
+    await expect(verifyCaller(secret, foreign, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
+    const claims = () => new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('ratings');
     const expired = await claims().setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(secret));
-    await expect(verifyCaller(secret, expired)).rejects.toBeInstanceOf(InvalidCallerError);
+    await expect(verifyCaller(secret, expired, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
     const forever = await claims().sign(new TextEncoder().encode(secret));
-    await expect(verifyCaller(secret, forever)).rejects.toBeInstanceOf(InvalidCallerError);
-    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"uid":"admin","iss":"marquee-gateway","aud":"marquee-subgraph"}').toString('base64url')}.`;
-    await expect(verifyCaller(secret, none)).rejects.toBeInstanceOf(InvalidCallerError);
+    await expect(verifyCaller(secret, forever, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"uid":"admin","iss":"marquee-gateway","aud":"ratings"}').toString('base64url')}.`;
+    await expect(verifyCaller(secret, none, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
   });
 
   it('signs once per caller for half the token life', async () => {
@@ -27,23 +39,23 @@ describe('gateway identity signature', () => {
     jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       const sign = createCallerSigner(secret);
-      const a1 = await sign({ userId: 'a', partnerId: null });
+      const a1 = await sign({ userId: 'a', partnerId: null }, 'ratings');
       jest.setSystemTime(Date.now() + 29_000);
-      expect(await sign({ userId: 'a', partnerId: null })).toBe(a1);
-      expect(await sign({ userId: 'b', partnerId: null })).not.toBe(a1);
-      expect(await sign({ userId: 'a', partnerId: 'p' })).not.toBe(a1);
+      expect(await sign({ userId: 'a', partnerId: null }, 'ratings')).toBe(a1);
+      expect(await sign({ userId: 'b', partnerId: null }, 'ratings')).not.toBe(a1);
+      expect(await sign({ userId: 'a', partnerId: 'p' }, 'ratings')).not.toBe(a1);
       jest.setSystemTime(Date.now() + 1_000);
-      const a2 = await sign({ userId: 'a', partnerId: null });
+      const a2 = await sign({ userId: 'a', partnerId: null }, 'ratings');
       expect(expiry(a2)).toBe(expiry(a1) + 30);
-      await expect(verifyCaller(secret, a2)).resolves.toEqual({ userId: 'a', partnerId: null });
+      await expect(verifyCaller(secret, a2, 'ratings')).resolves.toEqual({ userId: 'a', partnerId: null });
     } finally {
       jest.useRealTimers();
     }
   });
 
   it('remembers verified tokens until they expire, and never a refusal', async () => {
-    const verify = createCallerVerifier(secret);
-    const token = await signCaller(secret, { userId: 'u1', partnerId: null });
+    const verify = createCallerVerifier(secret, 'ratings');
+    const token = await signCaller(secret, { userId: 'u1', partnerId: null }, 'ratings');
     await expect(verify(token)).resolves.toEqual({ userId: 'u1', partnerId: null });
     await expect(verify(token)).resolves.toEqual({ userId: 'u1', partnerId: null });
     const tampered = token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA');
@@ -52,7 +64,7 @@ describe('gateway identity signature', () => {
 
     // A token about to expire is accepted, then refused once it has: the remembered answer dies with it.
     const exp = Math.floor(Date.now() / 1000) + 1;
-    const short = await new SignJWT({ uid: 'u2' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('marquee-subgraph').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    const short = await new SignJWT({ uid: 'u2' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('ratings').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
     await expect(verify(short)).resolves.toEqual({ userId: 'u2', partnerId: null });
     await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
     await expect(verify(short)).rejects.toBeInstanceOf(InvalidCallerError);

@@ -60,7 +60,7 @@ describe('SubgraphClient', () => {
   it('signs every call with the caller identity', async () => {
     const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: false });
     await call(client, '{ a }', null);
-    await expect(verifyCaller(secret, seen[0].identity)).resolves.toEqual({ userId: null, partnerId: null });
+    await expect(verifyCaller(secret, seen[0].identity, 't')).resolves.toEqual({ userId: null, partnerId: null });
     expect(seen[0].requestId).toBe('r1');
     await client.close();
   });
