@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
-import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './answer-sharing';
+import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './apollo-patches/answer-sharing';
 import { RecentWriters, storableFor, type Hint, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
 
 /**

@@ -76,7 +76,7 @@ beforeAll(async () => {
   // graphql-yoga as it comes: batching off.
   const yoga = createYoga({ schema: buildSubgraphSchema({ typeDefs: inventory, resolvers: entity((t) => ({ stock: t.id === 't1' ? 5 : 7 })) }), logging: false });
   const yogaServer = recording('inventory', (req, res, body) => {
-    void yoga.fetch(`http://localhost${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body }).then(async (r) => {
+    void Promise.resolve(yoga.fetch(`http://localhost${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body })).then(async (r: Response) => {
       res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
       res.end(await r.text());
     });
