@@ -106,7 +106,7 @@ beforeAll(async () => {
   const supergraphPath = path.join(mkdtempSync(path.join(tmpdir(), 'mixed-')), 'supergraph.graphql');
   writeFileSync(supergraphPath, composed.supergraphSdl);
 
-  const cfg = loadGatewayConfig({ GATEWAY_PORT: '0', SUPERGRAPH_PATH: supergraphPath, JWT_SECRET: testSecret(), LOG_LEVEL: 'silent' });
+  const cfg = loadGatewayConfig({ GATEWAY_PORT: '0', SUPERGRAPH_PATH: supergraphPath, JWT_SECRET: testSecret(), LOG_LEVEL: 'silent', APOLLO_PATCHES: process.env.APOLLO_PATCHES });
   gateway = await startGateway(cfg, testSecret(), createLogger('gateway', 'silent'), createMetricsRegistry('gateway'));
 }, 60_000);
 
