@@ -2,7 +2,7 @@ import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
+import { BATCH_RETRY_MS, SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
 import { SubgraphAnswerCache } from '../../gateway/subgraph-cache';
 import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity';
 
@@ -168,6 +168,17 @@ describe('SubgraphClient', () => {
     const ctx2 = { userId: null, partnerId: null, requestId: 'r5' };
     await Promise.all([call(client, '{ c }', null, ctx2), call(client, '{ d }', null, ctx2)]);
     expect(seen.map((s) => Array.isArray(JSON.parse(s.body)))).toEqual([false, false]);
+    // BATCH_RETRY_MS later a batch is tried again (the subgraph may have been redeployed).
+    seen.length = 0;
+    const later = Date.now() + BATCH_RETRY_MS + 1;
+    const now = jest.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      const ctx3 = { userId: null, partnerId: null, requestId: 'r7' };
+      await Promise.all([call(client, '{ e }', null, ctx3), call(client, '{ f }', null, ctx3)]);
+    } finally {
+      now.mockRestore();
+    }
+    expect(seen.map((s) => Array.isArray(JSON.parse(s.body)))).toEqual([true]);
     await client.close();
   });
 
