@@ -37,6 +37,8 @@ const schema = z.object({
   /** A check for tests: subgraph answers shared between requests are deep-frozen, so that a write into one fails the request. */
   SUBGRAPH_FREEZE_SHARED: z.enum(['on', 'off']).default('off'),
   SUBGRAPH_CACHE: z.enum(['on', 'off']).default('on'),
+  /** Marquee's replacements of Apollo internals (gateway/apollo-patches/); off runs Apollo's own code. */
+  APOLLO_PATCHES: z.enum(['on', 'off']).default('on'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),

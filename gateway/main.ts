@@ -5,22 +5,21 @@ import { startTracing } from './tracing';
 const tracing = startTracing('marquee-gateway');
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after tracing on purpose */
-// Before anything loads @apollo/gateway (see flatten-exports.ts).
-(require('./flatten-exports') as typeof import('./flatten-exports')).flattenExports();
-// Apollo's result shaping, without its per-field allocations (see result-shaping.ts).
-(require('./result-shaping') as typeof import('./result-shaping')).install();
-// After flattenExports: it writes to the flattened (plain) export object.
-(require('./operation-cache') as typeof import('./operation-cache')).install();
 const { ConfigError } = require('../platform/config') as typeof import('../platform/config');
 const { createLogger } = require('../platform/logger') as typeof import('../platform/logger');
-const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
-const { resolveGatewaySecret, stopOnSignals } = require('../platform/startup') as typeof import('../platform/startup');
 const { loadGatewayConfig } = require('./config') as typeof import('./config');
-const { startGateway } = require('./server') as typeof import('./server');
 
 async function main() {
   const cfg = loadGatewayConfig();
   const logger = createLogger('gateway', cfg.LOG_LEVEL);
+  // Before anything loads @apollo/gateway (apollo-patches/index.ts); the primary of a cluster
+  // serves nothing, so only workers (or a single process) install and log them.
+  if (cfg.GATEWAY_WORKERS === 1 || !cluster.isPrimary) {
+    (require('./apollo-patches') as typeof import('./apollo-patches')).installApolloPatches(cfg.APOLLO_PATCHES, logger);
+  }
+  const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
+  const { resolveGatewaySecret, stopOnSignals } = require('../platform/startup') as typeof import('../platform/startup');
+  const { startGateway } = require('./server') as typeof import('./server');
   const secret = resolveGatewaySecret(cfg);
   // GATEWAY_WORKERS > 1: one process per core behind one port (node:cluster shares the socket).
   if (cfg.GATEWAY_WORKERS > 1 && cluster.isPrimary) {

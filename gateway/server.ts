@@ -26,7 +26,8 @@ import { supergraphFromFile } from './supergraph';
 import { clientUsagePlugin } from './client-usage';
 import { SubgraphClient } from './subgraph-client';
 import { securityHeaders } from './security-headers';
-import { recipesOf, type PlanRecipes } from './answer-sharing';
+import type { PlanRecipes } from './apollo-patches/answer-sharing';
+import { planReader } from './apollo-patches';
 import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
@@ -84,10 +85,11 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     logger: logger.child({ component: 'apollo-gateway' }),
     // Tells the subgraph clients which parts of their answers this plan writes into, so that
-    // requests sharing an answer copy only those (answer-sharing.ts). Once per cached plan.
-    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
-      (requestContext.context as GatewayContext).answerRecipes = recipesOf(queryPlan);
-    },
+    // requests sharing an answer copy only those (apollo-patches/answer-sharing.ts). Once per
+    // cached plan. Not with APOLLO_PATCHES=off: whole copies then.
+    experimental_didResolveQueryPlan: planReader(cfg.APOLLO_PATCHES, (context, recipes) => {
+      (context as GatewayContext).answerRecipes = recipes;
+    }),
   });
   const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
   const signIdentity = createCallerSigner(gatewaySecret);

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, createCallerSigner } from '../platform/identity';
-import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './answer-sharing';
+import { deepFreeze, recipeKey, shareAlong, type PlanRecipes, type Recipe } from './apollo-patches/answer-sharing';
 import { RecentWriters, storableFor, type Hint, type Hit, type SubgraphAnswerCache } from './subgraph-cache';
 
 /**
@@ -32,7 +32,11 @@ export interface SubgraphClientOptions {
   timeoutMs: number;
   connections: number;
   dedupe: boolean;
-  /** Send the same request's parallel calls as one batched HTTP request (the subgraph must allow batches). */
+  /**
+   * Send the same request's parallel calls as one batched HTTP request. A subgraph that refuses
+   * a batch, however it says so, gets that request's calls one by one and no batch for
+   * BATCH_RETRY_MS (see flush).
+   */
   batch?: boolean;
   registry?: Registry;
   /** Tests: deep-freeze answers shared read-only, so that a write into one throws. */
@@ -131,7 +135,27 @@ interface Queue {
   calls: Pending[];
 }
 
-const metricsByRegistry = new WeakMap<Registry, { latency: Histogram<'subgraph' | 'status'>; deduped: Counter<'subgraph' | 'scope'>; batched: Counter<'subgraph'> }>();
+/**
+ * How long a subgraph that refused a batch gets single calls before a batch is tried again: long
+ * enough that a subgraph without batching costs one wasted round trip per 10 minutes, short
+ * enough that one deployed with batching (or back from a 5xx) is batched again soon.
+ */
+export const BATCH_RETRY_MS = 10 * 60_000;
+
+/** A subgraph answered with an HTTP status outside 2xx. */
+class SubgraphHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const metricsByRegistry = new WeakMap<
+  Registry,
+  { latency: Histogram<'subgraph' | 'status'>; deduped: Counter<'subgraph' | 'scope'>; batched: Counter<'subgraph'>; batchRefused: Counter<'subgraph'> }
+>();
 
 function metricsFor(registry: Registry | undefined) {
   if (!registry) return undefined;
@@ -154,6 +178,12 @@ function metricsFor(registry: Registry | undefined) {
       batched: new Counter({
         name: 'marquee_gateway_subgraph_batched_operations_total',
         help: 'Subgraph operations sent inside a batched HTTP request with others',
+        labelNames: ['subgraph'],
+        registers: [registry],
+      }),
+      batchRefused: new Counter({
+        name: 'marquee_gateway_subgraph_batch_refused_total',
+        help: 'Batched HTTP requests a subgraph refused (non-2xx, or not an array of as many results): its calls were sent one by one',
         labelNames: ['subgraph'],
         registers: [registry],
       }),
@@ -182,6 +212,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   private readonly hitAnswers = new LRUCache<string, { text: string; answer: Answer }>({ maxSize: 16 * 1024 * 1024, sizeCalculation: (e) => e.text.length * 3 + 64 });
   /** For calls made outside a client request (health checks). */
   private readonly anonymous;
+  /** Until when this subgraph gets no batches (it refused the last one: see flush). */
+  private batchRefusedUntil = 0;
 
   constructor(private readonly opts: SubgraphClientOptions) {
     const url = new URL(opts.url);
@@ -288,7 +320,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   /** Sends one operation: at once, or with the other calls of the same client request in this turn. */
   private async call(body: string, ctx: CallerContext, batchable: boolean): Promise<Answer> {
     const identity = await (ctx.identity?.(this.opts.name) ?? this.anonymous({ userId: null, partnerId: null }, this.opts.name));
-    if (!this.opts.batch || !batchable) return this.sendOne(body, identity, ctx.requestId);
+    if (!this.opts.batch || !batchable || Date.now() < this.batchRefusedUntil) return this.sendOne(body, identity, ctx.requestId);
     let queue = this.queues.get(ctx);
     if (!queue) {
       const q: Queue = { identity, requestId: ctx.requestId, calls: [] };
@@ -309,30 +341,36 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       return this.sendOne(only.body, q.identity, q.requestId).then(only.resolve, only.reject);
     }
     this.metrics?.batched.inc({ subgraph: this.opts.name }, q.calls.length);
+    let batch: { text: string; cacheControl: string | undefined };
     try {
-      const batch = await this.send(`[${q.calls.map((c) => c.body).join(',')}]`, q.identity, q.requestId).catch((err: unknown) => {
-        // A subgraph from before batching (mid-deploy) refuses batches: send them one by one.
-        if (err instanceof Error && err.message.startsWith('400:') && err.message.includes('batching disabled')) return undefined;
-        throw err;
-      });
-      if (!batch) {
-        for (const c of q.calls) this.sendOne(c.body, q.identity, q.requestId).then(c.resolve, c.reject);
-        return;
-      }
-      const { text, cacheControl } = batch;
-      const results = this.parse(text);
-      if (!Array.isArray(results) || results.length !== q.calls.length) {
-        throw new Error(`subgraph ${this.opts.name} did not answer a batch of ${q.calls.length} with as many results`);
-      }
-      // The batch's Cache-Control is the most restrictive of its operations': safe for each, but
-      // an operation's own hint, where the subgraph gives one, keeps a public one public.
-      q.calls.forEach((c, i) => {
-        const result = checkResult(results[i], this.opts.name);
-        c.resolve(new Answer(result, () => (JSON.parse(text) as AnswerBody[])[i], ownCacheControl(result) ?? cacheControl, this.opts.freezeSharedAnswers));
-      });
+      batch = await this.send(`[${q.calls.map((c) => c.body).join(',')}]`, q.identity, q.requestId);
     } catch (err) {
+      // Any HTTP status outside 2xx answering an array is a refusal, whatever its wording (Apollo
+      // Server: 400 "batching disabled"; graphql-yoga: 400 "Batching is not supported."; others
+      // 404, 405, 413, 422, 500…). The calls are queries, so sending them again is safe. No status
+      // (the subgraph cannot be reached) fails them all: sending each would not reach it either.
+      if (err instanceof SubgraphHttpError) return this.refused(q);
       for (const c of q.calls) c.reject(err);
+      return;
     }
+    const { text, cacheControl } = batch;
+    const results = parseOrUndefined(text);
+    // A 2xx that is not an array of as many GraphQL results (a server that read only the first
+    // operation, or answered one error object) is a refusal too: its answer belongs to no call.
+    if (!Array.isArray(results) || results.length !== q.calls.length || !results.every(isResultObject)) return this.refused(q);
+    // The batch's Cache-Control is the most restrictive of its operations': safe for each, but
+    // an operation's own hint, where the subgraph gives one, keeps a public one public.
+    q.calls.forEach((c, i) => {
+      const result = results[i] as AnswerBody;
+      c.resolve(new Answer(result, () => (JSON.parse(text) as AnswerBody[])[i], ownCacheControl(result) ?? cacheControl, this.opts.freezeSharedAnswers));
+    });
+  }
+
+  /** The subgraph refused a batch: this request's calls go one by one, and the next ones too for BATCH_RETRY_MS. */
+  private refused(q: Queue): void {
+    this.batchRefusedUntil = Date.now() + BATCH_RETRY_MS;
+    this.metrics?.batchRefused.inc({ subgraph: this.opts.name });
+    for (const c of q.calls) this.sendOne(c.body, q.identity, q.requestId).then(c.resolve, c.reject);
   }
 
   private async sendOne(body: string, identity: string, requestId: string | undefined): Promise<Answer> {
@@ -361,7 +399,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       status = String(res.statusCode);
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        throw new Error(`${res.statusCode}: subgraph ${this.opts.name} answered ${text.slice(0, 200)}`);
+        throw new SubgraphHttpError(res.statusCode, `${res.statusCode}: subgraph ${this.opts.name} answered ${text.slice(0, 200)}`);
       }
       const cc = res.headers['cache-control'];
       return { text, cacheControl: Array.isArray(cc) ? cc.join(',') : cc };
@@ -382,8 +420,20 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   }
 }
 
+function isResultObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function checkResult(value: unknown, subgraph: string): AnswerBody {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`subgraph ${subgraph} sent a response that is not a GraphQL result`);
+  if (!isResultObject(value)) throw new Error(`subgraph ${subgraph} sent a response that is not a GraphQL result`);
   return value as AnswerBody;
 }
 

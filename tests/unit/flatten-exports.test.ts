@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FLATTENED_PACKAGES } from '../../gateway/flatten-exports';
+import { FLATTENED_PACKAGES } from '../../gateway/apollo-patches/flatten-exports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,7 +30,7 @@ describe('flattened Apollo package exports', () => {
   it('replaces the getters with the same values, before @apollo/gateway loads', () => {
     // A process of its own: jest has its own module registry, the gateway runs on Node's.
     const script = `
-      require('./gateway/flatten-exports').flattenExports();
+      require('./gateway/apollo-patches/flatten-exports').flattenExports();
       const fi = require('@apollo/federation-internals');
       const d = Object.getOwnPropertyDescriptor(fi, 'isListType');
       const { ApolloGateway } = require('@apollo/gateway');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
-import { rememberOperations } from '../../gateway/operation-cache';
+import { rememberOperations } from '../../gateway/apollo-patches/operation-cache';
 
 const supergraph = Supergraph.build(readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8'));
 const api = supergraph.apiSchema();

@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
-import { APOLLO_RESULT_SHAPING, computeResponse, install, type ComputeResponseArgs } from '../../gateway/result-shaping';
+import { APOLLO_RESULT_SHAPING, computeResponse, install, type ComputeResponseArgs } from '../../gateway/apollo-patches/result-shaping';
 import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../bench/workloads';
 import { mulberry32 } from '../../bench/workloads';
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
+import { BATCH_RETRY_MS, SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
 import { SubgraphAnswerCache } from '../../gateway/subgraph-cache';
 import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity';
 
@@ -155,12 +155,38 @@ describe('SubgraphClient', () => {
     }
   });
 
-  it('fails every call of a batch the subgraph refuses', async () => {
+  it('sends call by call a batch the subgraph answers with any error status, and keeps sending single calls', async () => {
     const client = new SubgraphClient({ ...options, url, dedupe: false, batch: true });
     const ctx = { userId: null, partnerId: null, requestId: 'r3' };
-    const calls = [call(client, '{ fail }', null, ctx), call(client, '{ b }', null, ctx)];
-    for (const c of calls) await expect(c).rejects.toThrow(/500: subgraph t answered/);
-    expect(seen).toHaveLength(1);
+    // The batch gets a 500 (its wording is no one's): each call goes again on its own.
+    const [failed, b] = await Promise.allSettled([call(client, '{ fail }', null, ctx), call(client, '{ b }', null, ctx)]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/^500: subgraph t answered/) }) });
+    expect(b).toMatchObject({ status: 'fulfilled', value: { data: { query: '{ b }' } } });
+    expect(seen.map((s) => Array.isArray(JSON.parse(s.body)))).toEqual([true, false, false]);
+    // Remembered: the next request's parallel calls are not batched.
+    seen.length = 0;
+    const ctx2 = { userId: null, partnerId: null, requestId: 'r5' };
+    await Promise.all([call(client, '{ c }', null, ctx2), call(client, '{ d }', null, ctx2)]);
+    expect(seen.map((s) => Array.isArray(JSON.parse(s.body)))).toEqual([false, false]);
+    // BATCH_RETRY_MS later a batch is tried again (the subgraph may have been redeployed).
+    seen.length = 0;
+    const later = Date.now() + BATCH_RETRY_MS + 1;
+    const now = jest.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      const ctx3 = { userId: null, partnerId: null, requestId: 'r7' };
+      await Promise.all([call(client, '{ e }', null, ctx3), call(client, '{ f }', null, ctx3)]);
+    } finally {
+      now.mockRestore();
+    }
+    expect(seen.map((s) => Array.isArray(JSON.parse(s.body)))).toEqual([true]);
+    await client.close();
+  });
+
+  it('fails every call of a batch the subgraph cannot be reached for (no second try)', async () => {
+    const client = new SubgraphClient({ ...options, url: 'http://127.0.0.1:9/graphql', dedupe: false, batch: true });
+    const ctx = { userId: null, partnerId: null, requestId: 'r6' };
+    const calls = [call(client, '{ a }', null, ctx), call(client, '{ b }', null, ctx)];
+    for (const c of calls) await expect(c).rejects.toThrow(/Couldn't reach subgraph t/);
     await client.close();
   });
 

@@ -11,7 +11,9 @@
  */
 export const FLATTENED_PACKAGES = ['@apollo/federation-internals', '@apollo/query-graphs', '@apollo/query-planner'];
 
-export function flattenExports(packages: string[] = FLATTENED_PACKAGES): void {
+/** Returns the packages whose index it replaced. */
+export function flattenExports(packages: string[] = FLATTENED_PACKAGES): string[] {
+  const done: string[] = [];
   for (const name of packages) {
     const resolved = require.resolve(name);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,6 +21,10 @@ export function flattenExports(packages: string[] = FLATTENED_PACKAGES): void {
     const flat: Record<string, unknown> = { ...live };
     Object.defineProperty(flat, '__esModule', { value: true });
     const cached = require.cache[resolved];
-    if (cached) cached.exports = flat;
+    if (cached) {
+      cached.exports = flat;
+      done.push(name);
+    }
   }
+  return done;
 }

@@ -256,6 +256,7 @@ export function install(): (args: ComputeResponseArgs) => { data: Data | null | 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(APOLLO_RESULT_SHAPING) as { computeResponse: typeof computeResponse };
   const original = mod.computeResponse;
+  if (typeof original !== 'function') throw new Error(`${APOLLO_RESULT_SHAPING} has no computeResponse`);
   mod.computeResponse = computeResponse;
   return original;
 }

@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { TESTED_VERSIONS, versionMismatches } from '../../gateway/apollo-patches';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Installs the patches in a process of its own (jest has its own module registry; the gateway
+ * runs on Node's), then reports what Apollo's modules hold and what was logged.
+ */
+function installIn(setting: 'on' | 'off', fakeVersion?: string) {
+  const script = `
+    const logged = [];
+    const logger = { info: (o, m) => logged.push(['info', m]), warn: (o, m) => logged.push(['warn', m]) };
+    const { installApolloPatches } = require('./gateway/apollo-patches');
+    const read = ${fakeVersion ? `(pkg) => pkg === '@apollo/query-planner' ? '${fakeVersion}' : require(pkg + '/package.json').version` : 'undefined'};
+    const outcomes = installApolloPatches('${setting}', logger, read);
+    const shaping = require('@apollo/gateway/dist/resultShaping').computeResponse;
+    const ours = require('./gateway/apollo-patches/result-shaping').computeResponse;
+    const fi = require('@apollo/federation-internals');
+    console.log(JSON.stringify({
+      outcomes, logged,
+      shapingReplaced: shaping === ours,
+      flattened: typeof Object.getOwnPropertyDescriptor(fi, 'isListType').get !== 'function',
+      operationCache: fi.operationFromDocument.name !== 'operationFromDocument',
+    }));`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(run.stderr).not.toMatch(/Error/);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!);
+}
+
+describe('the fence around Apollo internals (gateway/apollo-patches)', () => {
+  it('pins the versions package.json pins', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pkg = require('../../package.json') as { dependencies: Record<string, string> };
+    for (const [name, version] of Object.entries(TESTED_VERSIONS)) expect(pkg.dependencies[name]).toBe(version);
+    expect(versionMismatches()).toEqual([]);
+    expect(versionMismatches((p) => (p === '@apollo/gateway' ? '2.15.0' : TESTED_VERSIONS[p]))).toEqual(['@apollo/gateway 2.15.0 (tested: 2.14.4)']);
+  });
+
+  it('installs every patch when on, logging each outcome once', () => {
+    const r = installIn('on');
+    expect(r.outcomes).toEqual(['flatten-exports', 'result-shaping', 'operation-cache', 'answer-sharing'].map((patch) => ({ patch, installed: true })));
+    expect(r.logged).toHaveLength(4);
+    expect(r).toMatchObject({ shapingReplaced: true, flattened: true, operationCache: true });
+  });
+
+  it('leaves Apollo untouched when off', () => {
+    const r = installIn('off');
+    expect(r.outcomes).toEqual([]);
+    expect(r).toMatchObject({ shapingReplaced: false, flattened: false, operationCache: false });
+  });
+
+  it('runs unpatched, saying so in one line, over versions it was not tested against', () => {
+    const r = installIn('on', '2.99.0');
+    expect(r.outcomes).toEqual([]);
+    expect(r.logged).toEqual([['warn', expect.stringContaining('@apollo/query-planner 2.99.0 (tested: 2.14.4)')]]);
+    expect(r).toMatchObject({ shapingReplaced: false, flattened: false, operationCache: false });
+  });
+});
