@@ -57,7 +57,7 @@ beforeAll(async () => {
   stockUrl = `http://127.0.0.1:${stockPort}/`;
   await Promise.all([
     // The defaults, but for the rate limits: this test sends far more than a person would.
-    startGatewayProcess('marquee', [path.join(ROOT, 'gateway', 'main.ts')], { ...stack.env, ...subgraphs, GATEWAY_PORT: String(marqueePort), RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_USER: '1000000' }, marqueeUrl),
+    startGatewayProcess('marquee', [path.join(ROOT, 'gateway', 'main.ts')], { ...stack.env, ...subgraphs, GATEWAY_PORT: String(marqueePort), METRICS_PORT: '0', RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_USER: '1000000' }, marqueeUrl),
     startGatewayProcess('stock', [path.join(ROOT, 'bench', 'peers', 'stock-gateway.ts')], { ...stack.env, ...subgraphs, PORT: String(stockPort) }, stockUrl),
   ]);
 }, 180_000);
