@@ -12,6 +12,7 @@ import { buildManifest } from '../../scripts/persisted-operations';
 import { sha256 } from '../../gateway/persisted';
 import { codes, postGraphQL } from '../support/graphql';
 import { servers } from '../support/env';
+import { waitFor } from '../../local/processes';
 
 /**
  * The gateway as the only door, over HTTP: a hostile battery, auth for users and partners,
@@ -303,6 +304,9 @@ describe('operations', () => {
 
   it('drains in-flight requests on SIGTERM: none fails', async () => {
     const token = await makeToken('drain-user');
+    // Answered here, or in flight there: what the gateway has received.
+    let answered = 0;
+    const inflightAtGateway = async () => Number(/^marquee_gateway_inflight_requests (\d+)/m.exec(await (await fetch(dev.metricsUrls.gateway)).text())?.[1] ?? 0);
     const inflight: Promise<number>[] = [];
     const started = Date.now();
     while (Date.now() - started < 300) {
@@ -312,13 +316,17 @@ describe('operations', () => {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
             body: JSON.stringify({ query: '{ popularMovies(page: 3) { results { id title ratingSummary { count } followerCount } } }' }),
-          }).then((r) => r.status),
+          }).then((r) => {
+            answered++;
+            return r.status;
+          }),
         );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-    // Let the last requests reach the server: the promise is about requests it has accepted.
-    await new Promise((r) => setTimeout(r, 50));
+    // The promise is about requests the server has accepted: wait until every one has reached it
+    // (served or in flight), however loaded the machine is, before SIGTERM.
+    await waitFor(async () => answered + (await inflightAtGateway()) >= inflight.length, { timeoutMs: 20_000, intervalMs: 10, what: 'the gateway receiving every request' });
     const stopping = dev.stopService('gateway');
     const statuses = await Promise.all(inflight);
     await stopping;
