@@ -17,6 +17,7 @@ const schema = z
     EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
     RELAY_ENABLED: bool(true),
     RELAY_POLL_MS: positiveInt(500),
+    RELAY_LEASE_MS: positiveInt(30_000),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
 

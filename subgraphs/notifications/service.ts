@@ -41,6 +41,7 @@ export async function startNotificationsService(
       logger: logger.child({ component: 'relay' }),
       registry,
       pollMs: cfg.RELAY_POLL_MS,
+      leaseMs: cfg.RELAY_LEASE_MS,
     });
     relay.start();
   } else {
