@@ -51,6 +51,7 @@ export const resolvers: Resolvers = {
       const id = movieId(args.movieId);
       if (!(await movieExists(ctx.tmdb, id))) throw notFound(`No film with id ${id} in the catalogue.`);
       await ctx.store.follow(userId, id);
+      ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: true };
     },
@@ -58,6 +59,7 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       const id = movieId(args.movieId);
       await ctx.store.unfollow(userId, id);
+      ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: false };
     },
@@ -75,6 +77,7 @@ export const resolvers: Resolvers = {
       const now = new Date().toISOString();
       let updated = 0;
       for (const eventId of eventIds) if (await ctx.store.markRead(userId, eventId, now)) updated++;
+      ctx.readYourWrites();
       ctx.items.clear(keys.unread(userId));
       return { updated, unreadCount: await unreadCount(ctx, userId) };
     },
@@ -86,6 +89,7 @@ export const resolvers: Resolvers = {
       muted.forEach((id) => movieId(id, 'input.mutedMovieIds'));
       const next = { kinds: [...new Set(input.kinds ?? current.kinds)], mutedMovieIds: [...new Set(muted)] };
       await ctx.store.savePreferences(userId, next);
+      ctx.readYourWrites();
       ctx.items.clear(keys.prefs(userId));
       return next;
     },

@@ -62,8 +62,8 @@ export class NotificationsStore {
   constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string }) {}
 
   /** Any items of the table by key, batched (see platform/dynamodb-batch.ts). */
-  batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
-    return batchGetItems(this.opts.doc, this.opts.table, itemKeys);
+  batchGet(itemKeys: readonly ItemKey[], consistent = false): Promise<(StoredItem | null)[]> {
+    return batchGetItems(this.opts.doc, this.opts.table, itemKeys, consistent);
   }
 
   /** Returns true when this call created the follow, false when it already existed. */
