@@ -18,6 +18,7 @@ const schema = z
     RELAY_ENABLED: bool(true),
     RELAY_POLL_MS: positiveInt(500),
     RELAY_LEASE_MS: positiveInt(30_000),
+    NOTIFICATION_COALESCE_WINDOW_SECONDS: z.coerce.number().int().min(0).default(3600),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
 

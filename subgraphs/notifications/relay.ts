@@ -1,3 +1,4 @@
+import { mapLimit } from '../../platform/map-limit';
 import { randomUUID } from 'node:crypto';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -289,15 +290,6 @@ function validate(e: RatingEvent): void {
   if (!/^[1-9]\d{0,9}$/.test(String(e.movieId))) throw new Error(`invalid movieId ${String(e.movieId)}`);
   if (typeof e.userId !== 'string' || !e.userId) throw new Error('invalid userId');
   if (Number.isNaN(Date.parse(e.occurredAt))) throw new Error('invalid occurredAt');
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }
 
 function makeMetrics(registry: Registry) {

@@ -1,3 +1,4 @@
+import { mapLimit } from '../../platform/map-limit';
 import { forbidden, notFound, unauthenticated, userInputError } from '../../platform/errors';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
 import { notificationId, parseNotificationId, ratingId } from '../../platform/ids';
@@ -67,8 +68,10 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       if (!all && !ids?.length) throw userInputError('Give the ids to mark read, or all: true.', 'ids');
       if (ids && ids.length > MAX_MARK) throw userInputError(`At most ${MAX_MARK} ids at a time.`, 'ids');
+      // `all` marks at most MAX_MARK per call (oldest first); the payload's unreadCount says how
+      // many are left, and calling again is safe.
       const eventIds = all
-        ? await ctx.store.unreadIds(userId, 1000)
+        ? await ctx.store.unreadIds(userId, MAX_MARK)
         : (ids ?? []).map((id) => {
             const eventId = parseNotificationId(id);
             if (!eventId) throw userInputError(`${id} is not a notification id.`, 'ids');
@@ -76,7 +79,9 @@ export const resolvers: Resolvers = {
           });
       const now = new Date().toISOString();
       let updated = 0;
-      for (const eventId of eventIds) if (await ctx.store.markRead(userId, eventId, now)) updated++;
+      await mapLimit(eventIds, 10, async (eventId) => {
+        if (await ctx.store.markRead(userId, eventId, now)) updated++;
+      });
       ctx.readYourWrites();
       ctx.items.clear(keys.unread(userId));
       return { updated, unreadCount: await unreadCount(ctx, userId) };
@@ -135,4 +140,3 @@ export const resolvers: Resolvers = {
     mutedMovieIds: (p) => p.mutedMovieIds,
   },
 };
-

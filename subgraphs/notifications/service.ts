@@ -26,7 +26,7 @@ export async function startNotificationsService(
   const logger = createLogger('notifications', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('notifications');
   const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
-  const store = new NotificationsStore({ doc, table: cfg.NOTIFICATIONS_TABLE });
+  const store = new NotificationsStore({ doc, table: cfg.NOTIFICATIONS_TABLE, coalesceWindowSeconds: cfg.NOTIFICATION_COALESCE_WINDOW_SECONDS });
   const cache = createCache({ redisUrl: cfg.REDIS_URL, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
 

@@ -70,11 +70,15 @@ async function runUntilIdle(r: OutboxRelay, maxPasses = 200) {
   throw new Error('relay did not drain the outbox');
 }
 
-/** Runs passes until `done()` holds (the hook under test fired and the pass ended). */
+/** Runs passes until `done()` holds (the hook under test fired, and that pass ended). */
 async function waitFor(done: () => boolean, r: OutboxRelay) {
   for (let i = 0; i < 50 && !done(); i++) await r.runOnce();
-  await r.runOnce();
   if (!done()) throw new Error('condition never held');
+}
+
+async function unread(userId: string) {
+  const out = await doc.send(new GetCommand({ TableName: tables.NOTIFICATIONS_TABLE, Key: { pk: `USER#${userId}`, sk: 'UNREAD' }, ConsistentRead: true }));
+  return Number(out.Item?.count ?? 0);
 }
 
 async function feed(userId: string) {
@@ -196,7 +200,7 @@ describe('outbox relay', () => {
           if (p !== 'afterFeedPage' || stolen || e.movieId !== movieId) return;
           stolen = true;
           // Another relay takes over, as if ours had paused past its lease.
-          await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: `EVENT#${e.eventId}`, sk: 'EVENT' }, UpdateExpression: 'SET claimedBy = :t, leaseUntil = :u', ExpressionAttributeValues: { ':t': 'thief', ':u': Date.now() + 300 } }));
+          await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: `EVENT#${e.eventId}`, sk: 'EVENT' }, UpdateExpression: 'SET claimedBy = :t, leaseUntil = :u', ExpressionAttributeValues: { ':t': 'thief', ':u': Date.now() + 3000 } }));
         },
       });
       await waitFor(() => stolen, loser);
@@ -206,10 +210,52 @@ describe('outbox relay', () => {
       expect(Number(row.attempts ?? 0)).toBe(0);
       expect(row.lastError).toBeUndefined();
 
-      await new Promise((r) => setTimeout(r, 350)); // the thief "dies"; its lease lapses
+      await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: item.pk, sk: 'EVENT' }, UpdateExpression: 'SET leaseUntil = :z', ExpressionAttributeValues: { ':z': 0 } })); // the thief "dies"; its lease lapses
       await runUntilIdle(relay());
       for (let i = 0; i < 60; i++) expect(await feed(`stolen${i}`)).toHaveLength(1);
       expect(await eventOf(movieId)).toMatchObject({ status: 'DONE' });
+    });
+  });
+
+  describe('coalescing', () => {
+    it('one feed item per follower and film within the window, updated in place with the latest, unread again', async () => {
+      const movieId = '8001';
+      await notifications.follow('coalesced', movieId);
+      await ratings.rate('c-first', movieId, 8, undefined);
+      await ratings.rate('c-second', movieId, 12, 'Grows on you.');
+      await runUntilIdle(relay());
+      let items = await feed('coalesced');
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ movieId, actorId: 'c-second', score: 6, kind: 'NEW_REVIEW' });
+      expect(await unread('coalesced')).toBe(1);
+
+      // Read it; the next rating within the window brings the same item back, unread.
+      expect(await notifications.markRead('coalesced', String(items[0].eventId), new Date().toISOString())).toBe(true);
+      expect(await unread('coalesced')).toBe(0);
+      await ratings.rate('c-first', movieId, 20, undefined);
+      await runUntilIdle(relay());
+      items = await feed('coalesced');
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ actorId: 'c-first', score: 10, kind: 'NEW_RATING' });
+      expect(items[0].readAt).toBeUndefined();
+      expect(await unread('coalesced')).toBe(1);
+    });
+
+    it('a new item once the window has passed; a repeated or older event changes nothing', async () => {
+      const store = new NotificationsStore({ doc, table: tables.NOTIFICATIONS_TABLE, coalesceWindowSeconds: 60 });
+      const base = { userId: 'windowed', movieId: '8002', kind: 'NEW_RATING' as const, actorId: 'x' };
+      const at = (s: number) => new Date(Date.UTC(2026, 5, 1, 0, 0, s));
+      const e1 = { ...base, eventId: newEventId(at(0)), score: 1, createdAt: at(0).toISOString() };
+      const e2 = { ...base, eventId: newEventId(at(30)), score: 2, createdAt: at(30).toISOString() };
+      const e3 = { ...base, eventId: newEventId(at(90)), score: 3, createdAt: at(90).toISOString() };
+      expect(await store.deliver(e1)).toBe(true);
+      expect(await store.deliver(e2)).toBe(true);
+      expect(await store.deliver(e2)).toBe(false);
+      expect(await store.deliver(e1)).toBe(false);
+      expect((await feed('windowed')).map((i) => i.score)).toEqual([2]);
+      expect(await store.deliver(e3)).toBe(true);
+      expect((await feed('windowed')).map((i) => i.score)).toEqual([2, 3]);
+      expect(await unread('windowed')).toBe(2);
     });
   });
 
@@ -270,7 +316,9 @@ describe('outbox relay', () => {
     await runUntilIdle(relay({ leaseMs: 10_000 }), 400);
     const messages = await drain(queue, 3000);
     expect(new Set(messages.map((m) => m.body.eventId)).size).toBe(1000);
-    expect(await feed('burst-a')).toHaveLength(1000);
-    expect(await feed('burst-b')).toHaveLength(1000);
+    // Twenty ratings of each film within the hour: one feed item per film, with the latest.
+    expect(await feed('burst-a')).toHaveLength(50);
+    expect(await feed('burst-b')).toHaveLength(50);
+    expect(await unread('burst-a')).toBe(50);
   }, 240_000);
 });
