@@ -27,6 +27,7 @@ import { recipesOf, type PlanRecipes } from './answer-sharing';
 import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode } from './limits';
+import { costPlugin } from './cost-plugin';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
 import { createRateLimiter, type Subject } from './rate-limit';
@@ -147,6 +148,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     plugins: [
       ...armor.plugins,
+      costPlugin({ supergraphPath: cfg.SUPERGRAPH_PATH, maxCost: cfg.MAX_COST }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       clientUsagePlugin(registry),
       ...(cfg.RESPONSE_CACHE === 'on'
