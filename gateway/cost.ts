@@ -64,6 +64,58 @@ export class CostEstimator {
     return base + mutations;
   }
 
+  /**
+   * The actual cost of an answer: the same weights, with the lists' real lengths instead of
+   * their estimated sizes. Fields absent from the data (other fragments, nulls) cost nothing.
+   */
+  actual(document: DocumentNode, operationName: string | null | undefined, data: Record<string, unknown> | null | undefined): number {
+    const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
+    if (!op || !data) return 0;
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    );
+    const root = op.operation === 'mutation' ? this.schema.getMutationType() : this.schema.getQueryType();
+    if (!root) return 0;
+    const ctx = { fragments, variables: {}, seen: new Set<string>() };
+    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    return this.actualSet(op.selectionSet, root, data, ctx) + mutations;
+  }
+
+  private actualSet(set: SelectionSetNode, parent: GraphQLCompositeType, data: Record<string, unknown>, ctx: Ctx): number {
+    let total = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.INLINE_FRAGMENT) {
+        const on = s.typeCondition ? this.schema.getType(s.typeCondition.name.value) : parent;
+        if (on && isCompositeType(on)) total += this.actualSet(s.selectionSet, on, data, ctx);
+        continue;
+      }
+      if (s.kind === Kind.FRAGMENT_SPREAD) {
+        const f = ctx.fragments.get(s.name.value);
+        const on = f && this.schema.getType(f.typeCondition.name.value);
+        if (f && on && isCompositeType(on) && !ctx.seen.has(f.name.value)) {
+          ctx.seen.add(f.name.value);
+          total += this.actualSet(f.selectionSet, on, data, ctx);
+          ctx.seen.delete(f.name.value);
+        }
+        continue;
+      }
+      if (s.name.value.startsWith('__')) continue;
+      const def = 'getFields' in parent ? (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[s.name.value] : undefined;
+      const value = data[s.alias?.value ?? s.name.value];
+      if (!def || value === undefined || value === null) continue;
+      const named = getNamedType(def.type);
+      const own = weightOf(def.astNode?.directives) ?? (isCompositeType(named) ? (weightOf(named.astNode?.directives) ?? 1) : 0);
+      const one = (v: unknown): number =>
+        v === null || v === undefined
+          ? 0
+          : own + (s.selectionSet && isCompositeType(named) && typeof v === 'object' ? this.actualSet(s.selectionSet, named, v as Record<string, unknown>, ctx) : 0);
+      const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+      total += Array.isArray(value) ? flat(value).reduce<number>((sum, v) => sum + one(v), 0) : one(value);
+    }
+    return total;
+  }
+
   private fieldsOf(set: SelectionSetNode, ctx: Ctx): FieldNode[] {
     return set.selections.flatMap((s) => {
       if (s.kind === Kind.FIELD) return [s];

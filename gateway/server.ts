@@ -148,7 +148,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     plugins: [
       ...armor.plugins,
-      costPlugin({ supergraphPath: cfg.SUPERGRAPH_PATH, maxCost: cfg.MAX_COST }),
+      costPlugin({ supergraphPath: cfg.SUPERGRAPH_PATH, maxCost: cfg.MAX_COST, registry }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       clientUsagePlugin(registry),
       ...(cfg.RESPONSE_CACHE === 'on'

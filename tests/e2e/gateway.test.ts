@@ -112,6 +112,15 @@ describe('hostile input', () => {
     expect(res.body.errors?.[0].extensions?.cost).toEqual({ estimated: 3000, max: 1000 });
   });
 
+  it('reports estimated and actual cost in extensions when asked with x-marquee-cost', async () => {
+    const q = '{ popularMovies { results { id title } } }';
+    const asked = await gql(dev, q, {}, { 'x-marquee-cost': 'true' });
+    expect(asked.status).toBe(200);
+    expect((asked.body as { extensions?: Record<string, unknown> }).extensions?.cost).toEqual({ estimated: 21, actual: 21, max: 1000 });
+    const plain = await gql(dev, q);
+    expect((plain.body as { extensions?: Record<string, unknown> }).extensions?.cost).toBeUndefined();
+  });
+
   it('refuses too many tokens and too many directives', async () => {
     const tokens = Array.from({ length: 3500 }, () => '__typename').join(' ');
     expect(codes(await gql(dev, `{ ${tokens} }`))).toEqual(['TOO_MANY_TOKENS']);

@@ -21,6 +21,14 @@ describe('demand control: estimated cost from the supergraph\'s @cost/@listSize'
     expect(cost('mutation { followMovie(movieId: "550") { following } }')).toBe(1 + 10);
   });
 
+  it('computes the actual cost from the answer\'s real list lengths', () => {
+    const q = '{ popularMovies { results { cast(first: 5) { person { name } } } } }';
+    const data = { popularMovies: { results: [{ cast: [{ person: { name: 'a' } }, { person: { name: 'b' } }] }, { cast: [] }, null] } };
+    // MoviePage 1 + two films × 1 + two cast members × (1 + 1).
+    expect(estimator.actual(parse(q), undefined, data)).toBe(1 + 2 + 2 * 2);
+    expect(estimator.actual(parse('mutation { followMovie(movieId: "1") { following } }'), undefined, { followMovie: { following: true } })).toBe(11);
+  });
+
   it('refuses the issue-16 movies(ids:) fan-out under the default MAX_COST', () => {
     const attack = Array.from({ length: 30 }, (_, i) => `a${i}: movies(ids: [${Array.from({ length: 100 }, (_, j) => `"${i * 100 + j + 1}"`).join(',')}]) { id title }`).join(' ');
     expect(cost(`{ ${attack} }`)).toBe(3000);
