@@ -42,7 +42,7 @@ const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),
-  MAX_COST: positiveInt(20_000),
+  MAX_COST: positiveInt(1000),
   MAX_TOKENS: positiveInt(3_000),
   MAX_DIRECTIVES: positiveInt(30),
   RATE_LIMIT_ANONYMOUS: positiveInt(600),

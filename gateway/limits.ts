@@ -5,16 +5,17 @@ import type { GatewayConfig } from './config';
 import { asked } from './persisted';
 
 /**
- * Operation limits (graphql-armor): depth, aliases, cost and directives, as validation rules
- * (HTTP 400). Each refusal gets its own stable code (armor reports them all as parse/validation
- * failures). The token limit is not armor's: armor throws from a parsing hook, which Apollo
- * answers with HTTP 500; see tokenLimit.
+ * Operation limits (graphql-armor): depth, aliases and directives, as validation rules (HTTP 400).
+ * Each refusal gets its own stable code (armor reports them all as parse/validation failures).
+ * Cost is demand control over list sizes (cost.ts), not armor's per-node count. The token limit is
+ * not armor's either: armor throws from a parsing hook, which Apollo answers with HTTP 500; see
+ * tokenLimit.
  */
-export function createArmor(cfg: Pick<GatewayConfig, 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_COST' | 'MAX_DIRECTIVES'>) {
+export function createArmor(cfg: Pick<GatewayConfig, 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_DIRECTIVES'>) {
   return new ApolloArmor({
     maxDepth: { n: cfg.MAX_DEPTH, ignoreIntrospection: true, flattenFragments: true },
     maxAliases: { n: cfg.MAX_ALIASES, allowList: [] },
-    costLimit: { maxCost: cfg.MAX_COST, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true },
+    costLimit: { enabled: false },
     maxTokens: { enabled: false },
     maxDirectives: { n: cfg.MAX_DIRECTIVES },
     // Field suggestions ("Did you mean ...?") would let anyone map a hidden schema in production.
@@ -52,12 +53,11 @@ export function tokenLimit(max: number): RequestHandler {
 const LIMIT_CODES: [RegExp, string][] = [
   [/Query depth limit of \d+ exceeded/, 'QUERY_TOO_DEEP'],
   [/Aliases limit of \d+ exceeded/, 'TOO_MANY_ALIASES'],
-  [/Query Cost limit of \d+ exceeded/, 'QUERY_TOO_COMPLEX'],
   [/Token limit of \d+ exceeded/, 'TOO_MANY_TOKENS'],
   [/Directives limit of \d+ exceeded/, 'TOO_MANY_DIRECTIVES'],
 ];
 
-export const LIMIT_ERROR_CODES = LIMIT_CODES.map(([, c]) => c);
+export const LIMIT_ERROR_CODES = [...LIMIT_CODES.map(([, c]) => c), 'COST_LIMIT_EXCEEDED'];
 
 /** The operation-limit code for an error message, if it is one. */
 export function limitCode(message: string): string | undefined {

@@ -31,6 +31,7 @@ import { planReader } from './apollo-patches';
 import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
+import { costPlugin } from './cost-plugin';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
 import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
@@ -157,6 +158,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     plugins: [
       ...armor.plugins,
+      costPlugin({ supergraphPath: cfg.SUPERGRAPH_PATH, maxCost: cfg.MAX_COST, registry }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       clientUsagePlugin(registry),
       ...(cfg.RESPONSE_CACHE === 'on'

@@ -13,6 +13,7 @@ export const ErrorCode = {
   UPSTREAM_AUTH: 'UPSTREAM_AUTH',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   CONFLICT: 'CONFLICT',
+  UPSTREAM_FETCH_LIMIT: 'UPSTREAM_FETCH_LIMIT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

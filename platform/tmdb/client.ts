@@ -44,6 +44,8 @@ export interface TmdbClientOptions {
   /** Consecutive outages that open the circuit, and how long it stays open before a probe. */
   circuitThreshold?: number;
   circuitHalfOpenMs?: number;
+  /** How long a not-found answer is remembered (negative cache), so unknown ids are not asked again. 0 = never. */
+  notFoundTtlSeconds?: number;
 }
 
 /** Seconds each kind of resource stays fresh in the cache. */
@@ -61,6 +63,8 @@ interface CacheEnvelope<T> {
   /** epoch ms after which the value is stale */
   f: number;
   v: T;
+  /** A remembered not-found answer (no value). */
+  nf?: 1;
 }
 
 export interface MovieWithBlocks {
@@ -75,6 +79,8 @@ export interface MovieWithBlocks {
  */
 export class TmdbClient {
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Set on a request's view (forRequest): the distinct fetches it may still cause. */
+  private fetchLimit?: { max: number; seen: Set<string> };
   private readonly policy;
   private readonly metrics;
 
@@ -102,6 +108,17 @@ export class TmdbClient {
     breaker.onReset(() => opts.logger.info('tmdb circuit closed'));
     this.policy = wrap(retryPolicy, breaker);
     this.metrics = opts.registry ? makeMetrics(opts.registry) : undefined;
+  }
+
+  /**
+   * This client as seen by one GraphQL request: at most `maxFetches` distinct TMDB fetches (cache
+   * hits and calls shared with other requests are free); beyond it, reads fail with
+   * UPSTREAM_FETCH_LIMIT, so one operation cannot spend the shared TMDB budget of everyone.
+   */
+  forRequest(maxFetches: number): TmdbClient {
+    const view = Object.create(this) as TmdbClient;
+    view.fetchLimit = { max: maxFetches, seen: new Set() };
+    return view;
   }
 
   // --- typed endpoints -------------------------------------------------------------------
@@ -176,6 +193,10 @@ export class TmdbClient {
       requests.map(async (r) => {
         const cachedBase = decode<TmdbMovieDetail>(raw[i++]);
         const cachedBlocks = r.blocks.map((b) => [b, decode<unknown>(raw[i++])] as const);
+        if (cachedBase?.nf && cachedBase.f > now) {
+          this.metrics?.cache.inc({ result: 'negative_hit' });
+          return new TmdbError('not_found', 'Not found in the TMDB catalogue (remembered).', 404);
+        }
         const freshBase = cachedBase && cachedBase.f > now;
         const missing = cachedBlocks.filter(([, c]) => !c || c.f <= now).map(([b]) => b);
         if (cachedBase) this.metrics?.cache.inc({ result: freshBase ? 'hit' : 'stale' });
@@ -184,10 +205,15 @@ export class TmdbClient {
         }
         try {
           const query: Record<string, string> = missing.length ? { append_to_response: missing.join(',') } : {};
-          const fetched = await this.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(`/movie/${encodeURIComponent(r.id)}`, query, (f) => [
-            { key: this.key(`/movie/${r.id}#base`), value: detailOnly(f), ttl: TTL.movie },
-            ...missing.map((b) => ({ key: this.key(`/movie/${r.id}#${b}`), value: f[b], ttl: TTL.movie })),
-          ]);
+          const fetched = await this.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(
+            `/movie/${encodeURIComponent(r.id)}`,
+            query,
+            (f) => [
+              { key: this.key(`/movie/${r.id}#base`), value: detailOnly(f), ttl: TTL.movie },
+              ...missing.map((b) => ({ key: this.key(`/movie/${r.id}#${b}`), value: f[b], ttl: TTL.movie })),
+            ],
+            this.key(`/movie/${r.id}#base`),
+          );
           const blocks = cachedBlocks.map(([b, c]) => [b, missing.includes(b) ? fetched[b] : c!.v] as const);
           return assemble(detailOnly(fetched), blocks);
         } catch (err) {
@@ -209,15 +235,19 @@ export class TmdbClient {
     const key = this.key(path + '?' + new URLSearchParams(sorted(query)).toString());
     const [raw] = await this.opts.cache.getMany([key]);
     const cached = decode<T>(raw);
-    if (cached && cached.f > Date.now()) {
+    if (cached?.nf && cached.f > Date.now()) {
+      this.metrics?.cache.inc({ result: 'negative_hit' });
+      throw new TmdbError('not_found', 'Not found in the TMDB catalogue (remembered).', 404);
+    }
+    if (cached && !cached.nf && cached.f > Date.now()) {
       this.metrics?.cache.inc({ result: 'hit' });
       return cached.v;
     }
     this.metrics?.cache.inc({ result: cached ? 'stale' : 'miss' });
     try {
-      return await this.fetchCoalesced<T>(path, query, (value) => [{ key, value, ttl: ttlSeconds }]);
+      return await this.fetchCoalesced<T>(path, query, (value) => [{ key, value, ttl: ttlSeconds }], key);
     } catch (err) {
-      if (cached && err instanceof TmdbError && err.kind !== 'not_found') {
+      if (cached && !cached.nf && err instanceof TmdbError && err.kind !== 'not_found') {
         this.metrics?.cache.inc({ result: 'stale_served' });
         this.opts.logger.warn({ path, kind: err.kind }, 'tmdb failed; serving stale copy');
         return cached.v;
@@ -241,22 +271,47 @@ export class TmdbClient {
     );
   }
 
+  private async storeNotFound(key: string, ttl: number): Promise<void> {
+    await this.opts.cache.setMany([{ key, value: JSON.stringify({ f: Date.now() + ttl * 1000, v: null, nf: 1 } satisfies CacheEnvelope<null>), ttlSeconds: ttl }]);
+  }
+
   /**
    * Identical concurrent requests, from any operation, share one HTTP call. The call stays "in
    * flight" until its answer is in the cache, and one turn of the event loop more: a request
    * whose cache read missed just before the write landed may still be working through the
    * promise chain from that read, and must find the call here rather than ask TMDB again.
    */
-  private fetchCoalesced<T>(path: string, query: Record<string, string>, toCache: (value: T) => { key: string; value: unknown; ttl: number }[]): Promise<T> {
+  private fetchCoalesced<T>(
+    path: string,
+    query: Record<string, string>,
+    toCache: (value: T) => { key: string; value: unknown; ttl: number }[],
+    notFoundKey: string,
+  ): Promise<T> {
     const id = path + '?' + new URLSearchParams(sorted(query)).toString();
     const existing = this.inflight.get(id);
     if (existing) {
       this.metrics?.coalesced.inc();
       return existing as Promise<T>;
     }
+    const limit = this.fetchLimit;
+    if (limit && !limit.seen.has(id)) {
+      if (limit.seen.size >= limit.max) {
+        this.metrics?.fetchLimited.inc();
+        return Promise.reject(new TmdbError('fetch_limit', `This operation needs more than ${limit.max} catalogue fetches; ask for fewer films or people at a time.`));
+      }
+      limit.seen.add(id);
+    }
     const p = this.fetchWithPolicy<T>(path, query);
     this.inflight.set(id, p);
-    p.then((value) => this.store(toCache(value)))
+    const notFoundTtl = this.opts.notFoundTtlSeconds ?? 300;
+    p.then(
+      (value) => this.store(toCache(value)),
+      (err: unknown) => {
+        // Remember a not-found briefly, so unknown ids cannot be replayed at TMDB.
+        if (err instanceof TmdbError && err.kind === 'not_found' && notFoundTtl > 0) return this.storeNotFound(notFoundKey, notFoundTtl);
+        return undefined;
+      },
+    )
       .catch(() => undefined)
       .finally(() => setImmediate(() => this.inflight.delete(id)));
     return p;
@@ -374,6 +429,11 @@ function makeMetrics(registry: Registry) {
       name: 'marquee_tmdb_cache_total',
       help: 'TMDB cache lookups by result (hit, miss, stale, stale_served)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    fetchLimited: new Counter({
+      name: 'marquee_tmdb_fetch_limited_total',
+      help: 'TMDB fetches refused because one operation reached TMDB_MAX_FETCHES_PER_REQUEST',
       registers: [registry],
     }),
     coalesced: new Counter({

@@ -22,6 +22,8 @@ export const tmdbEnv = {
   TMDB_BUDGET_MAX_QUEUE: positiveInt(500),
   TMDB_CIRCUIT_THRESHOLD: positiveInt(5),
   TMDB_CIRCUIT_HALF_OPEN_MS: positiveInt(5000),
+  TMDB_NOT_FOUND_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
+  TMDB_MAX_FETCHES_PER_REQUEST: positiveInt(100),
 };
 
 export const tmdbCredentialsRequired = {
@@ -54,6 +56,7 @@ export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Log
     maxRetryAfterMs: 5000,
     circuitThreshold: cfg.TMDB_CIRCUIT_THRESHOLD,
     circuitHalfOpenMs: cfg.TMDB_CIRCUIT_HALF_OPEN_MS,
+    notFoundTtlSeconds: cfg.TMDB_NOT_FOUND_TTL_SECONDS,
     ...deps,
   });
 }

@@ -25,7 +25,7 @@ export async function startMoviesService(cfg: MoviesConfig, gatewaySecret: strin
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createMoviesContext({ caller, log, tmdb, imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
+    buildContext: (caller, log) => createMoviesContext({ caller, log, tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST), imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
     // The cache is optional by design, so only TMDB reachability would matter; we do not spend
     // rate budget on probes, so the movies subgraph is ready once it listens.
     readiness: async () => ({ listening: true }),

@@ -21,6 +21,8 @@ const schema = z
     EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
     RELAY_ENABLED: bool(true),
     RELAY_POLL_MS: positiveInt(500),
+    RELAY_LEASE_MS: positiveInt(30_000),
+    NOTIFICATION_COALESCE_WINDOW_SECONDS: z.coerce.number().int().min(0).default(3600),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
 

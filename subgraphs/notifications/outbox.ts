@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { RatingEvent } from '../../platform/events/types';
 
 /**
@@ -17,6 +17,17 @@ export interface OutboxEvent {
 }
 
 const DAY = 24 * 3600;
+
+/**
+ * Another relay holds the event now (our lease lapsed and it claimed it). Not a failure of the
+ * event: the holder carries on, so the loser only stops, without counting an attempt.
+ */
+export class LeaseLost extends Error {
+  override name = 'LeaseLost';
+  constructor(readonly eventId: string) {
+    super(`lease on event ${eventId} lost to another relay`);
+  }
+}
 
 export class Outbox {
   constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string; retentionDays?: number }) {}
@@ -61,7 +72,26 @@ export class Outbox {
     }
   }
 
-  /** Records progress, only while we still hold the lease. */
+  /** Extends our lease (the heartbeat of a long fan-out); false when another relay holds it now. */
+  async renew(eventId: string, owner: string, leaseMs: number): Promise<boolean> {
+    try {
+      await this.opts.doc.send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: key(eventId),
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression: 'pendingpk = :p AND claimedBy = :me',
+          ExpressionAttributeValues: { ':me': owner, ':until': Date.now() + leaseMs, ':p': 'PENDING' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Records progress, only while we still hold the lease (LeaseLost otherwise). */
   async progress(eventId: string, owner: string, fields: { fanoutAfter?: Record<string, string> | null; fanoutDone?: boolean; published?: boolean }): Promise<void> {
     const sets: string[] = [];
     const removes: string[] = [];
@@ -81,20 +111,20 @@ export class Outbox {
     }
     const expr = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim();
     if (!expr) return;
-    await this.opts.doc.send(
-      new UpdateCommand({ TableName: this.opts.table, Key: key(eventId), UpdateExpression: expr, ConditionExpression: 'claimedBy = :me', ExpressionAttributeValues: values }),
-    );
+    await this.owned(eventId, new UpdateCommand({ TableName: this.opts.table, Key: key(eventId), UpdateExpression: expr, ConditionExpression: 'claimedBy = :me', ExpressionAttributeValues: values }));
   }
 
-  /** Done: out of the pending index, kept for a while for audits, then expired by TTL. */
-  async done(eventId: string): Promise<void> {
-    await this.opts.doc.send(
+  /** Done: out of the pending index, kept for a while for audits, then expired by TTL. LeaseLost unless we hold it. */
+  async done(eventId: string, owner: string): Promise<void> {
+    await this.owned(
+      eventId,
       new UpdateCommand({
         TableName: this.opts.table,
         Key: key(eventId),
         UpdateExpression: 'SET #s = :done, processedAt = :now, expiresAt = :exp REMOVE pendingpk, pendingsk, claimedBy, leaseUntil',
+        ConditionExpression: 'claimedBy = :me',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':done': 'DONE', ':now': new Date().toISOString(), ':exp': Math.floor(Date.now() / 1000) + (this.opts.retentionDays ?? 7) * DAY },
+        ExpressionAttributeValues: { ':me': owner, ':done': 'DONE', ':now': new Date().toISOString(), ':exp': Math.floor(Date.now() / 1000) + (this.opts.retentionDays ?? 7) * DAY },
       }),
     );
   }
@@ -102,14 +132,17 @@ export class Outbox {
   /**
    * A failed attempt: keep the error and let the lease lapse after a backoff. Only failures of
    * the event itself count towards poison; an outage of SNS does not (`countAttempt` false).
+   * Conditional on our lease: a relay that lost the event must not release another's claim.
    */
-  async failed(eventId: string, error: string, retryInMs: number, countAttempt = true): Promise<number> {
-    const out = await this.opts.doc.send(
+  async failed(eventId: string, owner: string, error: string, retryInMs: number, countAttempt = true): Promise<number> {
+    const out = await this.owned(
+      eventId,
       new UpdateCommand({
         TableName: this.opts.table,
         Key: key(eventId),
         UpdateExpression: 'ADD attempts :n SET lastError = :e, leaseUntil = :until REMOVE claimedBy',
-        ExpressionAttributeValues: { ':n': countAttempt ? 1 : 0, ':e': error.slice(0, 1000), ':until': Date.now() + retryInMs },
+        ConditionExpression: 'claimedBy = :me',
+        ExpressionAttributeValues: { ':me': owner, ':n': countAttempt ? 1 : 0, ':e': error.slice(0, 1000), ':until': Date.now() + retryInMs },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -121,6 +154,7 @@ export class Outbox {
    * (listable under pk DEADLETTER) that keeps the event and its error for an operator.
    */
   async dead(eventId: string, error: string, event: RatingEvent): Promise<void> {
+    // Unconditional: it follows our own failed(), whose back-off keeps other relays off until then.
     await this.opts.doc.send(
       new UpdateCommand({
         TableName: this.opts.table,
@@ -140,6 +174,16 @@ export class Outbox {
       new QueryCommand({ TableName: this.opts.table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'DEADLETTER' } }),
     );
     return (out.Items ?? []).map((i) => ({ eventId: String(i.sk), error: String(i.error) }));
+  }
+
+  /** Sends an update conditioned on our lease, turning a failed condition into LeaseLost. */
+  private async owned(eventId: string, command: UpdateCommand): Promise<UpdateCommandOutput> {
+    try {
+      return await this.opts.doc.send(command);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new LeaseLost(eventId);
+      throw err;
+    }
   }
 }
 

@@ -1,9 +1,10 @@
+import { mapLimit } from '../../platform/map-limit';
 import { randomUUID } from 'node:crypto';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger';
 import type { RatingEvent } from '../../platform/events/types';
-import type { Outbox, OutboxEvent } from './outbox';
+import { LeaseLost, type Outbox, type OutboxEvent } from './outbox';
 import { keys, toPreferences, type NotificationKind, type NotificationsStore } from './store';
 
 /** Points at which tests make the relay "crash", to prove nothing is lost or duplicated. */
@@ -17,12 +18,13 @@ export interface RelayOptions {
   logger: Logger;
   registry?: Registry;
   owner?: string;
+  /** How long a claim lasts without renewal; renewed every third of it while work goes on. */
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
   maxAttempts?: number;
   fanoutPageSize?: number;
-  crash?: (point: CrashPoint, event: RatingEvent) => void;
+  crash?: (point: CrashPoint, event: RatingEvent) => void | Promise<void>;
 }
 
 const EVENT_TYPES = new Set(['RatingCreated', 'RatingUpdated', 'RatingDeleted']);
@@ -89,36 +91,92 @@ export class OutboxRelay {
 
     let failed = 0;
     const ready: OutboxEvent[] = [];
-    // Events are independent, so several fan out at once; order only matters for the feed's
-    // sort key, which is the event id itself.
-    await mapLimit(pending, 8, async (item) => {
-      if (!(await this.opts.outbox.claim(item.event.eventId, this.owner, this.opts.leaseMs ?? 30_000))) return;
-      try {
-        validate(item.event);
-        if (!item.fanoutDone) await this.fanOut(item);
-        ready.push(item);
-      } catch (err) {
-        failed++;
-        await this.failedAttempt(item, err);
+    const leases = new Map<string, Lease>();
+    try {
+      // Events are independent, so several fan out at once; order only matters for the feed's
+      // sort key, which is the event id itself.
+      await mapLimit(pending, 8, async (item) => {
+        const leaseMs = this.opts.leaseMs ?? 30_000;
+        if (!(await this.opts.outbox.claim(item.event.eventId, this.owner, leaseMs))) return;
+        const lease = this.hold(item.event.eventId, leaseMs);
+        leases.set(item.event.eventId, lease);
+        try {
+          validate(item.event);
+          if (!item.fanoutDone) await this.fanOut(item, lease);
+          ready.push(item);
+        } catch (err) {
+          if (this.lost(item, err, lease)) return;
+          failed++;
+          try {
+            await this.failedAttempt(item, err);
+          } catch (again) {
+            if (!this.lost(item, again, lease)) throw again;
+          }
+        }
+      });
+      const published = await this.publish(ready.filter((i) => !i.published));
+      let processed = 0;
+      for (const item of ready) {
+        if (!item.published && !published.has(item.event.eventId)) continue;
+        await this.opts.crash?.('beforeDone', item.event);
+        try {
+          await this.opts.outbox.done(item.event.eventId, this.owner);
+        } catch (err) {
+          if (this.lost(item, err)) continue;
+          throw err;
+        }
+        this.metrics?.processed.inc({ eventType: item.event.eventType });
+        processed++;
       }
-    });
-    const published = await this.publish(ready.filter((i) => !i.published));
-    let processed = 0;
-    for (const item of ready) {
-      if (!item.published && !published.has(item.event.eventId)) continue;
-      this.opts.crash?.('beforeDone', item.event);
-      await this.opts.outbox.done(item.event.eventId);
-      this.metrics?.processed.inc({ eventType: item.event.eventType });
-      processed++;
+      return { processed, failed };
+    } finally {
+      // Also on a (simulated) crash: a dead process renews nothing, so its leases lapse.
+      for (const lease of leases.values()) lease.stop();
     }
-    return { processed, failed };
   }
 
-  private async fanOut(item: OutboxEvent): Promise<void> {
+  /**
+   * Renews the claim every third of the lease while the event is worked on, so a fan-out longer
+   * than the lease keeps it; a renewal that finds another owner marks the lease lost.
+   */
+  private hold(eventId: string, leaseMs: number): Lease {
+    const lease: Lease = { lost: false, stop: () => clearInterval(timer) };
+    let renewing = false;
+    const timer = setInterval(() => {
+      // One renewal at a time: a slow store must not pile them up.
+      if (lease.lost || renewing) return;
+      renewing = true;
+      this.opts.outbox
+        .renew(eventId, this.owner, leaseMs)
+        .then(
+          (held) => {
+            if (!held) lease.lost = true;
+          },
+          (err: unknown) => this.opts.logger.warn({ eventId, err: err instanceof Error ? err.message : String(err) }, 'lease renewal failed; retrying'),
+        )
+        .finally(() => {
+          renewing = false;
+        });
+    }, Math.max(10, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return lease;
+  }
+
+  /** True (after logging) when the error means another relay holds the event: we just stop. */
+  private lost(item: OutboxEvent, err: unknown, lease?: Lease): boolean {
+    if (!(err instanceof LeaseLost) && !(lease?.lost && !isCrash(err))) return false;
+    lease?.stop();
+    this.metrics?.leasesLost.inc();
+    this.opts.logger.warn({ eventId: item.event.eventId }, 'lease lost to another relay; leaving the event to it');
+    return true;
+  }
+
+  private async fanOut(item: OutboxEvent, lease: Lease): Promise<void> {
     const e = item.event;
     const kind: NotificationKind | null = e.eventType === 'RatingDeleted' ? null : e.hasReview ? 'NEW_REVIEW' : 'NEW_RATING';
     let after = item.fanoutAfter;
     while (kind) {
+      if (lease.lost) throw new LeaseLost(e.eventId);
       const page = await this.opts.store.followersPage(e.movieId, after, this.opts.fanoutPageSize ?? 100);
       const recipients = page.userIds.filter((u) => u !== e.userId);
       const prefs = await this.opts.store.batchGet(recipients.map((u) => keys.prefs(u)));
@@ -127,6 +185,7 @@ export class OutboxRelay {
         return p.kinds.includes(kind) && !p.mutedMovieIds.includes(e.movieId);
       });
       await mapLimit(wanted, 16, async (userId) => {
+        if (lease.lost) throw new LeaseLost(e.eventId);
         const created = await this.opts.store.deliver({
           userId,
           eventId: e.eventId,
@@ -141,7 +200,7 @@ export class OutboxRelay {
       if (!page.lastKey) break;
       after = page.lastKey;
       await this.opts.outbox.progress(e.eventId, this.owner, { fanoutAfter: after });
-      this.opts.crash?.('afterFeedPage', e);
+      await this.opts.crash?.('afterFeedPage', e);
     }
     await this.opts.outbox.progress(e.eventId, this.owner, { fanoutDone: true, fanoutAfter: null });
     item.fanoutDone = true;
@@ -168,28 +227,40 @@ export class OutboxRelay {
         );
         for (const s of out.Successful ?? []) {
           const item = chunk[Number(s.Id)];
-          this.opts.crash?.('afterPublish', item.event);
-          await this.opts.outbox.progress(item.event.eventId, this.owner, { published: true });
-          ok.add(item.event.eventId);
+          await this.opts.crash?.('afterPublish', item.event);
+          // Lost meanwhile: the new holder publishes again, with the same eventId (at-least-once).
+          if (await this.unlessLost(item, this.opts.outbox.progress(item.event.eventId, this.owner, { published: true }))) ok.add(item.event.eventId);
         }
         for (const f of out.Failed ?? []) {
           this.metrics?.publishFailures.inc();
-          await this.opts.outbox.failed(chunk[Number(f.Id)].event.eventId, `SNS: ${f.Code} ${f.Message ?? ''}`, 1000, false);
+          const item = chunk[Number(f.Id)];
+          await this.unlessLost(item, this.opts.outbox.failed(item.event.eventId, this.owner, `SNS: ${f.Code} ${f.Message ?? ''}`, 1000, false));
         }
       } catch (err) {
         if (isCrash(err)) throw err;
         this.metrics?.publishFailures.inc(chunk.length);
         this.opts.logger.warn({ err: (err as Error).message, events: chunk.length }, 'SNS publish failed; events wait for the next pass');
-        for (const c of chunk) await this.opts.outbox.failed(c.event.eventId, `SNS: ${(err as Error).message}`, 1000, false);
+        for (const c of chunk) await this.unlessLost(c, this.opts.outbox.failed(c.event.eventId, this.owner, `SNS: ${(err as Error).message}`, 1000, false));
       }
     }
     return ok;
   }
 
+  /** Awaits an owner-conditioned write; false when the lease had been lost. */
+  private async unlessLost(item: OutboxEvent, write: Promise<unknown>): Promise<boolean> {
+    try {
+      await write;
+      return true;
+    } catch (err) {
+      if (this.lost(item, err)) return false;
+      throw err;
+    }
+  }
+
   private async failedAttempt(item: OutboxEvent, err: unknown): Promise<void> {
     if (isCrash(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    const attempts = await this.opts.outbox.failed(item.event.eventId, message, Math.min(60_000, 500 * 2 ** item.attempts));
+    const attempts = await this.opts.outbox.failed(item.event.eventId, this.owner, message, Math.min(60_000, 500 * 2 ** item.attempts));
     if (attempts >= (this.opts.maxAttempts ?? 5)) {
       await this.opts.outbox.dead(item.event.eventId, message, item.event);
       this.metrics?.dead.inc();
@@ -198,6 +269,11 @@ export class OutboxRelay {
       this.opts.logger.warn({ eventId: item.event.eventId, err: message, attempts }, 'event processing failed; will retry');
     }
   }
+}
+
+interface Lease {
+  lost: boolean;
+  stop: () => void;
 }
 
 /** A simulated crash from a test hook: it must escape the relay like a dying process. */
@@ -216,20 +292,12 @@ function validate(e: RatingEvent): void {
   if (Number.isNaN(Date.parse(e.occurredAt))) throw new Error('invalid occurredAt');
 }
 
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
-}
-
 function makeMetrics(registry: Registry) {
   return {
     processed: new Counter({ name: 'marquee_events_processed_total', help: 'Rating events relayed to feeds and SNS', labelNames: ['eventType'], registers: [registry] }),
     delivered: new Counter({ name: 'marquee_feed_items_written_total', help: 'Feed items written', registers: [registry] }),
     publishFailures: new Counter({ name: 'marquee_sns_publish_failures_total', help: 'Events whose SNS publish failed (retried later)', registers: [registry] }),
+    leasesLost: new Counter({ name: 'marquee_relay_leases_lost_total', help: 'Events given up because another relay took over the lease (not counted as attempts)', registers: [registry] }),
     dead: new Counter({ name: 'marquee_events_dead_lettered_total', help: 'Poison events set aside', registers: [registry] }),
     lag: new Gauge({ name: 'marquee_event_lag_seconds', help: 'Age of the oldest unprocessed event', registers: [registry] }),
   };

@@ -1,3 +1,4 @@
+import { mapLimit } from '../../platform/map-limit';
 import { forbidden, notFound, unauthenticated, userInputError } from '../../platform/errors';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
 import { notificationId, parseNotificationId, ratingId } from '../../platform/ids';
@@ -51,6 +52,7 @@ export const resolvers: Resolvers = {
       const id = movieId(args.movieId);
       if (!(await movieExists(ctx.tmdb, id))) throw notFound(`No film with id ${id} in the catalogue.`);
       await ctx.store.follow(userId, id);
+      ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: true };
     },
@@ -58,6 +60,7 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       const id = movieId(args.movieId);
       await ctx.store.unfollow(userId, id);
+      ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: false };
     },
@@ -65,8 +68,10 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       if (!all && !ids?.length) throw userInputError('Give the ids to mark read, or all: true.', 'ids');
       if (ids && ids.length > MAX_MARK) throw userInputError(`At most ${MAX_MARK} ids at a time.`, 'ids');
+      // `all` marks at most MAX_MARK per call (oldest first); the payload's unreadCount says how
+      // many are left, and calling again is safe.
       const eventIds = all
-        ? await ctx.store.unreadIds(userId, 1000)
+        ? await ctx.store.unreadIds(userId, MAX_MARK)
         : (ids ?? []).map((id) => {
             const eventId = parseNotificationId(id);
             if (!eventId) throw userInputError(`${id} is not a notification id.`, 'ids');
@@ -74,7 +79,10 @@ export const resolvers: Resolvers = {
           });
       const now = new Date().toISOString();
       let updated = 0;
-      for (const eventId of eventIds) if (await ctx.store.markRead(userId, eventId, now)) updated++;
+      await mapLimit(eventIds, 10, async (eventId) => {
+        if (await ctx.store.markRead(userId, eventId, now)) updated++;
+      });
+      ctx.readYourWrites();
       ctx.items.clear(keys.unread(userId));
       return { updated, unreadCount: await unreadCount(ctx, userId) };
     },
@@ -86,6 +94,7 @@ export const resolvers: Resolvers = {
       muted.forEach((id) => movieId(id, 'input.mutedMovieIds'));
       const next = { kinds: [...new Set(input.kinds ?? current.kinds)], mutedMovieIds: [...new Set(muted)] };
       await ctx.store.savePreferences(userId, next);
+      ctx.readYourWrites();
       ctx.items.clear(keys.prefs(userId));
       return next;
     },
@@ -131,4 +140,3 @@ export const resolvers: Resolvers = {
     mutedMovieIds: (p) => p.mutedMovieIds,
   },
 };
-

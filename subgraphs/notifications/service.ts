@@ -27,7 +27,7 @@ export async function startNotificationsService(
   const logger = createLogger('notifications', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('notifications');
   const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
-  const store = new NotificationsStore({ doc, table: cfg.NOTIFICATIONS_TABLE });
+  const store = new NotificationsStore({ doc, table: cfg.NOTIFICATIONS_TABLE, coalesceWindowSeconds: cfg.NOTIFICATION_COALESCE_WINDOW_SECONDS });
   const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
 
@@ -42,6 +42,7 @@ export async function startNotificationsService(
       logger: logger.child({ component: 'relay' }),
       registry,
       pollMs: cfg.RELAY_POLL_MS,
+      leaseMs: cfg.RELAY_LEASE_MS,
     });
     relay.start();
   } else {

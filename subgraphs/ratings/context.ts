@@ -16,14 +16,23 @@ export interface RatingsContext {
    * operation are read together: one BatchGetItem per tick of the event loop.
    */
   items: DataLoader<ItemKey, StoredItem | null, string>;
+  /**
+   * Set by a mutation once it has written: the items it reads from then on (its payload) are
+   * read with ConsistentRead, so the payload shows the write rather than the state before it.
+   */
+  readYourWrites: () => void;
 }
 
 export function createRatingsContext(base: { caller: Caller; log: Logger; store: RatingsStore; tmdb: TmdbClient; cursorSecret: string }): RatingsContext {
+  let consistent = false;
   return {
     ...base,
-    items: new DataLoader<ItemKey, StoredItem | null, string>((ks) => base.store.batchGet(ks), {
+    items: new DataLoader<ItemKey, StoredItem | null, string>((ks) => base.store.batchGet(ks, consistent), {
       cacheKeyFn: (k) => `${k.pk}|${k.sk}`,
       maxBatchSize: 100,
     }),
+    readYourWrites: () => {
+      consistent = true;
+    },
   };
 }

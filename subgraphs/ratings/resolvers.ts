@@ -48,6 +48,7 @@ export const resolvers: Resolvers = {
       const { rating, changed } = await ctx.store.rate(userId, movieId, halves, review).catch(conflicts);
       ctx.log.info({ movieId, changed }, 'rating saved');
       // The payload's summary must reflect this write, not a batch read from before it.
+      ctx.readYourWrites();
       ctx.items.clear(keys.summary(movieId)).clear(keys.rating(movieId, userId));
       return { rating, movie: { id: movieId } };
     },
@@ -55,6 +56,7 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       parseMovieId(movieId, 'movieId');
       const deleted = await ctx.store.delete(userId, movieId).catch(conflicts);
+      ctx.readYourWrites();
       ctx.items.clear(keys.summary(movieId)).clear(keys.rating(movieId, userId));
       return { deleted, movie: { id: movieId } };
     },

@@ -36,10 +36,9 @@ export class ConflictError extends Error {
 export class RatingsStore {
   constructor(private readonly opts: RatingsStoreOptions) {}
 
-  /** BatchGetItem for any keys of the table: ≤100 per call, unprocessed keys retried with backoff. */
   /** Any items of the table by key, batched (see platform/dynamodb-batch.ts). */
-  batchGet(itemKeys: readonly ItemKey[]): Promise<(StoredItem | null)[]> {
-    return batchGetItems(this.opts.doc, this.opts.table, itemKeys);
+  batchGet(itemKeys: readonly ItemKey[], consistent = false): Promise<(StoredItem | null)[]> {
+    return batchGetItems(this.opts.doc, this.opts.table, itemKeys, consistent);
   }
 
   async getRating(movieId: string, userId: string): Promise<RatingItem | null> {

@@ -57,7 +57,7 @@ beforeAll(async () => {
   [dev, prod] = await Promise.all([
     startStack({
       randomPorts: true,
-      env: { ...baseEnv(`gw-${suffix}`), SUPERGRAPH_PATH: supergraphCopy, PARTNER_KEYS: partners, RATE_LIMIT_ANONYMOUS: '30', MAX_COST: '5000', SHUTDOWN_DELAY_MS: '500' },
+      env: { ...baseEnv(`gw-${suffix}`), SUPERGRAPH_PATH: supergraphCopy, PARTNER_KEYS: partners, RATE_LIMIT_ANONYMOUS: '30', SHUTDOWN_DELAY_MS: '500' },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-dev-logs'),
     }),
     startStack({
@@ -99,7 +99,28 @@ describe('hostile input', () => {
   it('refuses a cost bomb', async () => {
     const page = 'popularMovies { results { cast(first: 100) { person { name profile { url } } } directors { name } genres { name } } }';
     const aliases = Array.from({ length: 20 }, (_, i) => `p${i}: ${page}`).join(' ');
-    expect(codes(await gql(dev, `{ ${aliases} }`))).toEqual(['QUERY_TOO_COMPLEX']);
+    const res = await gql(dev, `{ ${aliases} }`);
+    expect(codes(res)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0].extensions?.cost).toMatchObject({ max: 1000 });
+  });
+
+  it('refuses the movies(ids:) fan-out attack by cost, before any subgraph is called (issue 16)', async () => {
+    // Ids in a variable: written inline, 3,000 ids would hit the token limit first.
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: movies(ids: $ids) { id title }`).join(' ');
+    const res = await gql(dev, `query Attack($ids: [ID!]!) { ${aliases} }`, { ids: Array.from({ length: 100 }, (_, j) => String(900000 + j)) });
+    expect(res.status).toBe(400);
+    expect(codes(res)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect(res.body.errors?.[0].extensions?.cost).toEqual({ estimated: 3000, max: 1000 });
+  });
+
+  it('reports estimated and actual cost in extensions when asked with x-marquee-cost', async () => {
+    const q = '{ popularMovies { results { id title } } }';
+    const asked = await gql(dev, q, {}, { 'x-marquee-cost': 'true' });
+    expect(asked.status).toBe(200);
+    expect((asked.body as { extensions?: Record<string, unknown> }).extensions?.cost).toEqual({ estimated: 21, actual: 21, max: 1000 });
+    const plain = await gql(dev, q);
+    expect((plain.body as { extensions?: Record<string, unknown> }).extensions?.cost).toBeUndefined();
   });
 
   it('refuses too many tokens and too many directives', async () => {

@@ -47,6 +47,31 @@ const POPULAR_LIST_FIELDS = '{ popularMovies { page totalPages totalResults resu
 const POPULAR_WITH_CAST = '{ popularMovies { results { id title cast(first: 3) { character person { id name } } } } }';
 
 describe('movies subgraph against the local TMDB server and a real Redis', () => {
+  describe('fan-out bounds (issue 16)', () => {
+    const MANY = 'query M($a: [ID!]!, $b: [ID!]!) { a: movies(ids: $a) { id title } b: movies(ids: $b) { id title } }';
+    const unknown = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(900_000 + from + i));
+
+    it('caps the distinct TMDB fetches of one operation at TMDB_MAX_FETCHES_PER_REQUEST (100)', async () => {
+      const res = await q(MANY, { a: unknown(0, 80), b: unknown(80, 80) });
+      expect(tmdb.requests.length).toBe(100);
+      const limited = (res.body.errors ?? []).filter((e: { extensions?: { code?: string } }) => e.extensions?.code === 'UPSTREAM_FETCH_LIMIT');
+      // Beyond the cap the field fails with a clear code; the ids within it were answered.
+      expect(limited.length).toBeGreaterThanOrEqual(1);
+      expect(limited[0].path).toEqual(['b']);
+    });
+
+    it('remembers not-found answers, so unknown ids are not asked again', async () => {
+      const ids = unknown(1000, 50);
+      const first = await q(MANY, { a: ids, b: [] });
+      expect(first.body.data.a.every((m: unknown) => m === null)).toBe(true);
+      expect(tmdb.requests.length).toBe(50);
+      tmdb.resetLog();
+      const again = await q(MANY, { a: ids, b: [] });
+      expect(again.body.data.a.every((m: unknown) => m === null)).toBe(true);
+      expect(tmdb.requests.length).toBe(0);
+    });
+  });
+
   it('answers a popular page of list fields with one TMDB call and no detail calls', async () => {
     const res = await q(POPULAR_LIST_FIELDS);
     expect(res.body.errors).toBeUndefined();

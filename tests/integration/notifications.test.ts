@@ -78,11 +78,12 @@ describe('feed, read state and preferences', () => {
     callSubgraph(notifications.url, secret, FEED, { reps: [{ __typename: 'User', id: userId }], first, after, unread }, viewer);
 
   beforeAll(async () => {
-    // Feed items as the relay writes them (the relay itself is tested in relay.test.ts).
+    // Feed items as the relay writes them (the relay itself is tested in relay.test.ts); one film
+    // each, since one follower's items about one film coalesce.
     const store = new NotificationsStore({ doc: createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb }), table: tablesUsed.NOTIFICATIONS_TABLE });
     for (let i = 0; i < 25; i++) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
-      await store.deliver({ userId: 'reader', eventId: newEventId(at), kind: i % 2 ? 'NEW_REVIEW' : 'NEW_RATING', movieId: '550', actorId: `actor${i}`, score: 7, createdAt: at.toISOString() });
+      await store.deliver({ userId: 'reader', eventId: newEventId(at), kind: i % 2 ? 'NEW_REVIEW' : 'NEW_RATING', movieId: String(550 + i), actorId: `actor${i}`, score: 7, createdAt: at.toISOString() });
     }
   });
 
@@ -116,6 +117,18 @@ describe('feed, read state and preferences', () => {
     expect(codes(await callSubgraph(notifications.url, secret, MARK, { ids: ['bogus'] }, 'reader'))).toEqual(['BAD_USER_INPUT']);
     const all = await callSubgraph(notifications.url, secret, MARK, { all: true }, 'reader');
     expect(all.body.data.markNotificationsRead).toEqual({ updated: 22, unreadCount: 0 });
+  });
+
+  it('marks all read in bounded batches of 100, saying how many are left', async () => {
+    const store = new NotificationsStore({ doc: createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb }), table: tablesUsed.NOTIFICATIONS_TABLE });
+    for (let i = 0; i < 150; i++) {
+      const at = new Date(Date.UTC(2026, 1, 1, 0, 0, i));
+      await store.deliver({ userId: 'hoarder', eventId: newEventId(at), kind: 'NEW_RATING', movieId: String(1000 + i), actorId: 'a', score: 5, createdAt: at.toISOString() });
+    }
+    const MARK = 'mutation M { markNotificationsRead(all: true) { updated unreadCount } }';
+    expect((await callSubgraph(notifications.url, secret, MARK, {}, 'hoarder')).body.data.markNotificationsRead).toEqual({ updated: 100, unreadCount: 50 });
+    expect((await callSubgraph(notifications.url, secret, MARK, {}, 'hoarder')).body.data.markNotificationsRead).toEqual({ updated: 50, unreadCount: 0 });
+    expect((await callSubgraph(notifications.url, secret, MARK, {}, 'hoarder')).body.data.markNotificationsRead).toEqual({ updated: 0, unreadCount: 0 });
   });
 
   it('stores preferences and validates them', async () => {

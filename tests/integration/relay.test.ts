@@ -1,11 +1,11 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand, SNSClient, type PublishBatchCommand } from '@aws-sdk/client-sns';
-import { PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDb, createSns, createSqs } from '../../platform/aws';
 import { createLogger } from '../../platform/logger';
 import { EVENT_SCHEMA_VERSION, newEventId, type RatingEvent } from '../../platform/events/types';
 import { RatingsStore } from '../../subgraphs/ratings/store';
-import { NotificationsStore } from '../../subgraphs/notifications/store';
+import { NotificationsStore, type NotificationItem } from '../../subgraphs/notifications/store';
 import { Outbox } from '../../subgraphs/notifications/outbox';
 import { OutboxRelay, RelayCrash, type CrashPoint } from '../../subgraphs/notifications/relay';
 import { freshTables, servers } from '../support/env';
@@ -68,6 +68,17 @@ async function runUntilIdle(r: OutboxRelay, maxPasses = 200) {
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error('relay did not drain the outbox');
+}
+
+/** Runs passes until `done()` holds (the hook under test fired, and that pass ended). */
+async function waitFor(done: () => boolean, r: OutboxRelay) {
+  for (let i = 0; i < 50 && !done(); i++) await r.runOnce();
+  if (!done()) throw new Error('condition never held');
+}
+
+async function unread(userId: string) {
+  const out = await doc.send(new GetCommand({ TableName: tables.NOTIFICATIONS_TABLE, Key: { pk: `USER#${userId}`, sk: 'UNREAD' }, ConsistentRead: true }));
+  return Number(out.Item?.count ?? 0);
 }
 
 async function feed(userId: string) {
@@ -141,6 +152,113 @@ describe('outbox relay', () => {
     expect(new Set(messages.map((m) => m.body.eventId)).size).toBe(1);
   });
 
+  describe('leases', () => {
+    /** A store whose feed writes are slow, so a fan-out outlasts the lease many times over. */
+    class SlowStore extends NotificationsStore {
+      override async deliver(n: NotificationItem): Promise<boolean> {
+        await new Promise((r) => setTimeout(r, 200));
+        return super.deliver(n);
+      }
+    }
+    const eventOf = async (movieId: string) => {
+      const out = await doc.send(new ScanCommand({ TableName: tables.EVENTS_TABLE }));
+      return (out.Items ?? []).find((i) => i.event?.movieId === movieId)!;
+    };
+
+    it('two relays, a 300 ms lease and a 3 s fan-out: each follower gets one item, the event is published, nothing is dead-lettered', async () => {
+      const movieId = '7001';
+      const queue = await queueFor({ movieId: [movieId] });
+      for (let i = 0; i < 150; i++) await notifications.follow(`lease${i}`, movieId);
+      await ratings.rate('lease-author', movieId, 16, undefined);
+      const slow = new SlowStore({ doc, table: tables.NOTIFICATIONS_TABLE });
+      const relays = [relay({ store: slow, leaseMs: 300, fanoutPageSize: 20, pollMs: 50, maxAttempts: 3 }), relay({ store: slow, leaseMs: 300, fanoutPageSize: 20, pollMs: 50, maxAttempts: 3 })];
+      const started = Date.now();
+      relays.forEach((r) => r.start());
+      while ((await outbox.pending(1)).length > 0 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
+      await Promise.all(relays.map((r) => r.stop()));
+      expect(Date.now() - started).toBeGreaterThan(1500); // it really outlasted the lease
+
+      for (let i = 0; i < 150; i++) expect(await feed(`lease${i}`)).toHaveLength(1);
+      const messages = await drain(queue);
+      expect(messages.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(messages.map((m) => m.body.eventId)).size).toBe(1);
+      const item = await eventOf(movieId);
+      expect(item).toMatchObject({ status: 'DONE' });
+      expect(Number(item.attempts ?? 0)).toBe(0);
+      expect((await outbox.deadLetters()).map((d) => d.eventId)).not.toContain(item.event.eventId);
+    }, 90_000);
+
+    it('a relay that lost its lease leaves the new holder\'s claim alone and counts no attempt', async () => {
+      const movieId = '7002';
+      for (let i = 0; i < 60; i++) await notifications.follow(`stolen${i}`, movieId);
+      await ratings.rate('stolen-author', movieId, 12, undefined);
+      let stolen = false;
+      const loser = relay({
+        fanoutPageSize: 20,
+        leaseMs: 10_000,
+        crash: async (p, e) => {
+          if (p !== 'afterFeedPage' || stolen || e.movieId !== movieId) return;
+          stolen = true;
+          // Another relay takes over, as if ours had paused past its lease.
+          await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: `EVENT#${e.eventId}`, sk: 'EVENT' }, UpdateExpression: 'SET claimedBy = :t, leaseUntil = :u', ExpressionAttributeValues: { ':t': 'thief', ':u': Date.now() + 3000 } }));
+        },
+      });
+      await waitFor(() => stolen, loser);
+      const item = await eventOf(movieId);
+      const row = (await doc.send(new GetCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: item.pk, sk: 'EVENT' } }))).Item!;
+      expect(row.claimedBy).toBe('thief');
+      expect(Number(row.attempts ?? 0)).toBe(0);
+      expect(row.lastError).toBeUndefined();
+
+      await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: item.pk, sk: 'EVENT' }, UpdateExpression: 'SET leaseUntil = :z', ExpressionAttributeValues: { ':z': 0 } })); // the thief "dies"; its lease lapses
+      await runUntilIdle(relay());
+      for (let i = 0; i < 60; i++) expect(await feed(`stolen${i}`)).toHaveLength(1);
+      expect(await eventOf(movieId)).toMatchObject({ status: 'DONE' });
+    });
+  });
+
+  describe('coalescing', () => {
+    it('one feed item per follower and film within the window, updated in place with the latest, unread again', async () => {
+      const movieId = '8001';
+      await notifications.follow('coalesced', movieId);
+      await ratings.rate('c-first', movieId, 8, undefined);
+      await ratings.rate('c-second', movieId, 12, 'Grows on you.');
+      await runUntilIdle(relay());
+      let items = await feed('coalesced');
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ movieId, actorId: 'c-second', score: 6, kind: 'NEW_REVIEW' });
+      expect(await unread('coalesced')).toBe(1);
+
+      // Read it; the next rating within the window brings the same item back, unread.
+      expect(await notifications.markRead('coalesced', String(items[0].eventId), new Date().toISOString())).toBe(true);
+      expect(await unread('coalesced')).toBe(0);
+      await ratings.rate('c-first', movieId, 20, undefined);
+      await runUntilIdle(relay());
+      items = await feed('coalesced');
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ actorId: 'c-first', score: 10, kind: 'NEW_RATING' });
+      expect(items[0].readAt).toBeUndefined();
+      expect(await unread('coalesced')).toBe(1);
+    });
+
+    it('a new item once the window has passed; a repeated or older event changes nothing', async () => {
+      const store = new NotificationsStore({ doc, table: tables.NOTIFICATIONS_TABLE, coalesceWindowSeconds: 60 });
+      const base = { userId: 'windowed', movieId: '8002', kind: 'NEW_RATING' as const, actorId: 'x' };
+      const at = (s: number) => new Date(Date.UTC(2026, 5, 1, 0, 0, s));
+      const e1 = { ...base, eventId: newEventId(at(0)), score: 1, createdAt: at(0).toISOString() };
+      const e2 = { ...base, eventId: newEventId(at(30)), score: 2, createdAt: at(30).toISOString() };
+      const e3 = { ...base, eventId: newEventId(at(90)), score: 3, createdAt: at(90).toISOString() };
+      expect(await store.deliver(e1)).toBe(true);
+      expect(await store.deliver(e2)).toBe(true);
+      expect(await store.deliver(e2)).toBe(false);
+      expect(await store.deliver(e1)).toBe(false);
+      expect((await feed('windowed')).map((i) => i.score)).toEqual([2]);
+      expect(await store.deliver(e3)).toBe(true);
+      expect((await feed('windowed')).map((i) => i.score)).toEqual([2, 3]);
+      expect(await unread('windowed')).toBe(2);
+    });
+  });
+
   it('waits out an SNS outage and publishes everything when it returns', async () => {
     const queue = await queueFor({ movieId: ['2001'] });
     for (let i = 0; i < 5; i++) await ratings.rate(`outage${i}`, '2001', 10, undefined);
@@ -194,10 +312,13 @@ describe('outbox relay', () => {
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 1000; i++) writes.push(ratings.rate(`rater${i}`, movies[i % 50], 1 + (i % 20), undefined));
     await Promise.all(writes);
-    await runUntilIdle(relay(), 400);
+    // A production-like lease: with 200 ms, renewing 100 held events every 66 ms floods DynamoDB Local.
+    await runUntilIdle(relay({ leaseMs: 10_000 }), 400);
     const messages = await drain(queue, 3000);
     expect(new Set(messages.map((m) => m.body.eventId)).size).toBe(1000);
-    expect(await feed('burst-a')).toHaveLength(1000);
-    expect(await feed('burst-b')).toHaveLength(1000);
+    // Twenty ratings of each film within the hour: one feed item per film, with the latest.
+    expect(await feed('burst-a')).toHaveLength(50);
+    expect(await feed('burst-b')).toHaveLength(50);
+    expect(await unread('burst-a')).toBe(50);
   }, 240_000);
 });

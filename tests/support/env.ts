@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDb } from '../../platform/aws';
 import { createLocalTables } from '../../local/tables';
 import type { ServiceName, Stack } from '../../local/stack';
@@ -46,4 +47,76 @@ export function metricsUrlFor(stack: Stack, url: string): string {
   const name = (Object.keys(stack.urls) as ServiceName[]).find((n) => stack.urls[n] === url);
   if (!name) throw new Error(`no service of the stack at ${url}`);
   return stack.metricsUrls[name];
+}
+
+type Doc = Record<string, unknown>;
+const itemKey = (table: string, k: Doc) => `${table}|${String(k.pk)}|${String(k.sk)}`;
+
+/**
+ * A real document client whose eventually consistent reads are stale, as DynamoDB's may be and
+ * DynamoDB Local's never are: before each write it keeps the written items' previous versions
+ * (absent = null), and GetItem, BatchGetItem and base-table Query without ConsistentRead answer
+ * those previous versions until the next write. Consistent reads see the truth.
+ */
+export function staleReadsDynamoDb() {
+  const doc = createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb });
+  const truth = createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb });
+  const previous = new Map<string, Doc | null>();
+  const stale = { reads: 0 };
+  const remember = async (table: string, key: Doc) => {
+    const out = await truth.send(new GetCommand({ TableName: table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
+    previous.set(itemKey(table, key), out.Item ?? null);
+  };
+  /** Replaces the items of `items` that have a previous version; drops those that had none. */
+  const staler = (table: string, items: Doc[]): Doc[] =>
+    items.flatMap((item) => {
+      const k = itemKey(table, item);
+      if (!previous.has(k)) return [item];
+      stale.reads++;
+      const before = previous.get(k);
+      return before ? [before] : [];
+    });
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Doc;
+      const name = String(context.commandName);
+      if (name === 'TransactWriteItemsCommand') {
+        for (const t of (input.TransactItems as Doc[]) ?? []) {
+          const op = (t.Put ?? t.Update ?? t.Delete) as Doc | undefined;
+          if (op) await remember(String(op.TableName), (op.Item ?? op.Key) as Doc);
+        }
+      } else if (name === 'PutItemCommand' || name === 'UpdateItemCommand' || name === 'DeleteItemCommand') {
+        await remember(String(input.TableName), (input.Item ?? input.Key) as Doc);
+      }
+      const result = await next(args);
+      const output = result.output as Doc;
+      if (name === 'GetItemCommand' && !input.ConsistentRead && output.Item) {
+        output.Item = staler(String(input.TableName), [output.Item as Doc])[0];
+      } else if (name === 'GetItemCommand' && !input.ConsistentRead && previous.get(itemKey(String(input.TableName), input.Key as Doc))) {
+        output.Item = previous.get(itemKey(String(input.TableName), input.Key as Doc))!;
+        stale.reads++;
+      } else if (name === 'BatchGetItemCommand') {
+        const responses = (output.Responses ?? {}) as Record<string, Doc[]>;
+        for (const [table, req] of Object.entries(input.RequestItems as Record<string, Doc>)) {
+          if (req.ConsistentRead) continue;
+          const got = staler(table, responses[table] ?? []);
+          // Items created by the last write were not there before; items it deleted were.
+          const seen = new Set(got.map((i) => itemKey(table, i)));
+          for (const k of (req.Keys as Doc[]) ?? []) {
+            const before = previous.get(itemKey(table, k));
+            if (before && !seen.has(itemKey(table, k))) {
+              got.push(before);
+              stale.reads++;
+            }
+          }
+          responses[table] = got;
+        }
+      } else if (name === 'QueryCommand' && !input.ConsistentRead && !input.IndexName && Array.isArray(output.Items)) {
+        output.Items = staler(String(input.TableName), output.Items as Doc[]);
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'staleReads' },
+  );
+  return { doc, stale, destroy: () => (doc.destroy(), truth.destroy()) };
 }

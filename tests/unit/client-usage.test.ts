@@ -19,7 +19,8 @@ describe('operation limit codes', () => {
   it('maps graphql-armor messages to stable codes', () => {
     expect(limitCode('Syntax Error: Query depth limit of 12 exceeded, found 14.')).toBe('QUERY_TOO_DEEP');
     expect(limitCode('Syntax Error: Aliases limit of 30 exceeded, found 60.')).toBe('TOO_MANY_ALIASES');
-    expect(limitCode('Syntax Error: Query Cost limit of 5000 exceeded, found 9000.')).toBe('QUERY_TOO_COMPLEX');
+    // Cost is demand control now (gateway/cost.ts, COST_LIMIT_EXCEEDED), not an armor message.
+    expect(limitCode('Syntax Error: Query Cost limit of 5000 exceeded, found 9000.')).toBeUndefined();
     expect(limitCode('Syntax Error: Token limit of 3000 exceeded.')).toBe('TOO_MANY_TOKENS');
     expect(limitCode('Syntax Error: Directives limit of 30 exceeded, found 40.')).toBe('TOO_MANY_DIRECTIVES');
     expect(limitCode('Cannot query field "x" on type "Query".')).toBeUndefined();

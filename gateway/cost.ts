@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import {
+  GraphQLError,
+  Kind,
+  buildASTSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
+  parse,
+  valueFromASTUntyped,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+
+/**
+ * Demand control: the estimated cost of an operation before it runs, per the IBM GraphQL cost
+ * directive spec as Apollo Router implements it. Composite values cost 1 (or their type's
+ * `@cost`), scalars and enums 0 (or the field's `@cost`), a list multiplies its items by its
+ * `@listSize` (the largest slicing argument given, else `assumedSize`; `sizedFields` pass the
+ * size to a connection's `edges`), and each mutation field adds 10. The directives are read from
+ * the composed supergraph (schema/*.graphql), so subgraph teams set their own list sizes.
+ */
+const MUTATION_COST = 10;
+/** Lists without @listSize: every list in our schema has one or holds only scalars. */
+const DEFAULT_LIST_SIZE = 10;
+
+interface ListSize {
+  assumedSize?: number;
+  slicingArguments: string[];
+  sizedFields: string[];
+}
+
+export class CostEstimator {
+  private readonly schema: GraphQLSchema;
+
+  constructor(supergraphSdl: string) {
+    this.schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true, assumeValid: true });
+  }
+
+  static fromFile(path: string): CostEstimator {
+    return new CostEstimator(readFileSync(path, 'utf8'));
+  }
+
+  estimate(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> = {}): number {
+    const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
+    if (!op) return 0;
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    );
+    const root = op.operation === 'mutation' ? this.schema.getMutationType() : op.operation === 'subscription' ? this.schema.getSubscriptionType() : this.schema.getQueryType();
+    if (!root) return 0;
+    const ctx = { fragments, variables, seen: new Set<string>() };
+    const base = this.selections(op.selectionSet, root, ctx, undefined);
+    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    return base + mutations;
+  }
+
+  /**
+   * The actual cost of an answer: the same weights, with the lists' real lengths instead of
+   * their estimated sizes. Fields absent from the data (other fragments, nulls) cost nothing.
+   */
+  actual(document: DocumentNode, operationName: string | null | undefined, data: Record<string, unknown> | null | undefined): number {
+    const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
+    if (!op || !data) return 0;
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    );
+    const root = op.operation === 'mutation' ? this.schema.getMutationType() : this.schema.getQueryType();
+    if (!root) return 0;
+    const ctx = { fragments, variables: {}, seen: new Set<string>() };
+    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    return this.actualSet(op.selectionSet, root, data, ctx) + mutations;
+  }
+
+  private actualSet(set: SelectionSetNode, parent: GraphQLCompositeType, data: Record<string, unknown>, ctx: Ctx): number {
+    let total = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.INLINE_FRAGMENT) {
+        const on = s.typeCondition ? this.schema.getType(s.typeCondition.name.value) : parent;
+        if (on && isCompositeType(on)) total += this.actualSet(s.selectionSet, on, data, ctx);
+        continue;
+      }
+      if (s.kind === Kind.FRAGMENT_SPREAD) {
+        const f = ctx.fragments.get(s.name.value);
+        const on = f && this.schema.getType(f.typeCondition.name.value);
+        if (f && on && isCompositeType(on) && !ctx.seen.has(f.name.value)) {
+          ctx.seen.add(f.name.value);
+          total += this.actualSet(f.selectionSet, on, data, ctx);
+          ctx.seen.delete(f.name.value);
+        }
+        continue;
+      }
+      if (s.name.value.startsWith('__')) continue;
+      const def = 'getFields' in parent ? (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[s.name.value] : undefined;
+      const value = data[s.alias?.value ?? s.name.value];
+      if (!def || value === undefined || value === null) continue;
+      const named = getNamedType(def.type);
+      const own = weightOf(def.astNode?.directives) ?? (isCompositeType(named) ? (weightOf(named.astNode?.directives) ?? 1) : 0);
+      const one = (v: unknown): number =>
+        v === null || v === undefined
+          ? 0
+          : own + (s.selectionSet && isCompositeType(named) && typeof v === 'object' ? this.actualSet(s.selectionSet, named, v as Record<string, unknown>, ctx) : 0);
+      const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+      total += Array.isArray(value) ? flat(value).reduce<number>((sum, v) => sum + one(v), 0) : one(value);
+    }
+    return total;
+  }
+
+  private fieldsOf(set: SelectionSetNode, ctx: Ctx): FieldNode[] {
+    return set.selections.flatMap((s) => {
+      if (s.kind === Kind.FIELD) return [s];
+      if (s.kind === Kind.INLINE_FRAGMENT) return this.fieldsOf(s.selectionSet, ctx);
+      const f = ctx.fragments.get(s.name.value);
+      return f ? this.fieldsOf(f.selectionSet, ctx) : [];
+    });
+  }
+
+  /** The cost of a selection set on `parent`; `sized` carries a parent's list size to its sized fields. */
+  private selections(set: SelectionSetNode, parent: GraphQLCompositeType, ctx: Ctx, sized: { fields: string[]; size: number } | undefined): number {
+    let total = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.INLINE_FRAGMENT) {
+        const on = s.typeCondition ? this.schema.getType(s.typeCondition.name.value) : parent;
+        if (on && isCompositeType(on)) total += this.selections(s.selectionSet, on, ctx, sized);
+      } else if (s.kind === Kind.FRAGMENT_SPREAD) {
+        const f = ctx.fragments.get(s.name.value);
+        // A fragment spread inside itself is invalid GraphQL; validation refuses it anyway.
+        if (!f || ctx.seen.has(f.name.value)) continue;
+        const on = this.schema.getType(f.typeCondition.name.value);
+        ctx.seen.add(f.name.value);
+        if (on && isCompositeType(on)) total += this.selections(f.selectionSet, on, ctx, sized);
+        ctx.seen.delete(f.name.value);
+      } else {
+        total += this.field(s, parent, ctx, sized);
+      }
+    }
+    return total;
+  }
+
+  private field(node: FieldNode, parent: GraphQLCompositeType, ctx: Ctx, sized: { fields: string[]; size: number } | undefined): number {
+    if (node.name.value.startsWith('__')) return 0;
+    const def = 'getFields' in parent ? (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[node.name.value] : undefined;
+    if (!def) return 0;
+    const named = getNamedType(def.type);
+    const fieldWeight = weightOf(def.astNode?.directives);
+    const typeWeight = isCompositeType(named) ? (weightOf(named.astNode?.directives) ?? 1) : 0;
+    const own = fieldWeight ?? typeWeight;
+    const children = node.selectionSet && isCompositeType(named) ? this.selections(node.selectionSet, named, ctx, undefined) : 0;
+    const argCost = (def.args ?? []).reduce((sum, a) => sum + (weightOf(a.astNode?.directives) ?? 0), 0);
+
+    const listSize = listSizeOf(def.astNode?.directives);
+    const size = this.sizeFrom(listSize, node, def, ctx);
+    // A connection: its list size applies to its sized fields (edges), not to itself.
+    if (listSize?.sizedFields.length && node.selectionSet && isCompositeType(named)) {
+      const inner = this.selections(node.selectionSet, named, ctx, { fields: listSize.sizedFields, size });
+      return own + inner + argCost;
+    }
+    const multiplier = isListType(getNullableType(def.type))
+      ? sized?.fields.includes(node.name.value)
+        ? sized.size
+        : listSize
+          ? size
+          : DEFAULT_LIST_SIZE
+      : 1;
+    return multiplier * (own + children) + argCost;
+  }
+
+  private sizeFrom(listSize: ListSize | undefined, node: FieldNode, def: GraphQLField<unknown, unknown>, ctx: Ctx): number {
+    if (!listSize) return DEFAULT_LIST_SIZE;
+    const given = listSize.slicingArguments
+      .map((name) => {
+        const arg = node.arguments?.find((a) => a.name.value === name);
+        const value = arg ? valueFromASTUntyped(arg.value, ctx.variables) : undefined;
+        return typeof value === 'number' ? value : Array.isArray(value) ? value.length : undefined;
+      })
+      .filter((v): v is number => v !== undefined);
+    if (given.length) return Math.max(...given);
+    // The argument's default (e.g. `first: Int! = 10`) when the operation leaves it out.
+    const defaults = listSize.slicingArguments
+      .map((name) => def.args.find((a) => a.name === name)?.defaultValue)
+      .filter((v): v is number => typeof v === 'number');
+    return defaults.length ? Math.max(...defaults) : (listSize.assumedSize ?? DEFAULT_LIST_SIZE);
+  }
+
+}
+
+type Ctx = { fragments: Map<string, FragmentDefinitionNode>; variables: Record<string, unknown>; seen: Set<string> };
+
+function arg(d: DirectiveNode, name: string): unknown {
+  const a = d.arguments?.find((x) => x.name.value === name);
+  return a ? valueFromASTUntyped(a.value) : undefined;
+}
+
+function weightOf(directives: readonly DirectiveNode[] | undefined): number | undefined {
+  const d = directives?.find((x) => x.name.value === 'cost');
+  const w = d ? arg(d, 'weight') : undefined;
+  return typeof w === 'number' ? w : undefined;
+}
+
+function listSizeOf(directives: readonly DirectiveNode[] | undefined): ListSize | undefined {
+  const d = directives?.find((x) => x.name.value === 'listSize');
+  if (!d) return undefined;
+  const assumed = arg(d, 'assumedSize');
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  return { assumedSize: typeof assumed === 'number' ? assumed : undefined, slicingArguments: strings(arg(d, 'slicingArguments')), sizedFields: strings(arg(d, 'sizedFields')) };
+}
+
+export const COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED';
+
+export function costLimitError(estimated: number, max: number): GraphQLError {
+  return new GraphQLError(`Operation cost ${estimated} exceeds the limit of ${max}. Ask for fewer or smaller lists (first, page sizes, ids).`, {
+    extensions: { code: COST_LIMIT_EXCEEDED, cost: { estimated, max }, http: { status: 400 } },
+  });
+}
