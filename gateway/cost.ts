@@ -212,7 +212,15 @@ function listSizeOf(directives: readonly DirectiveNode[] | undefined): ListSize 
   if (!d) return undefined;
   const assumed = arg(d, 'assumedSize');
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
-  return { assumedSize: typeof assumed === 'number' ? assumed : undefined, slicingArguments: strings(arg(d, 'slicingArguments')), sizedFields: strings(arg(d, 'sizedFields')) };
+  // Marquee's composed @listSizeFromArgument(name:) names a list argument whose length is the
+  // size (composition refuses non-Int slicing arguments); sizeFrom reads a list's length.
+  const fromArgument = directives?.find((x) => x.name.value === 'listSizeFromArgument');
+  const byLength = fromArgument ? strings([arg(fromArgument, 'name')]) : [];
+  return {
+    assumedSize: typeof assumed === 'number' ? assumed : undefined,
+    slicingArguments: [...strings(arg(d, 'slicingArguments')), ...byLength],
+    sizedFields: strings(arg(d, 'sizedFields')),
+  };
 }
 
 export const COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED';

@@ -29,6 +29,11 @@ describe('demand control: estimated cost from the supergraph\'s @cost/@listSize'
     expect(estimator.actual(parse('mutation { followMovie(movieId: "1") { following } }'), undefined, { followMovie: { following: true } })).toBe(11);
   });
 
+  it('sizes movies(ids:) by the ids given (@listSizeFromArgument), literal or variable', () => {
+    expect(cost('{ movies(ids: ["13", "597", "862"]) { id } }')).toBe(3);
+    expect(cost('query Q($ids: [ID!]!) { movies(ids: $ids) { id cast(first: 2) { order } } }', { ids: ['13', '597'] })).toBe(2 * (1 + 2));
+  });
+
   it('refuses the issue-16 movies(ids:) fan-out under the default MAX_COST', () => {
     const attack = Array.from({ length: 30 }, (_, i) => `a${i}: movies(ids: [${Array.from({ length: 100 }, (_, j) => `"${i * 100 + j + 1}"`).join(',')}]) { id title }`).join(' ');
     expect(cost(`{ ${attack} }`)).toBe(3000);

@@ -633,7 +633,6 @@ export type ResolversTypes = ResolversObject<{
   BackdropSize: BackdropSize;
   CacheControlScope: CacheControlScope;
   CastMember: ResolverTypeWrapper<CastParent>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Collection: ResolverTypeWrapper<CollectionParent>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Company: ResolverTypeWrapper<CompanyParent>;
@@ -661,12 +660,12 @@ export type ResolversTypes = ResolversObject<{
   VideoType: VideoType;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   CastMember: CastParent;
-  String: Scalars['String']['output'];
   Collection: CollectionParent;
   ID: Scalars['ID']['output'];
   Company: CompanyParent;
@@ -689,6 +688,7 @@ export type ResolversParentTypes = ResolversObject<{
   Video: VideoParent;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 }>;
 
 export type CacheControlDirectiveArgs = {
@@ -698,6 +698,12 @@ export type CacheControlDirectiveArgs = {
 };
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = MoviesContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeFromArgumentDirectiveArgs = {
+  name: Scalars['String']['input'];
+};
+
+export type ListSizeFromArgumentDirectiveResolver<Result, Parent, ContextType = MoviesContext, Args = ListSizeFromArgumentDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CastMemberResolvers<ContextType = MoviesContext, ParentType extends ResolversParentTypes['CastMember'] = ResolversParentTypes['CastMember']> = ResolversObject<{
   character?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -874,4 +880,5 @@ export type Resolvers<ContextType = MoviesContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = MoviesContext> = ResolversObject<{
   cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  listSizeFromArgument?: ListSizeFromArgumentDirectiveResolver<any, any, ContextType>;
 }>;
