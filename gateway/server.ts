@@ -32,6 +32,7 @@ import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
 import { costPlugin } from './cost-plugin';
+import { authenticatedRootFieldsFromFile, selectsAuthenticated } from './authenticated';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
 import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
@@ -109,6 +110,9 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
   const operationLabel = boundedLabel({ known: manifest.map((o) => o.name), missing: 'anonymous' });
   const publicCodes = [...LIMIT_ERROR_CODES, 'PAYLOAD_TOO_LARGE', 'OPERATION_NOT_IN_SAFELIST', 'SUBGRAPH_UNAVAILABLE'];
   let draining = false;
+  // Root fields that need a caller (@authenticated in the supergraph), read once per schema.
+  let authenticated = new Map<string, Set<string>>();
+  let authenticatedFor: unknown;
 
   const metrics = {
     requests: new Histogram({
@@ -172,19 +176,25 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
-        // An operation the document does not have is the client's error (400). Every mutation
-        // needs a caller. Refused here, before any subgraph call, so an anonymous
-        // mutation never reaches a subgraph nor marks anyone as a recent writer (subgraph cache).
+        // An operation the document does not have is the client's error (400). A root field the
+        // subgraphs mark @authenticated (every Marquee mutation) needs a caller: refused here,
+        // before any subgraph call, so an anonymous mutation never reaches a subgraph nor marks
+        // anyone as a recent writer (subgraph cache). Read again when the supergraph changes.
         async requestDidStart() {
           return {
-            async didResolveOperation({ operation, request, contextValue }) {
+            async didResolveOperation({ operation, request, contextValue, document, schema }) {
               // Apollo leaves this to the executor, and @apollo/gateway's answers it with a 500.
               if (!operation) {
                 const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
                 throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
               }
-              if (operation.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
-                throw new GraphQLError('You must be signed in to do this.', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+              if (!contextValue.userId && !contextValue.partnerId) {
+                if (authenticatedFor !== schema) {
+                  authenticated = authenticatedRootFieldsFromFile(cfg.SUPERGRAPH_PATH);
+                  authenticatedFor = schema;
+                }
+                const field = selectsAuthenticated(authenticated, document, operation);
+                if (field) throw new GraphQLError(`You must be signed in to use ${field}.`, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
               }
             },
           };

@@ -386,6 +386,10 @@ export type CacheControlDirectiveArgs = {
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = NotificationsContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type RequiresCallerDirectiveArgs = { };
+
+export type RequiresCallerDirectiveResolver<Result, Parent, ContextType = NotificationsContext, Args = RequiresCallerDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -488,4 +492,5 @@ export type Resolvers<ContextType = NotificationsContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = NotificationsContext> = ResolversObject<{
   cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  requiresCaller?: RequiresCallerDirectiveResolver<any, any, ContextType>;
 }>;

@@ -363,6 +363,10 @@ export type CacheControlDirectiveArgs = {
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = RatingsContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type RequiresCallerDirectiveArgs = { };
+
+export type RequiresCallerDirectiveResolver<Result, Parent, ContextType = RatingsContext, Args = RequiresCallerDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -456,4 +460,5 @@ export type Resolvers<ContextType = RatingsContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = RatingsContext> = ResolversObject<{
   cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  requiresCaller?: RequiresCallerDirectiveResolver<any, any, ContextType>;
 }>;
