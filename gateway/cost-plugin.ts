@@ -34,7 +34,7 @@ export function costPlugin(opts: { supergraphPath: string; maxCost: number; regi
           }
           estimated = estimator.estimate(document, operationName ?? request.operationName, request.variables ?? {});
           histogram.observe({ kind: 'estimated' }, estimated);
-          if (estimated > opts.maxCost) throw costLimitError(estimated, opts.maxCost);
+          if (estimator.declaresCosts && estimated > opts.maxCost) throw costLimitError(estimated, opts.maxCost);
         },
         async willSendResponse({ document, operationName, request, response }) {
           if (estimated === undefined || !estimator || !document || response.body.kind !== 'single') return;

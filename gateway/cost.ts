@@ -41,8 +41,23 @@ interface ListSize {
 export class CostEstimator {
   private readonly schema: GraphQLSchema;
 
+  /**
+   * Whether the supergraph links the cost spec (specs.apollo.dev/cost): demand control applies to
+   * supergraphs whose subgraphs declare their list sizes. One that declares none (other teams'
+   * graphs, the federation audit's) would be estimated at 10 items per list, nested lists
+   * multiplying to refusals that stock @apollo/gateway never makes, so MAX_COST is not enforced
+   * on it; the actual cost is still measured.
+   */
+  readonly declaresCosts: boolean;
+
   constructor(supergraphSdl: string) {
-    this.schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true, assumeValid: true });
+    const document = parse(supergraphSdl);
+    this.schema = buildASTSchema(document, { assumeValidSDL: true, assumeValid: true });
+    this.declaresCosts = document.definitions.some(
+      (d) =>
+        (d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION) &&
+        (d.directives ?? []).some((x) => x.name.value === 'link' && String(arg(x, 'url')).startsWith('https://specs.apollo.dev/cost/')),
+    );
   }
 
   static fromFile(path: string): CostEstimator {

@@ -34,6 +34,14 @@ describe('demand control: estimated cost from the supergraph\'s @cost/@listSize'
     expect(cost('query Q($ids: [ID!]!) { movies(ids: $ids) { id cast(first: 2) { order } } }', { ids: ['13', '597'] })).toBe(2 * (1 + 2));
   });
 
+  it('applies only to supergraphs that link the cost spec', () => {
+    expect(estimator.declaresCosts).toBe(true);
+    const plain = new CostEstimator('schema @link(url: "https://specs.apollo.dev/link/v1.0") { query: Query } directive @link(url: String) repeatable on SCHEMA type Query { a: [A] } type A { b: [A] }');
+    expect(plain.declaresCosts).toBe(false);
+    // Unsized nested lists estimate at 10 each: 10 + 100 + 1000 + 10000 would be refused.
+    expect(plain.estimate(parse('{ a { b { b { b { __typename } } } } }'), undefined, {})).toBeGreaterThan(maxCost);
+  });
+
   it('refuses the issue-16 movies(ids:) fan-out under the default MAX_COST', () => {
     const attack = Array.from({ length: 30 }, (_, i) => `a${i}: movies(ids: [${Array.from({ length: 100 }, (_, j) => `"${i * 100 + j + 1}"`).join(',')}]) { id title }`).join(' ');
     expect(cost(`{ ${attack} }`)).toBe(3000);
