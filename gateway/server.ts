@@ -321,7 +321,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
             clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
           }),
         };
-        const who = { userId, partnerId };
+        // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
+        const who = { userId, partnerId, clientIp: userId || partnerId ? null : (req.ip ?? null) };
         ctx.identity = (subgraph) => signIdentity(who, subgraph);
         return ctx;
       },

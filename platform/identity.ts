@@ -24,6 +24,25 @@ export interface Identity {
   userId: string | null;
   /** The partner whose API key was presented, if any. */
   partnerId: string | null;
+  /**
+   * The client IP the gateway saw, for anonymous callers only (signed-in callers are told apart
+   * by their ids, and their identities stay shareable between their requests): it gives each
+   * anonymous client its own share of upstream budgets (callerKey).
+   */
+  clientIp?: string | null;
+}
+
+/** Longest client IP carried (an IPv6 address with a zone fits); longer is cut, not refused. */
+const MAX_IP_LENGTH = 64;
+
+/**
+ * Whose share of a shared upstream budget (TMDB's) a request draws from: the partner, else the
+ * user, else the anonymous client's IP; anonymous callers without one share a single key.
+ */
+export function callerKey(who: Identity): string {
+  if (who.partnerId) return `partner:${who.partnerId}`;
+  if (who.userId) return `user:${who.userId}`;
+  return who.clientIp ? `ip:${who.clientIp}` : 'anonymous';
 }
 
 /** What a request id may look like (the gateway's UUIDs, or a client's own that fits). */
@@ -40,7 +59,8 @@ function key(secret: string): Uint8Array {
 
 /** `audience`: the subgraph the token is for (the gateway always names one). */
 export async function signCaller(secret: string, who: Identity, audience: string | readonly string[]): Promise<string> {
-  return new SignJWT({ uid: who.userId, pid: who.partnerId })
+  const ip = who.clientIp ? { ip: who.clientIp.slice(0, MAX_IP_LENGTH) } : {};
+  return new SignJWT({ uid: who.userId, pid: who.partnerId, ...ip })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(typeof audience === 'string' ? audience : [...audience])
@@ -56,7 +76,7 @@ export async function signCaller(secret: string, who: Identity, audience: string
 export function createCallerSigner(secret: string): (who: Identity, audience: string | readonly string[]) => Promise<string> {
   const cache = new LRUCache<string, { token: Promise<string>; signedAt: number }>({ max: MAX_CACHED });
   return (who, audience) => {
-    const k = `${who.userId ?? ''}\n${who.partnerId ?? ''}\n${typeof audience === 'string' ? audience : audience.join(',')}`;
+    const k = `${who.userId ?? ''}\n${who.partnerId ?? ''}\n${who.clientIp ?? ''}\n${typeof audience === 'string' ? audience : audience.join(',')}`;
     const hit = cache.get(k);
     if (hit && Date.now() - hit.signedAt < REUSE_MS) return hit.token;
     const token = signCaller(secret, who, audience);
@@ -85,7 +105,8 @@ async function verifyWithExpiry(secret: Uint8Array, token: string | undefined, a
       requiredClaims: ['exp'],
     });
     const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
-    return { who: { userId: str(payload.uid), partnerId: str(payload.pid) }, expiresAtMs: payload.exp! * 1000 };
+    const ip = str(payload.ip);
+    return { who: { userId: str(payload.uid), partnerId: str(payload.pid), ...(ip ? { clientIp: ip } : {}) }, expiresAtMs: payload.exp! * 1000 };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) throw new InvalidCallerError(`invalid gateway signature (${err.code})`);
     throw err;

@@ -118,6 +118,16 @@ describe('user tokens from a JWKS', () => {
     expect(caller.userId).toBe('jwks-user');
   });
 
+  it("tells the subgraph an anonymous caller's IP, and no IP for a signed-in caller (its share of the TMDB budget)", async () => {
+    received.length = 0;
+    await postGraphQL(gatewayUrl, 'query AnonymousIp { genres { name } }');
+    const anonymous = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies');
+    expect(anonymous).toEqual({ userId: null, partnerId: null, clientIp: expect.stringMatching(/127\.0\.0\.1$/) });
+    received.length = 0;
+    await postGraphQL(gatewayUrl, 'query SignedInIp { genres { name } }', {}, { authorization: `Bearer ${await token({ sub: 'ip-user' })}` });
+    expect(await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies')).toEqual({ userId: 'ip-user', partnerId: null });
+  });
+
   it('refuses wrong issuer, wrong audience, expired and HS256-signed tokens', async () => {
     const hs = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('https://id.example').setAudience('marquee').setExpirationTime('1h').sign(new TextEncoder().encode('k'.repeat(40)));
     for (const t of [await token({ sub: 'a', iss: 'https://evil.example' }), await token({ sub: 'a', aud: 'other' }), await token({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 60 }), hs]) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, signCaller } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, signCaller, type Identity } from '../../platform/identity';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,7 +33,12 @@ export const testSecret = () => randomBytes(32).toString('hex');
 
 /** Calls a subgraph directly, as the gateway would, signed for `userId`. */
 export async function callSubgraph<T = any>(url: string, secret: string, query: string, variables: Record<string, unknown> = {}, userId: string | null = null) {
-  const token = await signCaller(secret, { userId, partnerId: null }, SUBGRAPH_AUDIENCES);
+  return callSubgraphAs<T>(url, secret, { userId, partnerId: null }, query, variables);
+}
+
+/** Calls a subgraph directly, as the gateway would, signed for any identity (an anonymous client IP, a partner). */
+export async function callSubgraphAs<T = any>(url: string, secret: string, who: Identity, query: string, variables: Record<string, unknown> = {}) {
+  const token = await signCaller(secret, who, SUBGRAPH_AUDIENCES);
   return postGraphQL<T>(url, query, variables, { [INTERNAL_IDENTITY_HEADER]: token, 'x-request-id': 'test' });
 }
 

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { signCaller, verifyCaller, InvalidCallerError, createCallerSigner, createCallerVerifier } from '../../platform/identity';
+import { signCaller, verifyCaller, InvalidCallerError, createCallerSigner, createCallerVerifier, callerKey } from '../../platform/identity';
 
 const secret = 'a'.repeat(64);
 
@@ -7,6 +7,20 @@ describe('gateway identity signature', () => {
   it('round-trips the caller', async () => {
     const token = await signCaller(secret, { userId: 'u1', partnerId: 'p1' }, 'ratings');
     await expect(verifyCaller(secret, token, 'ratings')).resolves.toEqual({ userId: 'u1', partnerId: 'p1' });
+  });
+
+  it("carries an anonymous caller's IP, which gives it a budget share of its own", async () => {
+    const sign = createCallerSigner(secret);
+    const one = await sign({ userId: null, partnerId: null, clientIp: '203.0.113.1' }, 'movies');
+    const two = await sign({ userId: null, partnerId: null, clientIp: '203.0.113.2' }, 'movies');
+    expect(two).not.toBe(one);
+    const who = await verifyCaller(secret, one, 'movies');
+    expect(who).toEqual({ userId: null, partnerId: null, clientIp: '203.0.113.1' });
+    expect(callerKey(who)).toBe('ip:203.0.113.1');
+    expect(callerKey(await verifyCaller(secret, two, 'movies'))).toBe('ip:203.0.113.2');
+    expect(callerKey({ userId: 'u1', partnerId: null })).toBe('user:u1');
+    expect(callerKey({ userId: 'u1', partnerId: 'p1' })).toBe('partner:p1');
+    expect(callerKey({ userId: null, partnerId: null })).toBe('anonymous');
   });
 
   it('is for one subgraph: a token for ratings is refused by notifications and movies', async () => {
