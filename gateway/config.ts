@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { parseTrustProxy } from './trust-proxy';
 import { commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
 
+const optionalPositiveInt = () => z.coerce.number().int().positive().optional();
+
 const schema = z.object({
   ...commonEnv,
   GATEWAY_PORT: port(4000),
@@ -51,6 +53,12 @@ const schema = z.object({
   RATE_LIMIT_PARTNER_STANDARD: positiveInt(3000),
   RATE_LIMIT_PARTNER_PREMIUM: positiveInt(12000),
   RATE_LIMIT_PARTNER_INTERNAL: positiveInt(60000),
+  /** Demand-control cost per minute (MAX_COST units) per IP / user / partner tier; unset = no cost limit for that kind. */
+  RATE_LIMIT_COST_ANONYMOUS: optionalPositiveInt(),
+  RATE_LIMIT_COST_USER: optionalPositiveInt(),
+  RATE_LIMIT_COST_PARTNER_STANDARD: optionalPositiveInt(),
+  RATE_LIMIT_COST_PARTNER_PREMIUM: optionalPositiveInt(),
+  RATE_LIMIT_COST_PARTNER_INTERNAL: optionalPositiveInt(),
   PARTNER_KEYS: z.string().optional(),
   SAFELIST: z.enum(['off', 'enforce']).default('off'),
   PERSISTED_OPERATIONS_PATH: z.string().default('schema/persisted-operations.json'),

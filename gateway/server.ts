@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import cors from 'cors';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -34,7 +34,7 @@ import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits'
 import { costPlugin } from './cost-plugin';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
-import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
+import { createAuthFailureLimiter, createCostRateLimiter, createRateLimiter, type Subject } from './rate-limit';
 
 export interface GatewayContext {
   requestId: string;
@@ -43,6 +43,8 @@ export interface GatewayContext {
   log: Logger;
   /** The signed identity header for one subgraph (its name is the token's audience). */
   identity?: (subgraph: string) => Promise<string>;
+  /** Whose request and cost budgets this request draws from (rate-limit.ts). */
+  rateSubject: Subject;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
 }
@@ -102,6 +104,14 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     redis,
   );
+  const costRateLimit = createCostRateLimiter(
+    {
+      anonymousPerMinute: cfg.RATE_LIMIT_COST_ANONYMOUS,
+      userPerMinute: cfg.RATE_LIMIT_COST_USER,
+      tiers: { standard: cfg.RATE_LIMIT_COST_PARTNER_STANDARD, premium: cfg.RATE_LIMIT_COST_PARTNER_PREMIUM, internal: cfg.RATE_LIMIT_COST_PARTNER_INTERNAL },
+    },
+    redis,
+  );
   const authFailures = createAuthFailureLimiter(cfg.RATE_LIMIT_AUTH_FAILURES, redis);
   const armor = createArmor(cfg);
   const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);
@@ -158,7 +168,20 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     plugins: [
       ...armor.plugins,
-      costPlugin({ supergraphPath: cfg.SUPERGRAPH_PATH, maxCost: cfg.MAX_COST, registry }),
+      costPlugin<GatewayContext>({
+        supergraphPath: cfg.SUPERGRAPH_PATH,
+        maxCost: cfg.MAX_COST,
+        registry,
+        charge:
+          costRateLimit &&
+          (async ({ rateSubject, log }, estimated) => {
+            const decision = await costRateLimit(rateSubject, estimated);
+            if (decision.allowed) return;
+            metrics.rateLimited.inc({ kind: `cost-${rateSubject.kind}` });
+            log.info({ kind: rateSubject.kind, cost: estimated }, 'cost rate limited');
+            throw costRateLimitedError(decision.retryAfterSeconds);
+          }),
+      }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       clientUsagePlugin(registry),
       ...(cfg.RESPONSE_CACHE === 'on'
@@ -284,6 +307,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         : res.locals.userId
           ? { kind: 'user', id: res.locals.userId }
           : { kind: 'ip', id: req.ip ?? 'unknown' };
+      res.locals.rateSubject = subject;
       const decision = await rateLimit(subject);
       if (decision.allowed) return next();
       metrics.rateLimited.inc({ kind: subject.kind });
@@ -312,6 +336,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
           requestId,
           userId,
           partnerId,
+          rateSubject: res.locals.rateSubject as Subject,
           log: logger.child({
             requestId,
             ip: req.ip,
@@ -367,6 +392,15 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       await metricsServer.close();
     }),
   };
+}
+
+/** An operation over its caller's cost budget per minute: HTTP 429 with Retry-After, like the request limit's. */
+function costRateLimitedError(retryAfterSeconds: number): GraphQLError {
+  // Apollo takes the headers as a Map; graphql-yoga (a benchmark peer) types them as a record.
+  const headers = new HeaderMap([['retry-after', String(retryAfterSeconds)]]) as unknown as Record<string, string>;
+  return new GraphQLError(`Too much demand-control cost this minute; retry after ${retryAfterSeconds}s.`, {
+    extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds, http: { status: 429, headers } },
+  });
 }
 
 /**
