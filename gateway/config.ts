@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { parseTrustProxy } from './trust-proxy';
-import { commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
+import { commonEnv, ConfigError, gatewayKey, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
 
 const optionalPositiveInt = () => z.coerce.number().int().positive().optional();
 
 const schema = z.object({
   ...commonEnv,
+  /** The private key that signs callers' identities for the subgraphs (ES256 or EdDSA); only the gateway has it. */
+  GATEWAY_SIGNING_KEY: gatewayKey('private'),
   GATEWAY_PORT: port(4000),
   /** Prometheus /metrics, never routed by the load balancer. */
   METRICS_PORT: port(9464),
@@ -81,7 +83,7 @@ export type GatewayConfig = Omit<z.infer<typeof schema>, 'INTROSPECTION'> & { in
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const cfg = loadConfig('gateway', schema, env);
-  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'GATEWAY_SIGNING_KEY', cfg.GATEWAY_SIGNING_KEY);
   if (!cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
     throw new ConfigError('gateway: set JWT_JWKS_URL (production) or JWT_SECRET (local mode) to verify user tokens');
   }

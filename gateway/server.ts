@@ -57,7 +57,7 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, logger: Logger, registry: Registry): Promise<RunningGateway> {
+export async function startGateway(cfg: GatewayConfig, signingKey: string, logger: Logger, registry: Registry): Promise<RunningGateway> {
   const production = isProduction(cfg);
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
@@ -74,7 +74,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       const client = new SubgraphClient({
         name,
         url: urls[name] ?? url!,
-        secret: gatewaySecret,
+        signingKey,
         timeoutMs: cfg.SUBGRAPH_TIMEOUT_MS,
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
@@ -95,7 +95,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     }),
   });
   const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
-  const signIdentity = createCallerSigner(gatewaySecret);
+  const signIdentity = createCallerSigner(signingKey);
   const rateLimit = createRateLimiter(
     {
       anonymousPerMinute: cfg.RATE_LIMIT_ANONYMOUS,

@@ -28,7 +28,8 @@ import { RecentWriters, storableFor, type Hint, type Hit, type SubgraphAnswerCac
 export interface SubgraphClientOptions {
   name: string;
   url: string;
-  secret: string;
+  /** GATEWAY_SIGNING_KEY: signs the identity of calls made outside a client request. */
+  signingKey: string;
   timeoutMs: number;
   connections: number;
   dedupe: boolean;
@@ -222,7 +223,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // socket the other side is closing.
     this.pool = new Pool(url.origin, { connections: opts.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, pipelining: 1 });
     this.metrics = metricsFor(opts.registry);
-    this.anonymous = createCallerSigner(opts.secret);
+    this.anonymous = createCallerSigner(opts.signingKey);
   }
 
   async process(options: GraphQLDataSourceProcessOptions<Record<string, unknown>>): Promise<GatewayGraphQLResponse> {

@@ -11,7 +11,7 @@ import { resolvers } from './resolvers';
 import { createTmdbClient } from '../../platform/tmdb/config';
 import { callerKey } from '../../platform/identity';
 
-export async function startMoviesService(cfg: MoviesConfig, gatewaySecret: string): Promise<RunningServer> {
+export async function startMoviesService(cfg: MoviesConfig, gatewayPublicKey: string): Promise<RunningServer> {
   const logger = createLogger('movies', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('movies');
   const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
@@ -22,7 +22,7 @@ export async function startMoviesService(cfg: MoviesConfig, gatewaySecret: strin
     metricsPort: cfg.MOVIES_METRICS_PORT,
     typeDefs: loadSubgraphSdl('movies'),
     resolvers: resolvers as GraphQLResolverMap<MoviesContext>,
-    gatewaySecret,
+    gatewayPublicKey,
     production: isProduction(cfg),
     logger,
     registry,

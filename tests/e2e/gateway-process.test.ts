@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
-import { verifyCaller, INTERNAL_IDENTITY_HEADER } from '../../platform/identity';
+import { generateGatewayKeys, verifyCaller, INTERNAL_IDENTITY_HEADER } from '../../platform/identity';
 import { codes, postGraphQL } from '../support/graphql';
 
 /**
@@ -12,7 +12,7 @@ import { codes, postGraphQL } from '../support/graphql';
  * propagated to the subgraphs, and several workers.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const SECRET = 'g'.repeat(64);
+const SECRET = generateGatewayKeys().signingKey;
 let subgraph: http.Server;
 let subgraphUrl: string;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
@@ -42,7 +42,7 @@ async function startGatewayProcess(extra: Record<string, string>): Promise<{ pro
       LOG_LEVEL: 'warn',
       GATEWAY_PORT: String(port),
       METRICS_PORT: String(metricsPort),
-      GATEWAY_SECRET: SECRET,
+      GATEWAY_SIGNING_KEY: SECRET,
       MOVIES_URL: `${subgraphUrl}/graphql`,
       RATINGS_URL: `${subgraphUrl}/graphql`,
       NOTIFICATIONS_URL: `${subgraphUrl}/graphql`,

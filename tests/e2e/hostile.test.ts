@@ -263,7 +263,7 @@ describe('anonymous mutations and writer marks', () => {
 
 describe('identity tokens', () => {
   it('are per subgraph: one minted for ratings is refused by notifications', async () => {
-    const forRatings = await signCaller(stack.env.GATEWAY_SECRET, { userId: 'u1', partnerId: null }, 'ratings');
+    const forRatings = await signCaller(stack.env.GATEWAY_SIGNING_KEY, { userId: 'u1', partnerId: null }, 'ratings');
     const query = '{ _service { sdl } }';
     const atRatings = await postGraphQL(stack.urls.ratings, query, {}, { [INTERNAL_IDENTITY_HEADER]: forRatings });
     expect(atRatings.status).toBe(200);
