@@ -40,6 +40,8 @@ export interface GatewayContext {
   requestId: string;
   userId: string | null;
   partnerId: string | null;
+  /** The client IP of an anonymous caller (null when signed in), as signed into its identity. */
+  clientIp: string | null;
   log: Logger;
   /** The signed identity header for one subgraph (its name is the token's audience). */
   identity?: (subgraph: string) => Promise<string>;
@@ -332,10 +334,13 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
         const requestId: string = res.locals.requestId;
         const userId: string | null = res.locals.userId ?? null;
         const partnerId: string | null = res.locals.partner?.id ?? null;
+        // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
+        const clientIp = userId || partnerId ? null : (req.ip ?? null);
         const ctx: GatewayContext = {
           requestId,
           userId,
           partnerId,
+          clientIp,
           rateSubject: res.locals.rateSubject as Subject,
           log: logger.child({
             requestId,
@@ -346,8 +351,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
             clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
           }),
         };
-        // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
-        const who = { userId, partnerId, clientIp: userId || partnerId ? null : (req.ip ?? null) };
+        const who = { userId, partnerId, clientIp };
         ctx.identity = (subgraph) => signIdentity(who, subgraph);
         return ctx;
       },

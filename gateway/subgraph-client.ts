@@ -53,6 +53,8 @@ interface CallerContext {
   requestId?: string;
   userId?: string | null;
   partnerId?: string | null;
+  /** An anonymous caller's IP (signed into its identity): its own share of upstream budgets. */
+  clientIp?: string | null;
 }
 
 type AnswerBody = { data?: Record<string, unknown> | null; errors?: GatewayGraphQLResponse['errors']; extensions?: Record<string, unknown> };
@@ -243,7 +245,10 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const key = lookup ? cache.key(this.opts.name, this.opts.url, body) : undefined;
     const cached = cache && key ? await this.fromCache(cache, key) : undefined;
     const answer =
-      cached?.answer ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, caller, ctx) : await this.call(body, ctx, !isMutation));
+      cached?.answer ??
+      // Anonymous callers are told apart by IP here: their calls draw on their own TMDB shares,
+      // so one's refusal must not become another's answer (public answers are still shared).
+      (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, ctx) : await this.call(body, ctx, !isMutation));
     if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
     if (cache && !cached) this.remember(cache, key ?? (() => cache.key(this.opts.name, this.opts.url, body)), answer);
 

@@ -270,6 +270,22 @@ describe('identity tokens', () => {
     const atNotifications = await postGraphQL(stack.urls.notifications, query, {}, { [INTERNAL_IDENTITY_HEADER]: forRatings });
     expect({ status: atNotifications.status, codes: codes(atNotifications) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
   });
+
+  it('cannot be minted by a subgraph task: movies holds only the public key, and what it can sign ratings refuses', async () => {
+    const environ = (name: 'movies' | 'gateway') =>
+      new Map(readFileSync(`/proc/${stack.pid(name)}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+    const movies = environ('movies');
+    expect(movies.has('GATEWAY_SIGNING_KEY')).toBe(false);
+    const publicKey = movies.get('GATEWAY_PUBLIC_KEY')!;
+    expect(publicKey).toMatch(/BEGIN PUBLIC KEY/);
+    expect(environ('gateway').get('GATEWAY_SIGNING_KEY')).toMatch(/BEGIN PRIVATE KEY/);
+    // Everything movies could try with what it holds: the public key as a signing key fails, and
+    // as an HMAC secret (the old HS256 scheme) gives a token ratings refuses.
+    await expect(signCaller(publicKey, { userId: 'u1', partnerId: null }, 'ratings')).rejects.toThrow();
+    const forged = await new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('ratings').setExpirationTime('1m').sign(new TextEncoder().encode(publicKey));
+    const atRatings = await postGraphQL(stack.urls.ratings, '{ _service { sdl } }', {}, { [INTERNAL_IDENTITY_HEADER]: forged });
+    expect({ status: atRatings.status, codes: codes(atRatings) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+  });
 });
 
 describe('failed authentication', () => {
