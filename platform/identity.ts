@@ -71,7 +71,8 @@ function parseKey(text: string, kind: 'private' | 'public'): { key: KeyObject; a
   throw new Error('must be a P-256 (ES256) or Ed25519 (EdDSA) key');
 }
 
-const parsed = new Map<string, { key: KeyObject; alg: Alg }>();
+// Keys are parsed once: a process has one or two (tests a few more).
+const parsed = new LRUCache<string, { key: KeyObject; alg: Alg }>({ max: 64 });
 function memo(text: string, kind: 'private' | 'public'): { key: KeyObject; alg: Alg } {
   const k = `${kind}\n${text}`;
   let hit = parsed.get(k);
@@ -110,8 +111,7 @@ export function publicKeyOf(text: string): string {
   return createPublicKey(memo(text, isPrivate(text) ? 'private' : 'public').key).export({ type: 'spki', format: 'pem' }).toString();
 }
 
-/** `audience`: the subgraph the token is for (the gateway always names one). */
-/** `signingKey`: GATEWAY_SIGNING_KEY's text. */
+/** `signingKey`: GATEWAY_SIGNING_KEY's text; `audience`: the subgraph the token is for (the gateway always names one). */
 export async function signCaller(signingKey: string, who: Identity, audience: string | readonly string[]): Promise<string> {
   const { key, alg } = memo(signingKey, 'private');
   const ip = who.clientIp ? { ip: who.clientIp.slice(0, MAX_IP_LENGTH) } : {};
@@ -155,8 +155,13 @@ export async function verifyCaller(publicKey: string, token: string | undefined,
 }
 
 function verificationKey(text: string): { key: KeyObject; alg: Alg } {
-  const { key, alg } = memo(text, isPrivate(text) ? 'private' : 'public');
-  return { key: key.type === 'private' ? createPublicKey(key) : key, alg };
+  const k = `verify\n${text}`;
+  let hit = parsed.get(k);
+  if (!hit) {
+    const { key, alg } = memo(text, isPrivate(text) ? 'private' : 'public');
+    parsed.set(k, (hit = { key: key.type === 'private' ? createPublicKey(key) : key, alg }));
+  }
+  return hit;
 }
 
 async function verifyWithExpiry(publicKey: { key: KeyObject; alg: Alg }, token: string | undefined, audience: string): Promise<{ who: Identity; expiresAtMs: number }> {

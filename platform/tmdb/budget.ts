@@ -128,7 +128,7 @@ export function createBudget(opts: BudgetOptions): Budget {
 
 /**
  * Each caller's share of the TMDB budget, taken before the global one: a token bucket per caller
- * (a user, a partner, or an anonymous client IP; see callerShareKey) of `ratePerSecond`, kept in
+ * (a user, a partner, or an anonymous client IP: callerKey in platform/identity.ts) of `ratePerSecond`, kept in
  * Redis like the global budget so the share holds across replicas. A caller may wait for its own
  * bucket as long as for the global one; waiters beyond what that wait could serve are refused at
  * once, so one caller's backlog stays bounded and never reaches the global queue. Refusals are

@@ -118,7 +118,7 @@ export class TmdbClient {
    * This client as seen by one GraphQL request: at most `maxFetches` distinct TMDB fetches (cache
    * hits and calls shared with other requests are free); beyond it, reads fail with
    * UPSTREAM_FETCH_LIMIT, so one operation cannot spend the shared TMDB budget of everyone.
-   * With `caller` (callerShareKey), each fetch first takes a token of that caller's share, so
+   * With `caller` (callerKey in platform/identity.ts), each fetch first takes a token of that caller's share, so
    * one caller's many operations cannot spend it either.
    */
   forRequest(maxFetches: number, caller?: string): TmdbClient {
