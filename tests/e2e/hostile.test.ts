@@ -125,7 +125,7 @@ describe('every refusal a client can cause is a 4xx with its code', () => {
       const level = (inner: string) => `ratings { edges { node { user { ${inner} } } } }`;
       return gql(`{ me { ${level(level(level(level('id'))))} } }`);
     }],
-    ['too complex', 400, 'QUERY_TOO_COMPLEX', () => {
+    ['too costly', 400, 'COST_LIMIT_EXCEEDED', () => {
       const page = 'popularMovies { results { cast(first: 100) { person { name profile { url } } } directors { name } genres { name } } }';
       return gql(`{ ${Array.from({ length: 20 }, (_, i) => `p${i}: ${page}`).join(' ')} }`);
     }],
