@@ -71,7 +71,7 @@ export function allContenders(e: ContenderEnv): Contender[] {
   const common = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     NODE_ENV: 'production',
-    GATEWAY_SECRET: e.stack.GATEWAY_SECRET,
+    GATEWAY_SIGNING_KEY: e.stack.GATEWAY_SIGNING_KEY,
     JWT_SECRET: e.stack.JWT_SECRET,
     JWT_ALLOW_HS256_IN_PRODUCTION: 'true',
     MOVIES_URL: e.stack.MOVIES_URL,

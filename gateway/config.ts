@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { parseTrustProxy } from './trust-proxy';
-import { commonEnv, ConfigError, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
+import { commonEnv, ConfigError, gatewayKey, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
+
+const optionalPositiveInt = () => z.coerce.number().int().positive().optional();
 
 const schema = z.object({
   ...commonEnv,
+  /** The private key that signs callers' identities for the subgraphs (ES256 or EdDSA); only the gateway has it. */
+  GATEWAY_SIGNING_KEY: gatewayKey('private'),
   GATEWAY_PORT: port(4000),
   /** Prometheus /metrics, never routed by the load balancer. */
   METRICS_PORT: port(9464),
@@ -51,6 +55,12 @@ const schema = z.object({
   RATE_LIMIT_PARTNER_STANDARD: positiveInt(3000),
   RATE_LIMIT_PARTNER_PREMIUM: positiveInt(12000),
   RATE_LIMIT_PARTNER_INTERNAL: positiveInt(60000),
+  /** Demand-control cost per minute (MAX_COST units) per IP / user / partner tier; unset = no cost limit for that kind. */
+  RATE_LIMIT_COST_ANONYMOUS: optionalPositiveInt(),
+  RATE_LIMIT_COST_USER: optionalPositiveInt(),
+  RATE_LIMIT_COST_PARTNER_STANDARD: optionalPositiveInt(),
+  RATE_LIMIT_COST_PARTNER_PREMIUM: optionalPositiveInt(),
+  RATE_LIMIT_COST_PARTNER_INTERNAL: optionalPositiveInt(),
   PARTNER_KEYS: z.string().optional(),
   SAFELIST: z.enum(['off', 'enforce']).default('off'),
   PERSISTED_OPERATIONS_PATH: z.string().default('schema/persisted-operations.json'),
@@ -73,7 +83,7 @@ export type GatewayConfig = Omit<z.infer<typeof schema>, 'INTROSPECTION'> & { in
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const cfg = loadConfig('gateway', schema, env);
-  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'GATEWAY_SIGNING_KEY', cfg.GATEWAY_SIGNING_KEY);
   if (!cfg.JWT_SECRET && !cfg.JWT_JWKS_URL) {
     throw new ConfigError('gateway: set JWT_JWKS_URL (production) or JWT_SECRET (local mode) to verify user tokens');
   }

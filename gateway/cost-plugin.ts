@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { Histogram, type Registry } from 'prom-client';
 import { CostEstimator, costLimitError } from './cost';
@@ -11,9 +11,16 @@ export const COST_HEADER = 'x-marquee-cost';
  * called: HTTP 400, code COST_LIMIT_EXCEEDED, `extensions.cost` { estimated, max }. The
  * directives are read again from the supergraph file whenever the gateway's schema changes.
  * After execution the actual cost (real list lengths) goes to a histogram, and to the answer's
- * `extensions.cost` when the client sends `x-marquee-cost: true`.
+ * `extensions.cost` when the client sends `x-marquee-cost: true`. `charge` takes the estimated
+ * cost of an operation within MAX_COST from its caller's cost budget (RATE_LIMIT_COST_*) and
+ * throws to refuse it, still before any subgraph is called.
  */
-export function costPlugin(opts: { supergraphPath: string; maxCost: number; registry?: Registry }): ApolloServerPlugin {
+export function costPlugin<C extends BaseContext>(opts: {
+  supergraphPath: string;
+  maxCost: number;
+  registry?: Registry;
+  charge?: (context: C, estimated: number) => Promise<void>;
+}): ApolloServerPlugin<C> {
   let estimator: CostEstimator | undefined;
   let forSchema: GraphQLSchema | undefined;
   const histogram = new Histogram({
@@ -27,7 +34,7 @@ export function costPlugin(opts: { supergraphPath: string; maxCost: number; regi
     async requestDidStart() {
       let estimated: number | undefined;
       return {
-        async didResolveOperation({ document, operationName, request, schema }) {
+        async didResolveOperation({ document, operationName, request, schema, contextValue }) {
           if (!estimator || forSchema !== schema) {
             estimator = CostEstimator.fromFile(opts.supergraphPath);
             forSchema = schema;
@@ -35,6 +42,7 @@ export function costPlugin(opts: { supergraphPath: string; maxCost: number; regi
           estimated = estimator.estimate(document, operationName ?? request.operationName, request.variables ?? {});
           histogram.observe({ kind: 'estimated' }, estimated);
           if (estimator.declaresCosts && estimated > opts.maxCost) throw costLimitError(estimated, opts.maxCost);
+          await opts.charge?.(contextValue, estimated);
         },
         async willSendResponse({ document, operationName, request, response }) {
           if (estimated === undefined || !estimator || !document || response.body.kind !== 'single') return;

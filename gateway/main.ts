@@ -18,9 +18,9 @@ async function main() {
     (require('./apollo-patches') as typeof import('./apollo-patches')).installApolloPatches(cfg.APOLLO_PATCHES, logger);
   }
   const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
-  const { resolveGatewaySecret, stopOnSignals } = require('../platform/startup') as typeof import('../platform/startup');
+  const { resolveGatewayKey, stopOnSignals } = require('../platform/startup') as typeof import('../platform/startup');
   const { startGateway } = require('./server') as typeof import('./server');
-  const secret = resolveGatewaySecret(cfg);
+  const secret = resolveGatewayKey('GATEWAY_SIGNING_KEY', cfg.GATEWAY_SIGNING_KEY);
   // GATEWAY_WORKERS > 1: one process per core behind one port (node:cluster shares the socket).
   if (cfg.GATEWAY_WORKERS > 1 && cluster.isPrimary) {
     for (let i = 0; i < cfg.GATEWAY_WORKERS; i++) cluster.fork();

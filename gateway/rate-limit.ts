@@ -23,22 +23,46 @@ function limiter(redis: Redis | undefined, name: string, points: number): RateLi
     : memory;
 }
 
+/** Takes `points` from `key`; a limiter that fails in both stores lets the request through rather than fail it. */
+async function take(limiter: RateLimiterAbstract, key: string, points: number): Promise<RateDecision> {
+  try {
+    const res = await limiter.consume(key, points);
+    return { allowed: true, remaining: res.remainingPoints };
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+    return { allowed: true, remaining: -1 };
+  }
+}
+
 export function createRateLimiter(limits: RateLimits, redis?: Redis): (subject: Subject) => Promise<RateDecision> {
   const make = (name: string, points: number) => limiter(redis, name, points);
   const ip = make('ip', limits.anonymousPerMinute);
   const user = make('user', limits.userPerMinute);
   const tiers = Object.fromEntries(Object.entries(limits.tiers).map(([t, n]) => [t, make(`partner-${t}`, n)])) as Record<RateTier, RateLimiterAbstract>;
+  return (subject) => take(subject.kind === 'partner' ? tiers[subject.tier] : subject.kind === 'user' ? user : ip, subject.id, 1);
+}
 
-  return async (subject) => {
-    const limiter = subject.kind === 'partner' ? tiers[subject.tier] : subject.kind === 'user' ? user : ip;
-    try {
-      const res = await limiter.consume(subject.id, 1);
-      return { allowed: true, remaining: res.remainingPoints };
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
-      // The limiter itself failed (both stores): let the request through rather than fail it.
-      return { allowed: true, remaining: -1 };
-    }
+/**
+ * Demand-control cost per minute for each kind of caller (RATE_LIMIT_COST_*), each unset = off:
+ * an operation takes its estimated cost (cost.ts) from its caller's budget before it runs, so a
+ * client of few but expensive operations is limited like one of many cheap ones.
+ */
+export interface CostRateLimits {
+  anonymousPerMinute?: number;
+  userPerMinute?: number;
+  tiers: Partial<Record<RateTier, number>>;
+}
+
+export function createCostRateLimiter(limits: CostRateLimits, redis?: Redis): ((subject: Subject, cost: number) => Promise<RateDecision>) | undefined {
+  const make = (name: string, points: number | undefined) => (points === undefined ? undefined : limiter(redis, `cost-${name}`, points));
+  const ip = make('ip', limits.anonymousPerMinute);
+  const user = make('user', limits.userPerMinute);
+  const tiers = Object.fromEntries(Object.entries(limits.tiers).map(([t, n]) => [t, make(`partner-${t}`, n)])) as Partial<Record<RateTier, RateLimiterAbstract>>;
+  if (!ip && !user && Object.values(tiers).every((l) => !l)) return undefined;
+  return async (subject, cost) => {
+    const l = subject.kind === 'partner' ? tiers[subject.tier] : subject.kind === 'user' ? user : ip;
+    // Every operation costs at least 1, so a free one still counts.
+    return l ? take(l, subject.id, Math.max(1, Math.ceil(cost))) : { allowed: true, remaining: -1 };
   };
 }
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import cors from 'cors';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -35,15 +35,19 @@ import { costPlugin } from './cost-plugin';
 import { authenticatedRootFieldsFromFile, selectsAuthenticated } from './authenticated';
 import { createPartnerLookup } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
-import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
+import { createAuthFailureLimiter, createCostRateLimiter, createRateLimiter, type Subject } from './rate-limit';
 
 export interface GatewayContext {
   requestId: string;
   userId: string | null;
   partnerId: string | null;
+  /** The client IP of an anonymous caller (null when signed in), as signed into its identity. */
+  clientIp: string | null;
   log: Logger;
   /** The signed identity header for one subgraph (its name is the token's audience). */
   identity?: (subgraph: string) => Promise<string>;
+  /** Whose request and cost budgets this request draws from (rate-limit.ts). */
+  rateSubject: Subject;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
 }
@@ -56,7 +60,7 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, logger: Logger, registry: Registry): Promise<RunningGateway> {
+export async function startGateway(cfg: GatewayConfig, signingKey: string, logger: Logger, registry: Registry): Promise<RunningGateway> {
   const production = isProduction(cfg);
   const verifyToken = createTokenVerifier(cfg);
   const urls: Record<string, string> = { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
@@ -73,7 +77,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       const client = new SubgraphClient({
         name,
         url: urls[name] ?? url!,
-        secret: gatewaySecret,
+        signingKey,
         timeoutMs: cfg.SUBGRAPH_TIMEOUT_MS,
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
@@ -94,12 +98,20 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     }),
   });
   const findPartner = createPartnerLookup(cfg.PARTNER_KEYS);
-  const signIdentity = createCallerSigner(gatewaySecret);
+  const signIdentity = createCallerSigner(signingKey);
   const rateLimit = createRateLimiter(
     {
       anonymousPerMinute: cfg.RATE_LIMIT_ANONYMOUS,
       userPerMinute: cfg.RATE_LIMIT_USER,
       tiers: { standard: cfg.RATE_LIMIT_PARTNER_STANDARD, premium: cfg.RATE_LIMIT_PARTNER_PREMIUM, internal: cfg.RATE_LIMIT_PARTNER_INTERNAL },
+    },
+    redis,
+  );
+  const costRateLimit = createCostRateLimiter(
+    {
+      anonymousPerMinute: cfg.RATE_LIMIT_COST_ANONYMOUS,
+      userPerMinute: cfg.RATE_LIMIT_COST_USER,
+      tiers: { standard: cfg.RATE_LIMIT_COST_PARTNER_STANDARD, premium: cfg.RATE_LIMIT_COST_PARTNER_PREMIUM, internal: cfg.RATE_LIMIT_COST_PARTNER_INTERNAL },
     },
     redis,
   );
@@ -162,7 +174,20 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     plugins: [
       ...armor.plugins,
-      costPlugin({ supergraphPath: cfg.SUPERGRAPH_PATH, maxCost: cfg.MAX_COST, registry }),
+      costPlugin<GatewayContext>({
+        supergraphPath: cfg.SUPERGRAPH_PATH,
+        maxCost: cfg.MAX_COST,
+        registry,
+        charge:
+          costRateLimit &&
+          (async ({ rateSubject, log }, estimated) => {
+            const decision = await costRateLimit(rateSubject, estimated);
+            if (decision.allowed) return;
+            metrics.rateLimited.inc({ kind: `cost-${rateSubject.kind}` });
+            log.info({ kind: rateSubject.kind, cost: estimated }, 'cost rate limited');
+            throw costRateLimitedError(decision.retryAfterSeconds);
+          }),
+      }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       clientUsagePlugin(registry),
       ...(cfg.RESPONSE_CACHE === 'on'
@@ -294,6 +319,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         : res.locals.userId
           ? { kind: 'user', id: res.locals.userId }
           : { kind: 'ip', id: req.ip ?? 'unknown' };
+      res.locals.rateSubject = subject;
       const decision = await rateLimit(subject);
       if (decision.allowed) return next();
       metrics.rateLimited.inc({ kind: subject.kind });
@@ -318,10 +344,14 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         const requestId: string = res.locals.requestId;
         const userId: string | null = res.locals.userId ?? null;
         const partnerId: string | null = res.locals.partner?.id ?? null;
+        // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
+        const clientIp = userId || partnerId ? null : (req.ip ?? null);
         const ctx: GatewayContext = {
           requestId,
           userId,
           partnerId,
+          clientIp,
+          rateSubject: res.locals.rateSubject as Subject,
           log: logger.child({
             requestId,
             ip: req.ip,
@@ -331,7 +361,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
             clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
           }),
         };
-        const who = { userId, partnerId };
+        const who = { userId, partnerId, clientIp };
         ctx.identity = (subgraph) => signIdentity(who, subgraph);
         return ctx;
       },
@@ -376,6 +406,15 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       await metricsServer.close();
     }),
   };
+}
+
+/** An operation over its caller's cost budget per minute: HTTP 429 with Retry-After, like the request limit's. */
+function costRateLimitedError(retryAfterSeconds: number): GraphQLError {
+  // Apollo takes the headers as a Map; graphql-yoga (a benchmark peer) types them as a record.
+  const headers = new HeaderMap([['retry-after', String(retryAfterSeconds)]]) as unknown as Record<string, string>;
+  return new GraphQLError(`Too much demand-control cost this minute; retry after ${retryAfterSeconds}s.`, {
+    extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds, http: { status: 429, headers } },
+  });
 }
 
 /**

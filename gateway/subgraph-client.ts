@@ -28,7 +28,8 @@ import { RecentWriters, storableFor, type Hint, type Hit, type SubgraphAnswerCac
 export interface SubgraphClientOptions {
   name: string;
   url: string;
-  secret: string;
+  /** GATEWAY_SIGNING_KEY: signs the identity of calls made outside a client request. */
+  signingKey: string;
   timeoutMs: number;
   connections: number;
   dedupe: boolean;
@@ -52,6 +53,8 @@ interface CallerContext {
   requestId?: string;
   userId?: string | null;
   partnerId?: string | null;
+  /** An anonymous caller's IP (signed into its identity): its own share of upstream budgets. */
+  clientIp?: string | null;
 }
 
 type AnswerBody = { data?: Record<string, unknown> | null; errors?: GatewayGraphQLResponse['errors']; extensions?: Record<string, unknown> };
@@ -222,7 +225,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // socket the other side is closing.
     this.pool = new Pool(url.origin, { connections: opts.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, pipelining: 1 });
     this.metrics = metricsFor(opts.registry);
-    this.anonymous = createCallerSigner(opts.secret);
+    this.anonymous = createCallerSigner(opts.signingKey);
   }
 
   async process(options: GraphQLDataSourceProcessOptions<Record<string, unknown>>): Promise<GatewayGraphQLResponse> {
@@ -242,7 +245,10 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const key = lookup ? cache.key(this.opts.name, this.opts.url, body) : undefined;
     const cached = cache && key ? await this.fromCache(cache, key) : undefined;
     const answer =
-      cached?.answer ?? (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, caller, ctx) : await this.call(body, ctx, !isMutation));
+      cached?.answer ??
+      // Anonymous callers are told apart by IP here: their calls draw on their own TMDB shares,
+      // so one's refusal must not become another's answer (public answers are still shared).
+      (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, ctx) : await this.call(body, ctx, !isMutation));
     if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
     if (cache && !cached) this.remember(cache, key ?? (() => cache.key(this.opts.name, this.opts.url, body)), answer);
 

@@ -8,6 +8,7 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
 import { findFreePort, spawnManaged, waitFor } from './processes';
 import { startTmdbServer, type TmdbServer } from './tmdb/server';
+import { generateGatewayKeys, publicKeyOf } from '../platform/identity';
 import { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -71,7 +72,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   try {
     env.AWS_REGION ??= 'us-east-1';
-    env.GATEWAY_SECRET ??= randomBytes(32).toString('hex');
+    // The gateway signs callers' identities with its private key; the subgraphs get only the
+    // public key (startService), as in production.
+    if (!env.GATEWAY_SIGNING_KEY) {
+      const keys = generateGatewayKeys();
+      env.GATEWAY_SIGNING_KEY = keys.signingKey;
+      env.GATEWAY_PUBLIC_KEY = keys.publicKey;
+    }
+    env.GATEWAY_PUBLIC_KEY ??= publicKeyOf(env.GATEWAY_SIGNING_KEY);
+    env.CURSOR_SECRET ??= randomBytes(32).toString('hex');
     if (!env.JWT_JWKS_URL) env.JWT_SECRET ??= LOCAL_JWT_SECRET;
 
     let tmdb: TmdbServer | undefined;
@@ -134,8 +143,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const running = new Map<ServiceName, { stop(): Promise<void>; child: { pid?: number } }>();
     const startService = async (name: ServiceName) => {
       const svc = SERVICES.find((s) => s.name === name)!;
+      const { GATEWAY_SIGNING_KEY: _private, ...subgraphEnv } = env;
       const child = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, svc.entry)], {
-        env,
+        env: name === 'gateway' ? env : subgraphEnv,
         name,
         logFile: opts.logDir ? path.join(opts.logDir, `${name}.log`) : undefined,
       });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatewayKeyProblem } from './identity';
 
 /**
  * Every service parses its environment once, at start, through a zod schema, so a bad value
@@ -41,9 +42,27 @@ export const commonEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AWS_REGION: z.string().default('us-east-1'),
-  GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Redis AUTH (ElastiCache auth token), sent with every connection when set. */
   REDIS_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+};
+
+/**
+ * A gateway identity key (platform/identity.ts): `private` for the gateway's
+ * GATEWAY_SIGNING_KEY, `public` for the subgraphs' GATEWAY_PUBLIC_KEY (a private key is refused
+ * there: a subgraph must not be able to mint identities).
+ */
+export const gatewayKey = (kind: 'private' | 'public') =>
+  z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      const problem = text === undefined ? null : gatewayKeyProblem(text, kind);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/** Settings every subgraph shares. */
+export const subgraphEnv = {
+  GATEWAY_PUBLIC_KEY: gatewayKey('public'),
 };
 
 export function isProduction(env: { NODE_ENV: string }): boolean {

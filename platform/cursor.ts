@@ -12,11 +12,12 @@ export interface CursorScope {
 }
 
 /**
- * The cursor key: CURSOR_SECRET (required in production), or in local mode one derived from
- * GATEWAY_SECRET, so that cursors are never signed with the key that vouches for callers.
+ * The cursor key: CURSOR_SECRET (required in production; `npm start` generates one), or for a
+ * subgraph started without it (tests) one derived from the gateway key it was given, never equal
+ * to it.
  */
-export function cursorKey(cursorSecret: string | undefined, gatewaySecret: string): string {
-  return cursorSecret ?? createHmac('sha256', gatewaySecret).update('marquee pagination cursors').digest('hex');
+export function cursorKey(cursorSecret: string | undefined, gatewayKey: string): string {
+  return cursorSecret ?? createHmac('sha256', gatewayKey).update('marquee pagination cursors').digest('hex');
 }
 
 function mac(secret: string, body: string): string {

@@ -2,14 +2,15 @@ import { ConfigError } from './config';
 import { createLogger, type Logger } from './logger';
 
 /**
- * GATEWAY_SECRET signs the gateway→subgraph identity header. Production requires it (checked by
- * each config); local mode's launcher generates one per run and passes it to all four processes.
+ * The gateway signs the gateway→subgraph identity with GATEWAY_SIGNING_KEY and the subgraphs
+ * verify it with GATEWAY_PUBLIC_KEY. Production requires them (checked by each config); local
+ * mode's launcher generates a pair per run and gives each process its half.
  */
-export function resolveGatewaySecret(cfg: { GATEWAY_SECRET?: string }): string {
-  if (!cfg.GATEWAY_SECRET) {
-    throw new ConfigError('GATEWAY_SECRET is not set: start everything with `npm start`, or set the same GATEWAY_SECRET (32+ characters) for the gateway and every subgraph');
+export function resolveGatewayKey(name: 'GATEWAY_SIGNING_KEY' | 'GATEWAY_PUBLIC_KEY', value: string | undefined): string {
+  if (!value) {
+    throw new ConfigError(`${name} is not set: start everything with \`npm start\`, or give the gateway GATEWAY_SIGNING_KEY (a P-256 or Ed25519 private key) and every subgraph its public key as GATEWAY_PUBLIC_KEY`);
   }
-  return cfg.GATEWAY_SECRET;
+  return value;
 }
 
 /** SIGTERM/SIGINT: drain in-flight requests, close clients, exit. ECS stops tasks with SIGTERM. */
@@ -32,14 +33,14 @@ export function stopOnSignals(server: { stop(): Promise<void> }, logger: Logger)
  * A subgraph process: load and validate its config (one clear line and exit 1 on a bad value),
  * start it, and stop it gracefully on SIGTERM.
  */
-export function runSubgraph<C extends { LOG_LEVEL: string; GATEWAY_SECRET?: string }>(
+export function runSubgraph<C extends { LOG_LEVEL: string; GATEWAY_PUBLIC_KEY?: string }>(
   name: string,
   load: () => C,
-  start: (cfg: C, gatewaySecret: string) => Promise<{ stop(): Promise<void> }>,
+  start: (cfg: C, gatewayPublicKey: string) => Promise<{ stop(): Promise<void> }>,
 ): void {
   (async () => {
     const cfg = load();
-    const server = await start(cfg, resolveGatewaySecret(cfg));
+    const server = await start(cfg, resolveGatewayKey('GATEWAY_PUBLIC_KEY', cfg.GATEWAY_PUBLIC_KEY));
     stopOnSignals(server, createLogger(name, cfg.LOG_LEVEL));
   })().catch((err) => {
     console.error(err instanceof ConfigError ? err.message : err);

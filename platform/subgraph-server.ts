@@ -24,7 +24,8 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   host?: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<Ctx>;
-  gatewaySecret: string;
+  /** GATEWAY_PUBLIC_KEY: verifies the gateway's identity header. */
+  gatewayPublicKey: string;
   production: boolean;
   logger: Logger;
   registry: Registry;
@@ -49,7 +50,7 @@ export interface RunningServer {
  * /ready, and /metrics on a port of its own. Every subgraph uses this so that they behave alike for operators.
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
-  const verifyCaller = createCallerVerifier(opts.gatewaySecret, opts.name);
+  const verifyCaller = createCallerVerifier(opts.gatewayPublicKey, opts.name);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);

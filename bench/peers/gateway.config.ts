@@ -2,7 +2,7 @@
  * Hive Gateway as a benchmark peer (`hive-gateway supergraph -c bench/peers/gateway.config.ts`,
  * with or without `--hive-router-runtime`): the same supergraph file and subgraphs as Marquee,
  * and the same subgraph protection — the caller's bearer token verified (HS256, JWT_SECRET) and
- * the identity sent signed with GATEWAY_SECRET (`createCallerSigner`, exactly what Marquee sends) once
+ * the identity sent signed with GATEWAY_SIGNING_KEY (`createCallerSigner`, exactly what Marquee sends) once
  * per client request, on every subgraph request. HIVE_DEDUPE=off turns its in-flight
  * deduplication of identical subgraph requests off (it is on by default).
  */
@@ -10,9 +10,9 @@ import { defineConfig } from '@graphql-hive/gateway';
 import { jwtVerify } from 'jose';
 import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, createCallerSigner } from '../../platform/identity';
 
-const gatewaySecret = process.env.GATEWAY_SECRET!;
+const signingKey = process.env.GATEWAY_SIGNING_KEY!;
 // The same signer as Marquee's gateway: one signature per caller for half its life.
-const signIdentity = createCallerSigner(gatewaySecret);
+const signIdentity = createCallerSigner(signingKey);
 const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
 const dedupe = process.env.HIVE_DEDUPE !== 'off';
 const locations: Record<string, string> = {

@@ -2,7 +2,7 @@
  * The baseline: a stock @apollo/gateway on @apollo/server's standalone server, default settings,
  * over the same supergraph file and subgraphs as Marquee. The only additions are what the
  * subgraphs require of any gateway: the caller's bearer token verified (HS256, JWT_SECRET) and
- * the identity sent signed with GATEWAY_SECRET (`createCallerSigner`, exactly what Marquee sends), signed
+ * the identity sent signed with GATEWAY_SIGNING_KEY (`createCallerSigner`, exactly what Marquee sends), signed
  * once per client request as Marquee does. Same @apollo/gateway and @apollo/server versions as
  * Marquee (resolved from the root). RemoteGraphQLDataSource has no in-flight deduplication.
  */
@@ -13,9 +13,9 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { jwtVerify } from 'jose';
 import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, createCallerSigner } from '../../platform/identity';
 
-const gatewaySecret = process.env.GATEWAY_SECRET!;
+const signingKey = process.env.GATEWAY_SIGNING_KEY!;
 // The same signer as Marquee's gateway: one signature per caller for half its life.
-const signIdentity = createCallerSigner(gatewaySecret);
+const signIdentity = createCallerSigner(signingKey);
 const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
 const locations: Record<string, string> = {
   movies: process.env.MOVIES_URL!,

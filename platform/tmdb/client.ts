@@ -12,7 +12,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Cache } from '../cache';
 import type { Logger } from '../logger';
 import { TmdbError } from './errors';
-import type { Budget } from './budget';
+import type { Budget, CallerBudgets } from './budget';
 import type {
   MovieBlock,
   TmdbErrorBody,
@@ -41,6 +41,8 @@ export interface TmdbClientOptions {
   staleSeconds?: number;
   /** The shared request budget every call to TMDB draws from. */
   budget?: Budget;
+  /** Each caller's share of that budget, taken first by requests' views (forRequest with a caller). */
+  callerBudgets?: CallerBudgets;
   /** Consecutive outages that open the circuit, and how long it stays open before a probe. */
   circuitThreshold?: number;
   circuitHalfOpenMs?: number;
@@ -81,6 +83,8 @@ export class TmdbClient {
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Set on a request's view (forRequest): the distinct fetches it may still cause. */
   private fetchLimit?: { max: number; seen: Set<string> };
+  /** Set on a request's view: whose share of the TMDB budget its fetches draw from. */
+  private caller?: string;
   private readonly policy;
   private readonly metrics;
 
@@ -114,10 +118,13 @@ export class TmdbClient {
    * This client as seen by one GraphQL request: at most `maxFetches` distinct TMDB fetches (cache
    * hits and calls shared with other requests are free); beyond it, reads fail with
    * UPSTREAM_FETCH_LIMIT, so one operation cannot spend the shared TMDB budget of everyone.
+   * With `caller` (callerKey in platform/identity.ts), each fetch first takes a token of that caller's share, so
+   * one caller's many operations cannot spend it either.
    */
-  forRequest(maxFetches: number): TmdbClient {
+  forRequest(maxFetches: number, caller?: string): TmdbClient {
     const view = Object.create(this) as TmdbClient;
     view.fetchLimit = { max: maxFetches, seen: new Set() };
+    view.caller = caller;
     return view;
   }
 
@@ -301,6 +308,24 @@ export class TmdbClient {
       }
       limit.seen.add(id);
     }
+    const share = this.caller !== undefined ? this.opts.callerBudgets : undefined;
+    if (!share) return this.startFetch(id, path, query, toCache, notFoundKey);
+    const caller = this.caller!;
+    return share.acquire(caller).then(() => {
+      // Another request may have started the same call while this one waited for its share.
+      const meanwhile = this.inflight.get(id);
+      if (meanwhile) return meanwhile as Promise<T>;
+      return this.startFetch(id, path, query, toCache, notFoundKey);
+    });
+  }
+
+  private startFetch<T>(
+    id: string,
+    path: string,
+    query: Record<string, string>,
+    toCache: (value: T) => { key: string; value: unknown; ttl: number }[],
+    notFoundKey: string,
+  ): Promise<T> {
     const p = this.fetchWithPolicy<T>(path, query);
     this.inflight.set(id, p);
     const notFoundTtl = this.opts.notFoundTtlSeconds ?? 300;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { positiveInt } from '../config';
 import { createHash } from 'node:crypto';
 import { RedisCache, type Cache } from '../cache';
-import { createBudget } from './budget';
+import { createBudget, createCallerBudgets } from './budget';
 import type { Logger } from '../logger';
 import type { Registry } from 'prom-client';
 import { TmdbClient } from './client';
@@ -18,6 +18,8 @@ export const tmdbEnv = {
   TMDB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   TMDB_RATE_LIMIT: z.coerce.number().positive().max(1000).default(40),
+  /** Each caller's share of TMDB_RATE_LIMIT per second (a user, a partner, an anonymous client IP); 1 = no share. */
+  TMDB_CALLER_SHARE: z.coerce.number().gt(0).max(1).default(0.25),
   TMDB_BUDGET_MAX_WAIT_MS: positiveInt(5000),
   TMDB_BUDGET_MAX_QUEUE: positiveInt(500),
   TMDB_CIRCUIT_THRESHOLD: positiveInt(5),
@@ -36,17 +38,23 @@ export type TmdbEnv = z.infer<typeof tmdbObject>;
 
 export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Logger; registry?: Registry }): TmdbClient {
   const redis = deps.cache instanceof RedisCache ? deps.cache.redis : undefined;
+  // One bucket per TMDB credential: the limit is TMDB's, per key.
+  const key = `tmdb:budget:${createHash('sha256').update(cfg.TMDB_ACCESS_TOKEN ?? cfg.TMDB_API_KEY ?? '').digest('hex').slice(0, 12)}`;
   const budget = createBudget({
     ratePerSecond: cfg.TMDB_RATE_LIMIT,
     redis,
-    // One bucket per TMDB credential: the limit is TMDB's, per key.
-    key: `tmdb:budget:${createHash('sha256').update(cfg.TMDB_ACCESS_TOKEN ?? cfg.TMDB_API_KEY ?? '').digest('hex').slice(0, 12)}`,
+    key,
     maxWaitMs: cfg.TMDB_BUDGET_MAX_WAIT_MS,
     maxQueue: cfg.TMDB_BUDGET_MAX_QUEUE,
     registry: deps.registry,
   });
+  const callerBudgets =
+    cfg.TMDB_CALLER_SHARE < 1
+      ? createCallerBudgets({ ratePerSecond: cfg.TMDB_CALLER_SHARE * cfg.TMDB_RATE_LIMIT, redis, keyPrefix: key, maxWaitMs: cfg.TMDB_BUDGET_MAX_WAIT_MS, registry: deps.registry })
+      : undefined;
   return new TmdbClient({
     budget,
+    callerBudgets,
     baseUrl: cfg.TMDB_BASE_URL,
     accessToken: cfg.TMDB_ACCESS_TOKEN,
     apiKey: cfg.TMDB_API_KEY,

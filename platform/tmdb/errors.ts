@@ -1,7 +1,7 @@
 import { ErrorCode, coded } from '../errors';
 import type { GraphQLError } from 'graphql';
 
-export type TmdbErrorKind = 'not_found' | 'auth' | 'rate_limited' | 'unavailable' | 'bad_request' | 'fetch_limit';
+export type TmdbErrorKind = 'not_found' | 'auth' | 'rate_limited' | 'unavailable' | 'bad_request' | 'fetch_limit' | 'share_exhausted';
 
 /** A TMDB failure, classified once here so resolvers never look at HTTP statuses. */
 export class TmdbError extends Error {
@@ -28,6 +28,9 @@ export class TmdbError extends Error {
         return coded(ErrorCode.UPSTREAM_AUTH, 'The movie catalogue refused our credentials.');
       case 'rate_limited':
         return coded(ErrorCode.RATE_LIMITED, 'The movie catalogue is rate limiting us; try again shortly.');
+      case 'share_exhausted':
+        // This caller's own share (TMDB_CALLER_SHARE) is used up; other callers are unaffected.
+        return coded(ErrorCode.RATE_LIMITED, this.message);
       case 'fetch_limit':
         return coded(ErrorCode.UPSTREAM_FETCH_LIMIT, this.message);
       case 'bad_request':

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { commonEnv, loadConfig, port, requireInProduction } from '../../platform/config';
+import { commonEnv, subgraphEnv, loadConfig, port, requireInProduction } from '../../platform/config';
 import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
 
 const schema = z
   .object({
     ...commonEnv,
+    ...subgraphEnv,
     ...tmdbEnv,
     MOVIES_PORT: port(4001),
     /** Prometheus /metrics, on a port of its own. */
@@ -17,6 +18,6 @@ export type MoviesConfig = z.infer<typeof schema>;
 
 export function loadMoviesConfig(env: NodeJS.ProcessEnv = process.env): MoviesConfig {
   const cfg = loadConfig('movies', schema, env);
-  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'GATEWAY_PUBLIC_KEY', cfg.GATEWAY_PUBLIC_KEY);
   return cfg;
 }

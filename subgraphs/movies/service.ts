@@ -9,8 +9,9 @@ import type { MoviesConfig } from './config';
 import { createMoviesContext, type MoviesContext } from './context';
 import { resolvers } from './resolvers';
 import { createTmdbClient } from '../../platform/tmdb/config';
+import { callerKey } from '../../platform/identity';
 
-export async function startMoviesService(cfg: MoviesConfig, gatewaySecret: string): Promise<RunningServer> {
+export async function startMoviesService(cfg: MoviesConfig, gatewayPublicKey: string): Promise<RunningServer> {
   const logger = createLogger('movies', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('movies');
   const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
@@ -21,11 +22,11 @@ export async function startMoviesService(cfg: MoviesConfig, gatewaySecret: strin
     metricsPort: cfg.MOVIES_METRICS_PORT,
     typeDefs: loadSubgraphSdl('movies'),
     resolvers: resolvers as GraphQLResolverMap<MoviesContext>,
-    gatewaySecret,
+    gatewayPublicKey,
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createMoviesContext({ caller, log, tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST), imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
+    buildContext: (caller, log) => createMoviesContext({ caller, log, tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST, callerKey(caller)), imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
     // The cache is optional by design, so only TMDB reachability would matter; we do not spend
     // rate budget on probes, so the movies subgraph is ready once it listens.
     readiness: async () => ({ listening: true }),

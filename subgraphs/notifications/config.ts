@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, commonEnv, loadConfig, port, positiveInt, requireInProduction } from '../../platform/config';
+import { bool, commonEnv, subgraphEnv, loadConfig, port, positiveInt, requireInProduction } from '../../platform/config';
 import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
 import { eventsTable } from '../../platform/events/table';
 import { notificationsTable } from './table';
@@ -7,11 +7,12 @@ import { notificationsTable } from './table';
 const schema = z
   .object({
     ...commonEnv,
+    ...subgraphEnv,
     ...tmdbEnv,
     NOTIFICATIONS_PORT: port(4003),
     /** Prometheus /metrics, on a port of its own. */
     NOTIFICATIONS_METRICS_PORT: port(9467),
-    /** Signs pagination cursors; local mode derives one from GATEWAY_SECRET. */
+    /** Signs pagination cursors; `npm start` generates one, tests without it derive one from the gateway key. */
     CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     SNS_ENDPOINT: z.string().url().optional(),
@@ -30,7 +31,7 @@ export type NotificationsConfig = z.infer<typeof schema>;
 
 export function loadNotificationsConfig(env: NodeJS.ProcessEnv = process.env): NotificationsConfig {
   const cfg = loadConfig('notifications', schema, env);
-  requireInProduction(cfg, 'GATEWAY_SECRET', cfg.GATEWAY_SECRET);
+  requireInProduction(cfg, 'GATEWAY_PUBLIC_KEY', cfg.GATEWAY_PUBLIC_KEY);
   requireInProduction(cfg, 'CURSOR_SECRET', cfg.CURSOR_SECRET);
   requireInProduction(cfg, 'SNS_TOPIC_ARN', cfg.SNS_TOPIC_ARN);
   return cfg;

@@ -21,7 +21,7 @@ import { NotificationsStore } from './store';
 /** `deps` lets tests observe or replace the real clients; production passes none. */
 export async function startNotificationsService(
   cfg: NotificationsConfig,
-  gatewaySecret: string,
+  gatewayPublicKey: string,
   deps: { doc?: DynamoDBDocumentClient; sns?: SNSClient } = {},
 ): Promise<RunningServer & { relay?: OutboxRelay }> {
   const logger = createLogger('notifications', cfg.LOG_LEVEL);
@@ -55,11 +55,11 @@ export async function startNotificationsService(
     metricsPort: cfg.NOTIFICATIONS_METRICS_PORT,
     typeDefs: loadSubgraphSdl('notifications'),
     resolvers: resolvers as GraphQLResolverMap<NotificationsContext>,
-    gatewaySecret,
+    gatewayPublicKey,
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createNotificationsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewaySecret) }),
+    buildContext: (caller, log) => createNotificationsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewayPublicKey) }),
     readiness: async () => ({
       dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.NOTIFICATIONS_TABLE })).then(() => true, () => false),
     }),

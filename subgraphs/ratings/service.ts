@@ -16,7 +16,7 @@ import { resolvers } from './resolvers';
 import { RatingsStore } from './store';
 
 /** `deps` lets tests observe the real clients (e.g. count DynamoDB calls); production passes none. */
-export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: string, deps: { doc?: DynamoDBDocumentClient } = {}): Promise<RunningServer> {
+export async function startRatingsService(cfg: RatingsConfig, gatewayPublicKey: string, deps: { doc?: DynamoDBDocumentClient } = {}): Promise<RunningServer> {
   const logger = createLogger('ratings', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('ratings');
   const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
@@ -29,11 +29,11 @@ export async function startRatingsService(cfg: RatingsConfig, gatewaySecret: str
     metricsPort: cfg.RATINGS_METRICS_PORT,
     typeDefs: loadSubgraphSdl('ratings'),
     resolvers: resolvers as GraphQLResolverMap<RatingsContext>,
-    gatewaySecret,
+    gatewayPublicKey,
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewaySecret) }),
+    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewayPublicKey) }),
     readiness: async () => ({
       dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(() => true, () => false),
     }),

@@ -147,14 +147,34 @@ describe.each([
         for (const e of c.Environment ?? []) expect(e.Name).not.toMatch(/SECRET|TOKEN|API_KEY|PARTNER_KEYS|PASSWORD/);
         // Each task gets only the secrets it needs: movies has no cursors, so no cursor key.
         const expected: Record<string, string[]> = {
-          movies: ['GATEWAY_SECRET', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
-          ratings: ['CURSOR_SECRET', 'GATEWAY_SECRET', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
-          notifications: ['CURSOR_SECRET', 'GATEWAY_SECRET', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
-          gateway: ['GATEWAY_SECRET', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
+          // The identity's private key is the gateway's alone; subgraphs verify with the public key.
+          movies: ['GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          ratings: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          notifications: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          gateway: ['GATEWAY_SIGNING_KEY', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
         };
         expect((c.Secrets ?? []).map((s: { Name: string }) => s.Name).sort()).toEqual(expected[c.Name]);
       }
     }
+  });
+
+  it("keeps the identity's private key in a secret of its own that only the gateway task reads", () => {
+    const from = (name: string) =>
+      resources(template, 'AWS::ECS::TaskDefinition').flatMap(([, task]) =>
+        task.Properties.ContainerDefinitions.flatMap((c: any) => (c.Secrets ?? []).filter((x: { Name: string }) => x.Name === name).map((x: any) => ({ task: c.Name, ref: JSON.stringify(x.ValueFrom) }))),
+      );
+    const signing = from('GATEWAY_SIGNING_KEY');
+    expect(signing.map((s) => s.task)).toEqual(['gateway']);
+    const verifying = from('GATEWAY_PUBLIC_KEY');
+    expect(verifying.map((s) => s.task).sort()).toEqual(['movies', 'notifications', 'ratings']);
+    for (const v of verifying) expect(v.ref).not.toBe(signing[0].ref);
+    // No subgraph's execution role may read the signing key's secret.
+    const signingSecret = JSON.stringify(template.toJSON()).match(/"(GatewaySigningKey[A-Za-z0-9]*)"/)![1];
+    const readers = resources(template, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes(signingSecret))
+      .map(([id]) => id);
+    expect(readers.length).toBeGreaterThan(0);
+    for (const id of readers) expect(id).toMatch(/^Gateway/);
   });
 
   it('has health checks, rollback and drain time', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
-import { verifyCaller, INTERNAL_IDENTITY_HEADER } from '../../platform/identity';
+import { generateGatewayKeys, verifyCaller, INTERNAL_IDENTITY_HEADER } from '../../platform/identity';
 import { codes, postGraphQL } from '../support/graphql';
 
 /**
@@ -12,7 +12,7 @@ import { codes, postGraphQL } from '../support/graphql';
  * propagated to the subgraphs, and several workers.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const SECRET = 'g'.repeat(64);
+const SECRET = generateGatewayKeys().signingKey;
 let subgraph: http.Server;
 let subgraphUrl: string;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
@@ -42,7 +42,7 @@ async function startGatewayProcess(extra: Record<string, string>): Promise<{ pro
       LOG_LEVEL: 'warn',
       GATEWAY_PORT: String(port),
       METRICS_PORT: String(metricsPort),
-      GATEWAY_SECRET: SECRET,
+      GATEWAY_SIGNING_KEY: SECRET,
       MOVIES_URL: `${subgraphUrl}/graphql`,
       RATINGS_URL: `${subgraphUrl}/graphql`,
       NOTIFICATIONS_URL: `${subgraphUrl}/graphql`,
@@ -116,6 +116,16 @@ describe('user tokens from a JWKS', () => {
     expect(res.body).toEqual({ data: { genres: [{ id: '18', name: 'Drama' }] } });
     const caller = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies');
     expect(caller.userId).toBe('jwks-user');
+  });
+
+  it("tells the subgraph an anonymous caller's IP, and no IP for a signed-in caller (its share of the TMDB budget)", async () => {
+    received.length = 0;
+    await postGraphQL(gatewayUrl, 'query AnonymousIp { genres { name } }');
+    const anonymous = await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies');
+    expect(anonymous).toEqual({ userId: null, partnerId: null, clientIp: expect.stringMatching(/127\.0\.0\.1$/) });
+    received.length = 0;
+    await postGraphQL(gatewayUrl, 'query SignedInIp { genres { name } }', {}, { authorization: `Bearer ${await token({ sub: 'ip-user' })}` });
+    expect(await verifyCaller(SECRET, received[0].headers[INTERNAL_IDENTITY_HEADER] as string, 'movies')).toEqual({ userId: 'ip-user', partnerId: null });
   });
 
   it('refuses wrong issuer, wrong audience, expired and HS256-signed tokens', async () => {

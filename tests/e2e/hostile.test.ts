@@ -1,16 +1,15 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { randomInt } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { startStack, type Stack } from '../../local/stack';
-import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
+import type { Stack } from '../../local/stack';
+import { waitFor, type ManagedProcess } from '../../local/processes';
+import { freshIps, startExtraGateway, startStackBehindProxy } from '../support/extra-gateway';
 import { makeToken } from '../../scripts/token';
 import { buildManifest } from '../../scripts/persisted-operations';
 import { sha256 } from '../../gateway/persisted';
 import { hashApiKey } from '../../gateway/partners';
 import { codes, postGraphQL } from '../support/graphql';
 import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
-import { freshTables, servers, stackEnv } from '../support/env';
 
 /**
  * The hostile battery of issue #16, over HTTP against the four real processes: proxy trust and
@@ -22,36 +21,21 @@ const LOGS = path.join(ROOT, 'test-artifacts', 'hostile-logs');
 const PARTNER_KEY = 'mq_hostile_partner_key_0123456789abcdef';
 let stack: Stack;
 let enforce: { proc: ManagedProcess; url: string };
-// Rate-limit buckets live in the run's shared Redis: addresses unique to this run and test.
-const net = randomInt(1, 250);
-let host = 0;
-const freshIp = () => `10.${net}.${Math.floor(++host / 250)}.${host % 250}`;
+const freshIp = freshIps();
 
 beforeAll(async () => {
-  stack = await startStack({
-    randomPorts: true,
-    env: stackEnv({
-      REDIS_URL: servers().redis,
-      ...(await freshTables()),
+  stack = await startStackBehindProxy(
+    {
       LOG_LEVEL: 'info',
-      TRUST_PROXY: '1',
       RATE_LIMIT_ANONYMOUS: '5',
       RATE_LIMIT_USER: '1000000',
       RATE_LIMIT_AUTH_FAILURES: '3',
       MAX_COST: '5000',
       PARTNER_KEYS: JSON.stringify([{ id: 'hostile', tier: 'standard', sha256: hashApiKey(PARTNER_KEY) }]),
-    }),
-    logDir: LOGS,
-  });
-  const port = await findFreePort();
-  const metricsPort = await findFreePort();
-  const proc = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway', 'main.ts')], {
-    name: 'gateway-enforce',
-    env: { ...stack.env, GATEWAY_PORT: String(port), METRICS_PORT: String(metricsPort), SAFELIST: 'enforce', RATE_LIMIT_ANONYMOUS: '100000', LOG_LEVEL: 'warn' },
-    logFile: path.join(LOGS, 'gateway-enforce.log'),
-  });
-  enforce = { proc, url: `http://127.0.0.1:${port}/graphql` };
-  await waitFor(() => fetch(enforce.url.replace('/graphql', '/health')).then((r) => r.ok, () => false), { timeoutMs: 60_000, what: 'safelist gateway', failFast: proc.exited });
+    },
+    LOGS,
+  );
+  enforce = await startExtraGateway(stack, 'gateway-enforce', { SAFELIST: 'enforce', RATE_LIMIT_ANONYMOUS: '100000', LOG_LEVEL: 'warn' }, LOGS);
 }, 180_000);
 
 afterAll(async () => {
@@ -141,7 +125,7 @@ describe('every refusal a client can cause is a 4xx with its code', () => {
       const level = (inner: string) => `ratings { edges { node { user { ${inner} } } } }`;
       return gql(`{ me { ${level(level(level(level('id'))))} } }`);
     }],
-    ['too complex', 400, 'COST_LIMIT_EXCEEDED', () => {
+    ['too costly', 400, 'COST_LIMIT_EXCEEDED', () => {
       const page = 'popularMovies { results { cast(first: 100) { person { name profile { url } } } directors { name } genres { name } } }';
       return gql(`{ ${Array.from({ length: 20 }, (_, i) => `p${i}: ${page}`).join(' ')} }`);
     }],
@@ -279,12 +263,28 @@ describe('anonymous mutations and writer marks', () => {
 
 describe('identity tokens', () => {
   it('are per subgraph: one minted for ratings is refused by notifications', async () => {
-    const forRatings = await signCaller(stack.env.GATEWAY_SECRET, { userId: 'u1', partnerId: null }, 'ratings');
+    const forRatings = await signCaller(stack.env.GATEWAY_SIGNING_KEY, { userId: 'u1', partnerId: null }, 'ratings');
     const query = '{ _service { sdl } }';
     const atRatings = await postGraphQL(stack.urls.ratings, query, {}, { [INTERNAL_IDENTITY_HEADER]: forRatings });
     expect(atRatings.status).toBe(200);
     const atNotifications = await postGraphQL(stack.urls.notifications, query, {}, { [INTERNAL_IDENTITY_HEADER]: forRatings });
     expect({ status: atNotifications.status, codes: codes(atNotifications) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+  });
+
+  it('cannot be minted by a subgraph task: movies holds only the public key, and what it can sign ratings refuses', async () => {
+    const environ = (name: 'movies' | 'gateway') =>
+      new Map(readFileSync(`/proc/${stack.pid(name)}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+    const movies = environ('movies');
+    expect(movies.has('GATEWAY_SIGNING_KEY')).toBe(false);
+    const publicKey = movies.get('GATEWAY_PUBLIC_KEY')!;
+    expect(publicKey).toMatch(/BEGIN PUBLIC KEY/);
+    expect(environ('gateway').get('GATEWAY_SIGNING_KEY')).toMatch(/BEGIN PRIVATE KEY/);
+    // Everything movies could try with what it holds: the public key as a signing key fails, and
+    // as an HMAC secret (the old HS256 scheme) gives a token ratings refuses.
+    await expect(signCaller(publicKey, { userId: 'u1', partnerId: null }, 'ratings')).rejects.toThrow();
+    const forged = await new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('ratings').setExpirationTime('1m').sign(new TextEncoder().encode(publicKey));
+    const atRatings = await postGraphQL(stack.urls.ratings, '{ _service { sdl } }', {}, { [INTERNAL_IDENTITY_HEADER]: forged });
+    expect({ status: atRatings.status, codes: codes(atRatings) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
   });
 });
 

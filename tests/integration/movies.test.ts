@@ -25,6 +25,8 @@ beforeAll(async () => {
     TMDB_MAX_RETRIES: '2',
     TMDB_TIMEOUT_MS: '1000',
     TMDB_CIRCUIT_HALF_OPEN_MS: '1500',
+    // Every call here is the same caller; callers' shares have their own test (tmdb-share.test.ts).
+    TMDB_CALLER_SHARE: '1',
     REDIS_URL: servers().redis,
     LOG_LEVEL: 'silent',
   });

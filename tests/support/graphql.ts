@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, signCaller } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, generateGatewayKeys, signCaller, type Identity } from '../../platform/identity';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -29,11 +28,20 @@ export async function postGraphQL<T = any>(
   return { status: res.status, headers: res.headers, body };
 }
 
-export const testSecret = () => randomBytes(32).toString('hex');
+/**
+ * A gateway signing key for a test: tests sign as the gateway with it and give the same key to the
+ * subgraphs they start, which verify with its public half only.
+ */
+export const testSecret = () => generateGatewayKeys().signingKey;
 
 /** Calls a subgraph directly, as the gateway would, signed for `userId`. */
 export async function callSubgraph<T = any>(url: string, secret: string, query: string, variables: Record<string, unknown> = {}, userId: string | null = null) {
-  const token = await signCaller(secret, { userId, partnerId: null }, SUBGRAPH_AUDIENCES);
+  return callSubgraphAs<T>(url, secret, { userId, partnerId: null }, query, variables);
+}
+
+/** Calls a subgraph directly, as the gateway would, signed for any identity (an anonymous client IP, a partner). */
+export async function callSubgraphAs<T = any>(url: string, secret: string, who: Identity, query: string, variables: Record<string, unknown> = {}) {
+  const token = await signCaller(secret, who, SUBGRAPH_AUDIENCES);
   return postGraphQL<T>(url, query, variables, { [INTERNAL_IDENTITY_HEADER]: token, 'x-request-id': 'test' });
 }
 

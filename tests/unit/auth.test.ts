@@ -1,3 +1,4 @@
+import { generateGatewayKeys } from '../../platform/identity';
 import { SignJWT } from 'jose';
 import { AuthError, createTokenVerifier } from '../../gateway/auth';
 import { loadGatewayConfig } from '../../gateway/config';
@@ -35,7 +36,7 @@ describe('user tokens', () => {
   });
 
   it('refuses HS256 user tokens in production unless explicitly allowed', () => {
-    const prod = { NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), JWT_SECRET: SECRET };
+    const prod = { NODE_ENV: 'production', GATEWAY_SIGNING_KEY: generateGatewayKeys().signingKey, JWT_SECRET: SECRET };
     expect(() => loadGatewayConfig(prod)).toThrow(/JWT_SECRET \(HS256 user tokens\) is refused when NODE_ENV=production/);
     expect(loadGatewayConfig({ ...prod, JWT_ALLOW_HS256_IN_PRODUCTION: 'true' }).JWT_SECRET).toBe(SECRET);
     expect(() => loadGatewayConfig({ JWT_SECRET: SECRET, JWT_MAX_TOKEN_LIFETIME: 'forever' })).toThrow(/JWT_MAX_TOKEN_LIFETIME: must be a positive duration/);

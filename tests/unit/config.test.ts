@@ -1,3 +1,4 @@
+import { generateGatewayKeys } from '../../platform/identity';
 import { loadGatewayConfig } from '../../gateway/config';
 import { loadMoviesConfig } from '../../subgraphs/movies/config';
 import { loadRatingsConfig } from '../../subgraphs/ratings/config';
@@ -5,6 +6,7 @@ import { loadNotificationsConfig } from '../../subgraphs/notifications/config';
 import { ConfigError } from '../../platform/config';
 
 const tmdb = { TMDB_ACCESS_TOKEN: 't' };
+const keys = generateGatewayKeys();
 
 describe('configuration', () => {
   it('uses the documented defaults', () => {
@@ -30,13 +32,21 @@ describe('configuration', () => {
   });
 
   it('refuses to run in production without its secrets', () => {
-    expect(() => loadMoviesConfig({ ...tmdb, NODE_ENV: 'production' })).toThrow(/GATEWAY_SECRET is required/);
-    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/CURSOR_SECRET is required/);
-    expect(() => loadRatingsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).toThrow(/CURSOR_SECRET is required/);
-    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), CURSOR_SECRET: 'c'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
-    expect(loadMoviesConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32) })).not.toHaveProperty('CURSOR_SECRET');
-    const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SECRET: 's'.repeat(32), JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' });
+    expect(() => loadMoviesConfig({ ...tmdb, NODE_ENV: 'production' })).toThrow(/GATEWAY_PUBLIC_KEY is required/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey })).toThrow(/CURSOR_SECRET is required/);
+    expect(() => loadRatingsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey })).toThrow(/CURSOR_SECRET is required/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey, CURSOR_SECRET: 'c'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
+    expect(loadMoviesConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey })).not.toHaveProperty('CURSOR_SECRET');
+    const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SIGNING_KEY: keys.signingKey, JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' });
     expect(g.introspection).toBe(false);
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' })).toThrow(/GATEWAY_SIGNING_KEY is required/);
+  });
+
+  it('gives the subgraphs a public key only: a private one in GATEWAY_PUBLIC_KEY stops them at start', () => {
+    expect(() => loadMoviesConfig({ ...tmdb, GATEWAY_PUBLIC_KEY: keys.signingKey })).toThrow(/GATEWAY_PUBLIC_KEY: is a private key/);
+    expect(() => loadMoviesConfig({ ...tmdb, GATEWAY_PUBLIC_KEY: 's'.repeat(64) })).toThrow(/GATEWAY_PUBLIC_KEY: must be/);
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), GATEWAY_SIGNING_KEY: keys.publicKey })).toThrow(/GATEWAY_SIGNING_KEY: must be/);
+    expect(loadMoviesConfig({ ...tmdb, GATEWAY_PUBLIC_KEY: keys.publicKey }).GATEWAY_PUBLIC_KEY).toBe(keys.publicKey);
   });
 
   it('reads TRUST_PROXY as Express means it: hop counts as numbers, validated lists', () => {

@@ -1,9 +1,10 @@
+import { generateGatewayKeys } from '../../platform/identity';
 import { cursorKey, decodeCursor, encodeCursor } from '../../platform/cursor';
 
-const GATEWAY_SECRET = 'g'.repeat(64);
+const GATEWAY_SECRET = generateGatewayKeys().signingKey;
 
 describe('cursor key', () => {
-  it('is CURSOR_SECRET when set, else derived from GATEWAY_SECRET but never equal to it', () => {
+  it('is CURSOR_SECRET when set, else derived from the gateway key but never equal to it', () => {
     expect(cursorKey('c'.repeat(32), GATEWAY_SECRET)).toBe('c'.repeat(32));
     const derived = cursorKey(undefined, GATEWAY_SECRET);
     expect(derived).not.toBe(GATEWAY_SECRET);

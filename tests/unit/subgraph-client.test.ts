@@ -4,9 +4,9 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { BATCH_RETRY_MS, SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
 import { SubgraphAnswerCache } from '../../gateway/subgraph-cache';
-import { INTERNAL_IDENTITY_HEADER, verifyCaller } from '../../platform/identity';
+import { INTERNAL_IDENTITY_HEADER, generateGatewayKeys, verifyCaller } from '../../platform/identity';
 
-const secret = 's'.repeat(64);
+const signingKey = generateGatewayKeys().signingKey;
 let server: http.Server;
 let url: string;
 let forcePrivate = false;
@@ -54,19 +54,19 @@ function call(client: SubgraphClient, query: string, userId: string | null, cont
   });
 }
 
-const options = { name: 't', secret, timeoutMs: 2000, connections: 4 };
+const options = { name: 't', signingKey, timeoutMs: 2000, connections: 4 };
 
 describe('SubgraphClient', () => {
   it('signs every call with the caller identity', async () => {
-    const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: false });
+    const client = new SubgraphClient({ name: 't', url, signingKey, timeoutMs: 2000, connections: 4, dedupe: false });
     await call(client, '{ a }', null);
-    await expect(verifyCaller(secret, seen[0].identity, 't')).resolves.toEqual({ userId: null, partnerId: null });
+    await expect(verifyCaller(signingKey, seen[0].identity, 't')).resolves.toEqual({ userId: null, partnerId: null });
     expect(seen[0].requestId).toBe('r1');
     await client.close();
   });
 
   it('shares identical in-flight queries of the same caller, and only those', async () => {
-    const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: true });
+    const client = new SubgraphClient({ name: 't', url, signingKey, timeoutMs: 2000, connections: 4, dedupe: true });
     const results = await Promise.all([
       ...Array.from({ length: 10 }, () => call(client, '{ private }', 'u1')),
       call(client, '{ private }', 'u2'),
@@ -79,6 +79,14 @@ describe('SubgraphClient', () => {
     expect(results[0]).not.toBe(results[1]);
     expect(results[0].data).toEqual(results[1].data);
     expect(results[0].data).not.toBe(results[1].data);
+    await client.close();
+  });
+
+  it('tells anonymous callers apart by IP: a private answer is shared by the same IP only', async () => {
+    const client = new SubgraphClient({ ...options, url, dedupe: true });
+    const anonymous = (clientIp: string) => ({ userId: null, partnerId: null, clientIp, requestId: 'r1' });
+    await Promise.all([call(client, '{ private }', null, anonymous('203.0.113.1')), call(client, '{ private }', null, anonymous('203.0.113.1')), call(client, '{ private }', null, anonymous('203.0.113.2'))]);
+    expect(seen).toHaveLength(2);
     await client.close();
   });
 
@@ -191,7 +199,7 @@ describe('SubgraphClient', () => {
   });
 
   it('does not share when deduplication is off', async () => {
-    const client = new SubgraphClient({ name: 't', url, secret, timeoutMs: 2000, connections: 4, dedupe: false });
+    const client = new SubgraphClient({ name: 't', url, signingKey, timeoutMs: 2000, connections: 4, dedupe: false });
     await Promise.all(Array.from({ length: 5 }, () => call(client, '{ a }', 'u1')));
     expect(seen).toHaveLength(5);
     await client.close();
@@ -206,7 +214,7 @@ describe('SubgraphClient', () => {
   });
 
   it('reports an unreachable subgraph clearly', async () => {
-    const client = new SubgraphClient({ name: 'gone', url: 'http://127.0.0.1:1/graphql', secret, timeoutMs: 500, connections: 1, dedupe: true });
+    const client = new SubgraphClient({ name: 'gone', url: 'http://127.0.0.1:1/graphql', signingKey, timeoutMs: 500, connections: 1, dedupe: true });
     await expect(call(client, '{ a }', null)).rejects.toThrow(/Couldn't reach subgraph gone: ECONNREFUSED/);
     await client.close();
   });
