@@ -49,15 +49,18 @@ async function startGatewayProcess(name: string, args: string[], env: Record<str
 }
 
 beforeAll(async () => {
-  stack = await startStack({ randomPorts: true, env: stackEnv(await freshTables()), logDir: LOGS });
+  // One client sends everything here: no per-caller TMDB share (it has its own test), or the
+  // two gateways' calls would be refused by it at different moments.
+  stack = await startStack({ randomPorts: true, env: stackEnv({ ...(await freshTables()), TMDB_CALLER_SHARE: '1' }), logDir: LOGS });
   for (const name of ['movies', 'ratings', 'notifications'] as const) proxies[name] = await startSubgraphProxy(stack.urls[name], SEED);
   const subgraphs = { MOVIES_URL: proxies.movies.url, RATINGS_URL: proxies.ratings.url, NOTIFICATIONS_URL: proxies.notifications.url };
   const [marqueePort, stockPort] = [await findFreePort(), await findFreePort()];
   marqueeUrl = `http://127.0.0.1:${marqueePort}/graphql`;
   stockUrl = `http://127.0.0.1:${stockPort}/`;
   await Promise.all([
-    // The defaults, but for the rate limits: this test sends far more than a person would.
-    startGatewayProcess('marquee', [path.join(ROOT, 'gateway', 'main.ts')], { ...stack.env, ...subgraphs, GATEWAY_PORT: String(marqueePort), METRICS_PORT: '0', RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_USER: '1000000' }, marqueeUrl),
+    // The defaults, but for the rate limits (this test sends far more than a person would) and the
+    // cost limit (stock has none, and generated operations may exceed it).
+    startGatewayProcess('marquee', [path.join(ROOT, 'gateway', 'main.ts')], { ...stack.env, ...subgraphs, GATEWAY_PORT: String(marqueePort), METRICS_PORT: '0', RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_USER: '1000000', MAX_COST: '1000000' }, marqueeUrl),
     startGatewayProcess('stock', [path.join(ROOT, 'bench', 'peers', 'stock-gateway.ts')], { ...stack.env, ...subgraphs, PORT: String(stockPort) }, stockUrl),
   ]);
 }, 180_000);
