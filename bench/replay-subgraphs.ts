@@ -51,7 +51,7 @@ export function callerOf(identity: string | undefined): string {
   if (!payload) return '';
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    return `${String(claims.uid ?? '')}|${String(claims.pid ?? '')}`;
+    return `${typeof claims.uid === 'string' ? claims.uid : ''}|${typeof claims.pid === 'string' ? claims.pid : ''}`;
   } catch {
     return '';
   }

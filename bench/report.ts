@@ -187,7 +187,7 @@ export function markdownTable(rows: Record<string, unknown>[], headers?: Record<
   if (!rows.length) return '';
   const cols = Object.keys(rows[0]);
   const head = cols.map((c) => headers?.[c] ?? c);
-  const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'boolean' ? (v ? 'yes' : '**no**') : String(v));
+  const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'boolean' ? (v ? 'yes' : '**no**') : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
   return [`| ${head.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)].join('\n');
 }
 

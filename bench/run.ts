@@ -155,7 +155,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     const ask = (body: string, user: string | null) =>
       fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${token(user)}` } : {}) }, body }).then((r) => r.text());
     const W2: Record<string, string> = {};
-    for (const p of wl[1].prime()) W2[JSON.parse(p.body).variables.id] = await ask(p.body, 'bench-viewer-0');
+    for (const p of wl[1].prime()) W2[(JSON.parse(p.body) as { variables: { id: string } }).variables.id] = await ask(p.body, 'bench-viewer-0');
     writeFileSync(rawBodiesFile, JSON.stringify({ W1: await ask(wl[0].body(0, 0), null), W2, W3: await ask(wl[2].body(0, 0), 'bench-primer') }));
   }
   // The stack's own gateway is not measured (each contender is started for itself).

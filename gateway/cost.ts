@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   buildASTSchema,
   getNamedType,
   getNullableType,
@@ -56,11 +57,11 @@ export class CostEstimator {
     const fragments = new Map(
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
     );
-    const root = op.operation === 'mutation' ? this.schema.getMutationType() : op.operation === 'subscription' ? this.schema.getSubscriptionType() : this.schema.getQueryType();
+    const root = op.operation === OperationTypeNode.MUTATION ? this.schema.getMutationType() : op.operation === OperationTypeNode.SUBSCRIPTION ? this.schema.getSubscriptionType() : this.schema.getQueryType();
     if (!root) return 0;
     const ctx = { fragments, variables, seen: new Set<string>() };
     const base = this.selections(op.selectionSet, root, ctx, undefined);
-    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    const mutations = op.operation === OperationTypeNode.MUTATION ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
     return base + mutations;
   }
 
@@ -75,10 +76,10 @@ export class CostEstimator {
     const fragments = new Map(
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
     );
-    const root = op.operation === 'mutation' ? this.schema.getMutationType() : this.schema.getQueryType();
+    const root = op.operation === OperationTypeNode.MUTATION ? this.schema.getMutationType() : this.schema.getQueryType();
     if (!root) return 0;
     const ctx = { fragments, variables: {}, seen: new Set<string>() };
-    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    const mutations = op.operation === OperationTypeNode.MUTATION ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
     return this.actualSet(op.selectionSet, root, data, ctx) + mutations;
   }
 

@@ -9,7 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway } from '@apollo/gateway';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 import type Redis from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createRedisClient } from '../platform/cache';
@@ -32,9 +32,18 @@ import { SubgraphAnswerCache } from './subgraph-cache';
 import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
 import { costPlugin } from './cost-plugin';
-import { createPartnerLookup } from './partners';
+import { createPartnerLookup, type Partner } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
 import { createAuthFailureLimiter, createRateLimiter, type Subject } from './rate-limit';
+
+/** What the HTTP steps before Apollo leave on `res.locals` (Express types it as `any`). */
+interface GatewayLocals {
+  requestId: string;
+  userId?: string | null;
+  partner?: Partner;
+}
+
+const locals = (res: express.Response) => res.locals as GatewayLocals;
 
 export interface GatewayContext {
   requestId: string;
@@ -153,8 +162,8 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       const code = limit ?? (parse ? 'GRAPHQL_PARSE_FAILED' : undefined);
       const coded = code ? { ...formatted, extensions: { ...formatted.extensions, code } } : subgraphUnavailable(formatted);
       const masked = maskError(coded, production, publicCodes);
-      metrics.errors.inc({ code: String(masked.extensions?.code ?? 'UNKNOWN') });
-      return masked as typeof formatted;
+      metrics.errors.inc({ code: typeof masked.extensions?.code === 'string' ? masked.extensions.code : 'UNKNOWN' });
+      return masked;
     },
     plugins: [
       ...armor.plugins,
@@ -183,7 +192,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
                 const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
                 throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
               }
-              if (operation.operation === 'mutation' && !contextValue.userId && !contextValue.partnerId) {
+              if (operation.operation === OperationTypeNode.MUTATION && !contextValue.userId && !contextValue.partnerId) {
                 throw new GraphQLError('You must be signed in to do this.', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
               }
             },
@@ -239,8 +248,9 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     cors({ origin: origins.includes('*') ? true : origins, maxAge: 600 }),
     (req, res, next) => {
       const incoming = req.header('x-request-id');
-      res.locals.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', res.locals.requestId);
+      const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      locals(res).requestId = requestId;
+      res.setHeader('x-request-id', requestId);
       next();
     },
     async (req, res, next) => {
@@ -250,7 +260,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       const ip = req.ip ?? 'unknown';
       const tooMany = (retryAfterSeconds: number) => {
         metrics.rateLimited.inc({ kind: 'auth-failures' });
-        logger.info({ requestId: res.locals.requestId, ip }, 'authentication failures rate limited');
+        logger.info({ requestId: locals(res).requestId, ip }, 'authentication failures rate limited');
         res.setHeader('Retry-After', String(retryAfterSeconds));
         res.status(429).json({
           errors: [{ message: `Too many failed authentications; retry after ${retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }],
@@ -265,7 +275,7 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
         res.status(401).json({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
       };
       try {
-        res.locals.userId = await verifyToken(authorization);
+        locals(res).userId = await verifyToken(authorization);
       } catch (err) {
         if (!(err instanceof AuthError)) return next(err);
         return refuse(err.message);
@@ -273,21 +283,21 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
       if (apiKey !== undefined) {
         const partner = findPartner(apiKey);
         if (!partner) return refuse('Unknown API key.');
-        res.locals.partner = partner;
+        locals(res).partner = partner;
       }
       next();
     },
     async (req, res, next) => {
-      const partner = res.locals.partner as { id: string; tier: 'standard' | 'premium' | 'internal' } | undefined;
+      const { partner, userId } = locals(res);
       const subject: Subject = partner
         ? { kind: 'partner', id: partner.id, tier: partner.tier }
-        : res.locals.userId
-          ? { kind: 'user', id: res.locals.userId }
+        : userId
+          ? { kind: 'user', id: userId }
           : { kind: 'ip', id: req.ip ?? 'unknown' };
       const decision = await rateLimit(subject);
       if (decision.allowed) return next();
       metrics.rateLimited.inc({ kind: subject.kind });
-      logger.info({ requestId: res.locals.requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
+      logger.info({ requestId: locals(res).requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       res.status(429).json({
         errors: [{ message: `Too many requests; retry after ${decision.retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterSeconds } }],
@@ -305,9 +315,9 @@ export async function startGateway(cfg: GatewayConfig, gatewaySecret: string, lo
     },
     expressMiddleware(apollo, {
       context: async ({ req, res }: { req: Request; res: express.Response }) => {
-        const requestId: string = res.locals.requestId;
-        const userId: string | null = res.locals.userId ?? null;
-        const partnerId: string | null = res.locals.partner?.id ?? null;
+        const { requestId } = locals(res);
+        const userId = locals(res).userId ?? null;
+        const partnerId = locals(res).partner?.id ?? null;
         const ctx: GatewayContext = {
           requestId,
           userId,

@@ -246,7 +246,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
     if (cache && !cached) this.remember(cache, key ?? (() => cache.key(this.opts.name, this.opts.url, body)), answer);
 
-    if (options.kind === 'incoming operation') {
+    // The kind's enum is not exported by @apollo/gateway; only incoming operations carry a request context.
+    if ('incomingRequestContext' in options) {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
       policy?.restrict?.(cached ? cached.hint : answer.hint);
     }
@@ -407,7 +408,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       // No HTTP status: the call never got an answer (refused, reset, timed out).
       if (status === 'error') {
         const e = err as { code?: string; name?: string; message?: string };
-        throw new Error(`Couldn't reach subgraph ${this.opts.name}: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim());
+        throw new Error(`Couldn't reach subgraph ${this.opts.name}: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim(), { cause: err });
       }
       throw err;
     } finally {

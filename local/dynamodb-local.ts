@@ -38,5 +38,5 @@ export async function startDynamoDbLocal(opts: { port?: number } = {}): Promise<
   } finally {
     client.destroy();
   }
-  return { endpoint, port, stop: proc.stop };
+  return { endpoint, port, stop: () => proc.stop() };
 }

@@ -33,5 +33,5 @@ export async function startRedis(opts: { port?: number; password?: string } = {}
     await proc.stop();
     throw err;
   }
-  return { url, port, stop: proc.stop };
+  return { url, port, stop: () => proc.stop() };
 }

@@ -27,7 +27,7 @@ export interface Identity {
 }
 
 /** What a request id may look like (the gateway's UUIDs, or a client's own that fits). */
-export const REQUEST_ID = /^[A-Za-z0-9._\-]{1,64}$/;
+export const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface Caller extends Identity {
   /** The gateway's request id (x-request-id), so subgraph logs join the gateway's. Not signed: it only labels logs. */

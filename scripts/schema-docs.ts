@@ -36,8 +36,8 @@ function defaultOf(a: GraphQLArgument | GraphQLInputField): string {
 
 function fieldRow(f: GraphQLField<unknown, unknown> | GraphQLInputField): string {
   const deprecated = f.deprecationReason ? ` **Deprecated:** ${oneLine(f.deprecationReason)}` : '';
-  const args = 'args' in f && f.args.length ? `<br>Arguments: ${f.args.map((a) => `\`${a.name}: ${a.type}\`${defaultOf(a)} — ${oneLine(a.description)}`).join('; ')}` : '';
-  const def = 'args' in f ? '' : defaultOf(f as GraphQLInputField);
+  const args = 'args' in f && f.args.length ? `<br>Arguments: ${f.args.map((a) => `\`${a.name}: ${a.type.toString()}\`${defaultOf(a)} — ${oneLine(a.description)}`).join('; ')}` : '';
+  const def = 'args' in f ? '' : defaultOf(f);
   return `| \`${f.name}\` | ${link(String(f.type))}${def} | ${oneLine(f.description)}${deprecated}${args} |`;
 }
 

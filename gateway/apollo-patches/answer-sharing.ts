@@ -77,7 +77,7 @@ function addPath(trie: CopyTrie, path: readonly string[]): void {
   let t = trie;
   for (const key of path) {
     let next = t.get(key);
-    if (!next) t.set(key, (next = new Map()));
+    if (!next) t.set(key, (next = new Map<string, CopyTrie>()));
     t = next;
   }
 }
@@ -132,7 +132,7 @@ export function planRecipes(plan: QueryPlan): PlanRecipes | null {
   placed.forEach((f, i) => {
     const key = recipeKey(f.fetch.serviceName, f.fetch.operation);
     // The same operation twice in one plan (two paths): one recipe covering both places.
-    const recipe = recipes.get(key) ?? { entities: Boolean(f.fetch.requires), trie: new Map() };
+    const recipe = recipes.get(key) ?? { entities: Boolean(f.fetch.requires), trie: new Map<string, CopyTrie>() };
     writes.forEach((paths, j) => {
       // A fetch that is done before this one is merged cannot write into its objects.
       if (j === i || before.has(`${j}<${i}`)) return;

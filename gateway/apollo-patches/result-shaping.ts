@@ -61,8 +61,6 @@ const NULL_BUBBLE_UP = 1;
 let isInvalid = false;
 let hasErrors = false;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /**
  * Output objects are plain `{}`: Apollo's `Object.create(null)` objects are hash tables in V8
  * (each several times larger, and slower to fill) where objects of the same selection share one
@@ -71,7 +69,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * assignment would misread, `__proto__` (a valid alias), is defined as a property instead.
  */
 function own(output: Data, key: string): unknown {
-  return hasOwn.call(output, key) ? output[key] : undefined;
+  return Object.hasOwn(output, key) ? output[key] : undefined;
 }
 
 function setOwn(output: Data, key: string, value: unknown): void {
@@ -83,7 +81,7 @@ export function computeResponse({ operation, variables, input, introspectionHand
   if (!input) return { data: input, errors: [] };
   const parameters: Parameters = {
     schema: operation.schema(),
-    variables: { __proto__: null, ...operation.collectDefaultedVariableValues(), ...variables } as Record<string, unknown>,
+    variables: { __proto__: null, ...operation.collectDefaultedVariableValues(), ...variables },
     errors: [],
     introspectionHandling: introspectionHandling as Parameters['introspectionHandling'],
   };
@@ -105,7 +103,7 @@ function ifValue(directive: Directive<OperationElement, { if: boolean | Variable
   if (ifArg instanceof Variable) {
     const value = variables[ifArg.name];
     if (value === undefined || typeof value !== 'boolean') assert(false, () => `Unexpected value ${String(value)} for variable ${ifArg.toString()} of ${directive.toString()}`);
-    return value as boolean;
+    return value;
   }
   return ifArg;
 }
@@ -130,7 +128,7 @@ function applySelectionSet(input: Data, selectionSet: SelectionSet, output: Data
         if (outputValue === undefined) setOwn(output, responseName, parameters.introspectionHandling(selection));
         continue;
       }
-      let inputValue = (hasOwn.call(input, responseName) ? input[responseName] : undefined) ?? null;
+      let inputValue = (Object.hasOwn(input, responseName) ? input[responseName] : undefined) ?? null;
       if (field.name === typenameFieldName) {
         if (outputValue === undefined) {
           if (inputValue === null && responseName !== typenameFieldName) inputValue = input[typenameFieldName] ?? null;
@@ -149,7 +147,7 @@ function applySelectionSet(input: Data, selectionSet: SelectionSet, output: Data
     } else {
       const fragment = selection.element;
       const typename = input[typenameFieldName];
-      if (typename && typeof typename !== 'string') assert(false, () => `Got unexpected value for __typename: ${String(typename)}`);
+      if (typename && typeof typename !== 'string') assert(false, () => `Got unexpected value for __typename: ${JSON.stringify(typename)}`);
       if (typeConditionApplies(parameters.schema, fragment.typeCondition, typename as string | undefined, parentType)) {
         const res = applySelectionSet(input, selection.selectionSet, output, parameters, path, fragment.typeCondition ?? parentType);
         if (res === NULL_BUBBLE_UP) return NULL_BUBBLE_UP;
@@ -184,10 +182,10 @@ function updateOutputValue(
   if (outputValue === null || (outputValue !== undefined && !selectionSet)) return done(outputValue, false, false);
 
   if (isNonNullType(type)) {
-    const updated = updateOutputValue(outputValue, type.ofType, inputValue, selectionSet, path, parameters, parentType);
+    const updated = updateOutputValue(outputValue, type.ofType as OutputType, inputValue, selectionSet, path, parameters, parentType);
     if (updated === null) {
       if (!hasErrors) {
-        parameters.errors.push(ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${pathLastElementDescription(path, type.ofType, parentType)}.`, { path: Array.from(path) }));
+        parameters.errors.push(ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${pathLastElementDescription(path, type.ofType as OutputType, parentType)}.`, { path: Array.from(path) }));
       }
       return done(updated, true, true);
     }
@@ -198,8 +196,8 @@ function updateOutputValue(
   if (inputValue === null) return done(null, false, false);
 
   if (isListType(type)) {
-    if (!Array.isArray(inputValue)) assert(false, () => `Invalid non-list value ${String(inputValue)} returned by subgraph for list type ${type.toString()}`);
-    if (outputValue !== undefined && !Array.isArray(outputValue)) assert(false, () => `Invalid non-list value ${String(outputValue)} returned by subgraph for list type ${type.toString()}`);
+    if (!Array.isArray(inputValue)) assert(false, () => `Invalid non-list value ${JSON.stringify(inputValue)} returned by subgraph for list type ${type.toString()}`);
+    if (outputValue !== undefined && !Array.isArray(outputValue)) assert(false, () => `Invalid non-list value ${JSON.stringify(outputValue)} returned by subgraph for list type ${type.toString()}`);
     const input = inputValue as unknown[];
     const existing = outputValue as unknown[] | undefined;
     if (existing !== undefined && input.length !== existing.length) {
@@ -210,7 +208,7 @@ function updateOutputValue(
     const updated = new Array<unknown>(input.length);
     for (let idx = 0; idx < input.length; idx++) {
       path.push(idx);
-      updated[idx] = updateOutputValue(existing === undefined ? undefined : existing[idx], type.ofType, input[idx], selectionSet, path, parameters, parentType);
+      updated[idx] = updateOutputValue(existing === undefined ? undefined : existing[idx], type.ofType as OutputType, input[idx], selectionSet, path, parameters, parentType);
       path.pop();
       shouldNullify ||= isInvalid;
       anyErrors ||= hasErrors;
@@ -220,14 +218,14 @@ function updateOutputValue(
 
   if (isCompositeType(type)) {
     if (!selectionSet) assert(false, () => `Invalid empty selection set for composite type ${type.toString()}`);
-    if (typeof inputValue !== 'object') assert(false, () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${type.toString()}`);
-    if (outputValue !== undefined && typeof outputValue !== 'object') assert(false, () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${type.toString()}`);
+    if (typeof inputValue !== 'object') assert(false, () => `Invalid non-object value ${JSON.stringify(inputValue)} returned by subgraph for composite type ${type.toString()}`);
+    if (outputValue !== undefined && typeof outputValue !== 'object') assert(false, () => `Invalid non-object value ${JSON.stringify(inputValue)} returned by subgraph for composite type ${type.toString()}`);
     const input = inputValue as Data;
     const inputTypename = input[typenameFieldName];
-    if (inputTypename !== undefined && typeof inputTypename !== 'string') assert(false, () => `Invalid non-string value ${String(inputTypename)} for __typename at ${path.toString()}`);
+    if (inputTypename !== undefined && typeof inputTypename !== 'string') assert(false, () => `Invalid non-string value ${JSON.stringify(inputTypename)} for __typename at ${path.toString()}`);
     let objType: CompositeType = type;
     if (inputTypename) {
-      const typenameType = parameters.schema.type(inputTypename as string);
+      const typenameType = parameters.schema.type(inputTypename);
       if (!typenameType || !isCompositeType(typenameType)) {
         parameters.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid __typename found for object at ${pathLastElementDescription(path, type, parentType)}.`, { path: Array.from(path) }));
         return done(null, false, true);
@@ -235,7 +233,7 @@ function updateOutputValue(
       objType = typenameType;
     }
     const outputObject = outputValue === undefined ? ({} as Data) : (outputValue as Data);
-    const res = applySelectionSet(input, selectionSet!, outputObject, parameters, path, objType);
+    const res = applySelectionSet(input, selectionSet, outputObject, parameters, path, objType);
     const bubbled = res === NULL_BUBBLE_UP;
     return done(bubbled ? null : outputObject, false, bubbled);
   }

@@ -357,7 +357,7 @@ function route(c: Catalog, pathname: string, q: URLSearchParams): Answer {
 
   m = /^\/3\/movie\/(\d+)(?:\/(credits|videos|release_dates|recommendations|similar|external_ids|images))?$/.exec(pathname);
   if (m) {
-    const movie = c.movies.find((x) => x.id === Number(m![1]));
+    const movie = c.movies.find((x) => x.id === Number(m[1]));
     if (!movie) return notFound;
     const blocks: Record<string, () => unknown> = {
       credits: () => credits(c, movie),
@@ -464,7 +464,7 @@ export async function startTmdbServer(opts: TmdbServerOptions = {}): Promise<Tmd
 
 if (require.main === module) {
   const port = Number(process.env.TMDB_LOCAL_PORT ?? 4010);
-  startTmdbServer({ port, host: '127.0.0.1' }).then((s) => {
+  void startTmdbServer({ port, host: '127.0.0.1' }).then((s) => {
     console.log(`local TMDB catalog (${loadCatalog().movies.length} films) at ${s.url} — any Bearer token or api_key is accepted`);
   });
 }

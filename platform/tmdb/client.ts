@@ -396,7 +396,7 @@ function sorted(q: Record<string, string>): [string, string][] {
 
 function detailOnly(d: TmdbMovieDetail & Record<string, unknown>): TmdbMovieDetail {
   const { credits: _c, videos: _v, release_dates: _r, recommendations: _rec, similar: _s, images: _i, ...rest } = d;
-  return rest as TmdbMovieDetail;
+  return rest;
 }
 
 function assemble(detail: TmdbMovieDetail, blocks: ReadonlyArray<readonly [MovieBlock, unknown]>): MovieWithBlocks {

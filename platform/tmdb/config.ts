@@ -31,8 +31,7 @@ export const tmdbCredentialsRequired = {
   message: { message: 'set TMDB_ACCESS_TOKEN (v4 read token, preferred) or TMDB_API_KEY', path: ['TMDB_ACCESS_TOKEN'] },
 };
 
-const tmdbObject = z.object(tmdbEnv);
-export type TmdbEnv = z.infer<typeof tmdbObject>;
+export type TmdbEnv = z.infer<z.ZodObject<typeof tmdbEnv>>;
 
 export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Logger; registry?: Registry }): TmdbClient {
   const redis = deps.cache instanceof RedisCache ? deps.cache.redis : undefined;

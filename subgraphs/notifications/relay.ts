@@ -67,9 +67,9 @@ export class OutboxRelay {
       const idle = this.opts.pollMs ?? 500;
       // Drain quickly while there is work; poll gently when idle; back off on failures.
       const delay = failures ? Math.min(30_000, idle * 2 ** failures) : processed ? 0 : idle;
-      if (this.timer !== undefined) this.timer = setTimeout(tick, delay);
+      if (this.timer !== undefined) this.timer = setTimeout(() => void tick(), delay);
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(() => void tick(), 0);
   }
 
   async stop(): Promise<void> {

@@ -42,8 +42,8 @@ const FEED_TTL_DAYS = 90;
 
 export function toPreferences(item: StoredItem | null): Preferences {
   return {
-    kinds: Array.isArray(item?.kinds) ? (item!.kinds as NotificationKind[]) : ALL_KINDS,
-    mutedMovieIds: Array.isArray(item?.mutedMovieIds) ? (item!.mutedMovieIds as string[]) : [],
+    kinds: Array.isArray(item?.kinds) ? (item.kinds as NotificationKind[]) : ALL_KINDS,
+    mutedMovieIds: Array.isArray(item?.mutedMovieIds) ? (item.mutedMovieIds as string[]) : [],
   };
 }
 
@@ -206,7 +206,7 @@ export class NotificationsStore {
       const failed = codes.indexOf('ConditionalCheckFailed');
       if (failed >= 0) return `condition:${failed}`;
       if (codes.every((c) => c === 'None' || c === 'TransactionConflict')) return 'conflict';
-      throw new Error(`feed transaction cancelled: ${codes.join(', ')}`);
+      throw new Error(`feed transaction cancelled: ${codes.join(', ')}`, { cause: err });
     }
   }
 
@@ -266,7 +266,7 @@ export class NotificationsStore {
           await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
           continue;
         }
-        throw new Error(`follow transaction cancelled: ${codes.join(', ')}`);
+        throw new Error(`follow transaction cancelled: ${codes.join(', ')}`, { cause: err });
       }
     }
   }

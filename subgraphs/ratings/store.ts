@@ -120,7 +120,7 @@ export class RatingsStore {
       if (!(err instanceof TransactionCanceledException)) throw err;
       const reasons = (err.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
       const retryable = reasons.every((c) => c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict');
-      if (!retryable) throw new Error(`rating transaction cancelled: ${reasons.join(', ')}`);
+      if (!retryable) throw new Error(`rating transaction cancelled: ${reasons.join(', ')}`, { cause: err });
       if (attempt >= MAX_ATTEMPTS) throw new ConflictError('Too many concurrent changes to this rating; try again.');
       await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
       return false;
