@@ -29,7 +29,8 @@ import { allContenders, baseline, buildContenders, ensurePeers, startContender, 
 import { counterTotal, cpuMs, load, median, peakRssMb, round } from './measure';
 import { aggregate, checkTargets, markdownTable, resultsTable, type Mode, type Sample, type ScalingRow } from './report';
 import { replayTotals, startReplaySubgraphs, type ReplayStats, type ReplaySubgraph, type SubgraphName } from './replay-subgraphs';
-import { catalogueIds, scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
+import { catalogueIds } from '../workloads/operations';
+import { scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..');
 const SMOKE = process.argv.includes('--smoke');

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import { startStack, type Stack } from '../../local/stack';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
 import { makeToken } from '../../scripts/token';
-import { SCALING_QUERY, W1_QUERY, W2_QUERY, W3_MUTATION, catalogueIds } from '../../bench/workloads';
+import { SCALING_QUERY, W1_QUERY, W2_QUERY, catalogueIds } from '../../workloads/operations';
 import { freshTables, stackEnv } from '../support/env';
 import { generateOperations } from '../support/generate-operations';
 import { startSubgraphProxy, type SubgraphProxy } from '../support/subgraph-proxy';
@@ -102,7 +102,7 @@ const FETCH_FAILED = /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up|other 
 function comparable(a: Answer): string {
   const errors = (a.body.errors ?? [])
     .map((e) => {
-      const code = String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR';
       return JSON.stringify({ path: e.path ?? null, code: code === 'SUBGRAPH_UNAVAILABLE' || FETCH_FAILED.test(e.message) ? 'SUBGRAPH_UNAVAILABLE' : code });
     })
     .sort();
@@ -155,7 +155,7 @@ function fileOperations(): { op: Op; mutation: boolean }[] {
           const name = d.name!.value;
           const variables = FILE_VARIABLES[name];
           if (!variables) throw new Error(`differential.test.ts: give FILE_VARIABLES an entry for ${name} (${f})`);
-          return { op: { label: `${f} ${name}`, query: [d, ...fragments].map((x) => print(x)).join('\n'), operationName: name, variables }, mutation: d.operation === 'mutation' };
+          return { op: { label: `${f} ${name}`, query: [d, ...fragments].map((x) => print(x)).join('\n'), operationName: name, variables }, mutation: d.operation === OperationTypeNode.MUTATION };
         });
     });
 }

@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mulberry32 } from '../../bench/workloads';
+import { mulberry32 } from '../../workloads/random';
 
 /**
  * Random operations over the public schema (schema/api.graphql), from a seeded PRNG so that a
@@ -67,7 +67,7 @@ class Generator {
   private value(arg: GraphQLArgument | { name: string; type: GraphQLInputType }, required: boolean): unknown {
     const type = getNullableType(arg.type);
     if (!required && this.chance(0.6)) return undefined;
-    if (isListType(type)) return Array.from({ length: 1 + Math.floor(this.random() * 4) }, () => this.value({ name: arg.name, type: type.ofType as GraphQLInputType }, true));
+    if (isListType(type)) return Array.from({ length: 1 + Math.floor(this.random() * 4) }, () => this.value({ name: arg.name, type: type.ofType }, true));
     if (isEnumType(type)) return this.pick(type.getValues()).name;
     if (isInputObjectType(type)) return undefined;
     const name = getNamedType(type).name;
@@ -80,7 +80,7 @@ class Generator {
 
   private literal(type: GraphQLInputType, v: unknown): string {
     const t = getNullableType(type);
-    if (Array.isArray(v)) return `[${v.map((x) => this.literal(isListType(t) ? (t.ofType as GraphQLInputType) : t, x)).join(', ')}]`;
+    if (Array.isArray(v)) return `[${v.map((x) => this.literal(isListType(t) ? (t.ofType) : t, x)).join(', ')}]`;
     if (isEnumType(t)) return String(v);
     return JSON.stringify(v);
   }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { mulberry32 } from '../../bench/workloads';
+import { mulberry32 } from '../../workloads/random';
 
 /**
  * An HTTP proxy in front of a real subgraph that two gateways share, so that both see the same
@@ -74,7 +74,8 @@ export async function startSubgraphProxy(target: string, seed: number): Promise<
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', async () => {
+    // The handler answers every failure itself (502), so nothing is left to a rejected promise.
+    req.on('end', () => void (async () => {
       if (proxy.mode === 'down') return req.socket.destroy();
       if (proxy.mode === 'http500') {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -102,7 +103,7 @@ export async function startSubgraphProxy(target: string, seed: number): Promise<
         res.writeHead(502);
         res.end(String(err));
       }
-    });
+    })());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };

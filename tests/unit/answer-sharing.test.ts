@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { deepFreeze, planRecipes, recipeKey, shareAlong, type CopyTrie, type Recipe } from '../../gateway/apollo-patches/answer-sharing';
-import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../bench/workloads';
+import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../workloads/operations';
 
 /** Query plans made by Apollo's own planner from our checked-in supergraph, as the gateway makes them. */
 const supergraph = Supergraph.build(readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8'));

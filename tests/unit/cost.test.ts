@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'graphql';
+import { Kind, parse } from 'graphql';
 import { CostEstimator } from '../../gateway/cost';
 import { loadGatewayConfig } from '../../gateway/config';
-import { SCALING_QUERY, W1_QUERY, W2_QUERY, W3_MUTATION } from '../../bench/workloads';
+import { SCALING_QUERY, W1_QUERY, W2_QUERY, W3_MUTATION } from '../../workloads/operations';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const estimator = CostEstimator.fromFile(path.join(ROOT, 'schema', 'supergraph.graphql'));
@@ -41,7 +41,7 @@ describe('demand control: estimated cost from the supergraph\'s @cost/@listSize'
     for (const f of readdirSync(dir)) {
       const doc = parse(readFileSync(path.join(dir, f), 'utf8'));
       for (const d of doc.definitions) {
-        if (d.kind !== 'OperationDefinition') continue;
+        if (d.kind !== Kind.OPERATION_DEFINITION) continue;
         expect(estimator.estimate(doc, d.name?.value, {})).toBeLessThanOrEqual(maxCost);
         checked++;
       }
