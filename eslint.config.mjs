@@ -1,15 +1,16 @@
 // ESLint flat config: typescript-eslint's type-checked rules, import-x's dependency check, and
 // eslint-config-prettier last so formatting is Prettier's alone (`npm run lint` runs both).
+import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { importX } from 'eslint-plugin-import-x';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 // Code that never ships in the image may use devDependencies.
 const DEV_FILES = ['tests/**', 'bench/**', 'scripts/**', 'local/**', 'deploy/**', 'workloads/**', 'examples/**', 'codegen.ts', 'eslint.config.mjs', 'jest.config.js'];
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       // Generated (npm run generate): never edited by hand.
@@ -38,8 +39,22 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     plugins: { 'import-x': importX },
+    // Relative imports name TypeScript files without their extension.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json', '.node'] })] },
     rules: {
       'import-x/no-extraneous-dependencies': ['error', { devDependencies: DEV_FILES, optionalDependencies: false, peerDependencies: false }],
+      // The benchmark and the tests share only workloads/ (the bench smoke test runs bench/run.ts
+      // as a process, importing nothing from it).
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './tests', from: './bench', message: 'share it through workloads/ instead' },
+            { target: './bench', from: './tests', message: 'share it through workloads/ instead' },
+            { target: './workloads', from: ['./bench', './tests'], message: 'workloads/ is the neutral ground: it imports neither' },
+          ],
+        },
+      ],
       // `_`-prefixed names are deliberate: unused positional parameters and discarded rest siblings.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // Off: Apollo's plugin hooks, the cache interface and readiness checks are typed as returning

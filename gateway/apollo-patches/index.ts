@@ -41,7 +41,7 @@ export function versionMismatches(read: (pkg: string) => string | undefined = in
 
 function installedVersion(pkg: string): string | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is computed at run time (one per pinned package)
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {
     return undefined;
@@ -118,7 +118,7 @@ type DidResolveQueryPlan = Experimental_DidResolveQueryPlanCallback;
  */
 export function planReader(setting: PatchesSetting, write: (context: unknown, recipes: import('./answer-sharing').PlanRecipes | null) => void): DidResolveQueryPlan | undefined {
   if (!patchesActive(setting)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the patches are active
   const { recipesOf } = require('./answer-sharing') as typeof import('./answer-sharing');
   return ({ queryPlan, requestContext }) => write(requestContext.context, recipesOf(queryPlan));
 }

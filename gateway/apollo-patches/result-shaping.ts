@@ -251,7 +251,7 @@ export const APOLLO_RESULT_SHAPING = '@apollo/gateway/dist/resultShaping';
 
 /** Puts computeResponse in place of Apollo's (see above); returns Apollo's, for comparison in tests. */
 export function install(): (args: ComputeResponseArgs) => { data: Data | null | undefined; errors: GraphQLError[] } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Apollo's CommonJS module object, whose export is replaced
   const mod = require(APOLLO_RESULT_SHAPING) as { computeResponse: typeof computeResponse };
   const original = mod.computeResponse;
   if (typeof original !== 'function') throw new Error(`${APOLLO_RESULT_SHAPING} has no computeResponse`);

@@ -73,7 +73,7 @@ beforeAll(async () => {
   subgraphUrl = await listen(subgraph);
 
   const keys = await generateKeyPair('RS256');
-  privateKey = keys.privateKey as CryptoKey;
+  privateKey = keys.privateKey;
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   jwks = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -137,25 +137,25 @@ describe('hostile input', () => {
       body: JSON.stringify({ query: '{ genres { id } }', variables: { pad: 'x'.repeat(10 * 1024 * 1024) } }),
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await res.json())).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers malformed JSON, a wrong content type and a GET mutation with a 4xx and a code', async () => {
     const malformed = await fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: '{"query": "{ genres { id } }"' });
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(((await malformed.json())).errors[0].extensions.code).toBe('BAD_REQUEST');
 
     // text/plain is a "simple" request a browser sends cross-site without preflight: CSRF prevention refuses it.
     const plain = await fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-forwarded-for': freshIp() }, body: '{"query":"{ genres { id } }"}' });
     expect(plain.status).toBe(400);
-    expect(((await plain.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(((await plain.json())).errors[0].extensions.code).toBe('BAD_REQUEST');
 
     const token = await makeToken('csrf-victim');
     const get = await fetch(`${dev.gatewayUrl}?query=${encodeURIComponent('mutation { followMovie(movieId: "550") { following } }')}`, {
       headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() },
     });
     expect(get.status).toBe(405);
-    expect(((await get.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(((await get.json())).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   it('answers invalid variables and a parse error with their codes', async () => {
@@ -199,7 +199,7 @@ describe('hostile input', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(limited).toBeDefined();
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await limited!.json()) as any).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(((await limited!.json())).errors[0].extensions.code).toBe('RATE_LIMITED');
   });
 
   afterAll(async () => {
@@ -247,7 +247,7 @@ describe('caching', () => {
     const hash = sha256(query);
     const ext = { persistedQuery: { version: 1, sha256Hash: hash } };
     const post = (body: unknown) =>
-      fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: JSON.stringify(body) }).then((r) => r.json());
     expect((await post({ extensions: ext })).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect((await post({ query, extensions: ext })).data.genres.length).toBeGreaterThan(10);
     expect((await post({ extensions: ext })).data.genres.length).toBeGreaterThan(10);
@@ -263,7 +263,7 @@ describe('production mode', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
       body: JSON.stringify({ variables: { page: 2 }, extensions: { persistedQuery: { version: 1, sha256Hash: op.id } } }),
-    }).then((r) => r.json() as Promise<any>);
+    }).then((r) => r.json());
     expect(byId.data.popularMovies.page).toBe(2);
     const other = await gql(prod, '{ genres { id } }');
     expect(other.status).toBe(403);
@@ -299,7 +299,7 @@ describe('operations', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as any).checks).toEqual({ movies: true, ratings: true, notifications: true });
+    expect(((await ready.json())).checks).toEqual({ movies: true, ratings: true, notifications: true });
     for (const url of Object.values(dev.urls)) expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
     await gql(dev, 'query Named { genres { id } }', {}, { 'apollographql-client-name': 'web', 'apollographql-client-version': '1.2.3' });
     const metrics = await (await fetch(dev.metricsUrls.gateway)).text();

@@ -63,12 +63,12 @@ const gql = (query: string, variables: Record<string, unknown> = {}, headers: Re
   postGraphQL(url, query, variables, { 'x-forwarded-for': freshIp(), ...headers });
 const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp(), ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) };
 };
 const get = async (url: string, params: Record<string, unknown>, headers: Record<string, string> = {}) => {
   const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   const res = await fetch(`${url}?${qs}`, { headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp(), ...headers } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) };
 };
 const codeOf = (r: { body: any }) => (r.body.errors ?? []).map((e: any) => e.extensions?.code);
 

@@ -6,7 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
-import { execute, parse, type DocumentNode } from 'graphql';
+import { execute, parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { loadGatewayConfig } from '../../gateway/config';
 import { startGateway, type RunningGateway } from '../../gateway/server';
@@ -85,7 +85,7 @@ beforeAll(async () => {
   // Answers a batch with the first operation's result only, as an object.
   const reviewsSchema = buildSubgraphSchema({ typeDefs: reviews, resolvers: entity((t) => ({ score: t.id === 't1' ? 3 : 4 })) });
   const run = (op: { query: string; variables?: Record<string, unknown> }) =>
-    execute({ schema: reviewsSchema, document: parse(op.query) as DocumentNode, variableValues: op.variables });
+    execute({ schema: reviewsSchema, document: parse(op.query), variableValues: op.variables });
   const firstOnly = recording('reviews', (_req, res, body) => {
     const parsed = JSON.parse(body) as { query: string } | { query: string }[];
     void Promise.resolve(run(Array.isArray(parsed) ? parsed[0] : parsed)).then((result) => {

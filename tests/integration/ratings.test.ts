@@ -111,7 +111,7 @@ describe('ratings subgraph against DynamoDB Local', () => {
   it('refuses requests that do not come from the gateway', async () => {
     const res = await fetch(ratings.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ _service { sdl } }"}' });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await res.json())).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });
 

@@ -3,7 +3,7 @@ import { CreateTopicCommand, SubscribeCommand, SNSClient, type PublishBatchComma
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDb, createSns, createSqs } from '../../platform/aws';
 import { createLogger } from '../../platform/logger';
-import { EVENT_SCHEMA_VERSION, newEventId, type RatingEvent } from '../../platform/events/types';
+import { EVENT_SCHEMA_VERSION, newEventId } from '../../platform/events/types';
 import { RatingsStore } from '../../subgraphs/ratings/store';
 import { NotificationsStore, type NotificationItem } from '../../subgraphs/notifications/store';
 import { Outbox } from '../../subgraphs/notifications/outbox';

@@ -25,7 +25,7 @@ afterAll(() => local.close());
 
 async function get(p: string) {
   const res = await fetch(`${local.url}${p}`, { headers: { authorization: 'Bearer t' } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) };
 }
 const keys = (o: object) => Object.keys(o).sort();
 
