@@ -79,7 +79,13 @@ export function allContenders(e: ContenderEnv): Contender[] {
     NOTIFICATIONS_URL: e.stack.NOTIFICATIONS_URL,
     SUPERGRAPH_PATH: e.stack.SUPERGRAPH_PATH,
   };
-  const marquee = (name: string, dedupe: 'on' | 'off', responseCache: boolean, writes: boolean, build: Build = { node: process.execPath, dir: BUILD }): Contender => ({
+  const marquee = (
+    name: string,
+    dedupe: 'on' | 'off',
+    responseCache: boolean,
+    writes: boolean,
+    build: Build = { node: process.execPath, dir: BUILD },
+  ): Contender => ({
     name,
     dedupe,
     responseCache,
@@ -116,7 +122,19 @@ export function allContenders(e: ContenderEnv): Contender[] {
     writes: dedupe === 'off',
     command: (port) => ({
       cmd: process.execPath,
-      args: [HIVE_BIN, 'supergraph', '--config-path', path.join(PEERS, 'gateway.config.ts'), '--port', String(port), '--host', '127.0.0.1', '--fork', '1', ...(rust ? ['--hive-router-runtime'] : [])],
+      args: [
+        HIVE_BIN,
+        'supergraph',
+        '--config-path',
+        path.join(PEERS, 'gateway.config.ts'),
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--fork',
+        '1',
+        ...(rust ? ['--hive-router-runtime'] : []),
+      ],
       env: { ...common, HIVE_DEDUPE: dedupe },
     }),
     // The CLI says so when it loaded @graphql-hive/router-runtime (the Rust query planner), and
@@ -150,7 +168,11 @@ export function allContenders(e: ContenderEnv): Contender[] {
       baseline: 'marquee',
       peer: false,
       writes: true,
-      command: (port) => ({ cmd: process.execPath, args: node('bench/peers/raw-server.js'), env: { PATH: common.PATH, PORT: String(port), RAW_BODIES_FILE: e.rawBodiesFile } }),
+      command: (port) => ({
+        cmd: process.execPath,
+        args: node('bench/peers/raw-server.js'),
+        env: { PATH: common.PATH, PORT: String(port), RAW_BODIES_FILE: e.rawBodiesFile },
+      }),
     },
   ];
 }
@@ -236,7 +258,11 @@ export function buildContenders(): void {
   if (base) {
     const checkout = path.resolve(base.dir, '..', '..');
     rmSync(base.dir, { recursive: true, force: true });
-    const own = spawnSync(base.node, [path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(checkout, 'bench', 'tsconfig.build.json')], { cwd: checkout, encoding: 'utf8' });
+    const own = spawnSync(
+      base.node,
+      [path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(checkout, 'bench', 'tsconfig.build.json')],
+      { cwd: checkout, encoding: 'utf8' },
+    );
     if (!existsSync(path.join(base.dir, 'gateway', 'main.js'))) throw new Error(`compiling BENCH_BASELINE failed:\n${own.stdout}${own.stderr}`);
   }
 }
@@ -247,7 +273,8 @@ export function ensurePeers(log: (msg: string) => void): void {
   const fresh = existsSync(HIVE_BIN) && existsSync(path.join(PEERS, 'node_modules', '@graphql-hive', 'router-runtime', 'package.json')) && existsSync(lock);
   if (fresh) {
     const want = JSON.parse(readFileSync(path.join(PEERS, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const installed = (name: string) => (JSON.parse(readFileSync(path.join(PEERS, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    const installed = (name: string) =>
+      (JSON.parse(readFileSync(path.join(PEERS, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
     if (Object.entries(want.dependencies).every(([name, version]) => installed(name) === version)) return;
   }
   log('installing the peer gateways (npm ci --prefix bench/peers)');

@@ -51,7 +51,7 @@ export function callerOf(identity: string | undefined): string {
   if (!payload) return '';
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    return `${String(claims.uid ?? '')}|${String(claims.pid ?? '')}`;
+    return `${typeof claims.uid === 'string' ? claims.uid : ''}|${typeof claims.pid === 'string' ? claims.pid : ''}`;
   } catch {
     return '';
   }
@@ -68,7 +68,12 @@ async function forward(target: string, req: IncomingMessage, body: string): Prom
     if (value !== undefined && !HOP_HEADERS.has(name)) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const res = await fetch(target, { method: 'POST', headers, body });
-  return { status: res.status, contentType: res.headers.get('content-type'), cacheControl: res.headers.get('cache-control'), body: Buffer.from(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    cacheControl: res.headers.get('cache-control'),
+    body: Buffer.from(await res.arrayBuffer()),
+  };
 }
 
 function send(res: ServerResponse, a: Answer): void {
@@ -135,7 +140,11 @@ export type SubgraphName = 'movies' | 'ratings' | 'notifications';
 
 /** A stand-in for each subgraph, given the real subgraphs' URLs. */
 export async function startReplaySubgraphs(targets: Record<SubgraphName, string>): Promise<Record<SubgraphName, ReplaySubgraph>> {
-  const [movies, ratings, notifications] = await Promise.all([startReplaySubgraph('movies', targets.movies), startReplaySubgraph('ratings', targets.ratings), startReplaySubgraph('notifications', targets.notifications)]);
+  const [movies, ratings, notifications] = await Promise.all([
+    startReplaySubgraph('movies', targets.movies),
+    startReplaySubgraph('ratings', targets.ratings),
+    startReplaySubgraph('notifications', targets.notifications),
+  ]);
   return { movies, ratings, notifications };
 }
 

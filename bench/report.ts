@@ -93,7 +93,10 @@ export function aggregate(samples: Sample[]): Row[] {
       contender: s0.contender,
       dedupe: s0.dedupe,
       rounds: group.length,
-      requestsPerSecond: round(med((s) => s.requestsPerSecond), 1),
+      requestsPerSecond: round(
+        med((s) => s.requestsPerSecond),
+        1,
+      ),
       requestsPerSecondRange: [Math.min(...group.map((s) => s.requestsPerSecond)), Math.max(...group.map((s) => s.requestsPerSecond))],
       vsMarquee: null,
       p50: med((s) => s.p50),
@@ -104,7 +107,10 @@ export function aggregate(samples: Sample[]): Row[] {
       cpuVsMarquee: null,
       upstreamCpuMsPerOp: med((s) => s.upstreamCpuMsPerOp),
       peakRssMb: Math.max(...group.map((s) => s.peakRssMb)),
-      tmdbPer1000: round(med((s) => s.tmdbPer1000), 1),
+      tmdbPer1000: round(
+        med((s) => s.tmdbPer1000),
+        1,
+      ),
       dynamoPerOp: med((s) => s.dynamoPerOp),
       replayHitRatio: hitRatios.length ? Math.min(...hitRatios) : null,
     });
@@ -129,18 +135,29 @@ const MODE_LABEL: Record<Mode, string> = { upstream: 'upstream-bound', 'gateway-
  */
 export function checkTargets(rows: Row[]): Target[] {
   const targets: Target[] = [];
-  for (const mode of ['upstream', 'gateway-bound'] as const) targets.push(...requestTargets(rows.filter((r) => r.mode === mode), MODE_LABEL[mode]));
+  for (const mode of ['upstream', 'gateway-bound'] as const)
+    targets.push(
+      ...requestTargets(
+        rows.filter((r) => r.mode === mode),
+        MODE_LABEL[mode],
+      ),
+    );
   const marqueeRuns = rows.filter((r) => r.contender.startsWith('marquee'));
   if (marqueeRuns.length) {
     const peak = marqueeRuns.reduce((a, b) => (b.peakRssMb > a.peakRssMb ? b : a));
-    targets.push({ target: 'Marquee gateway peak RSS < 200 MB', measured: `${peak.peakRssMb} MB (highest VmHWM of any Marquee run: ${peak.contender}, ${MODE_LABEL[peak.mode]})`, met: peak.peakRssMb < 200 });
+    targets.push({
+      target: 'Marquee gateway peak RSS < 200 MB',
+      measured: `${peak.peakRssMb} MB (highest VmHWM of any Marquee run: ${peak.contender}, ${MODE_LABEL[peak.mode]})`,
+      met: peak.peakRssMb < 200,
+    });
   }
   return targets;
 }
 
 /** The requests/s targets on the rows of one setup. */
 function requestTargets(rows: Row[], label: string): Target[] {
-  const get = (workload: string, phase: string, contender: string) => rows.find((r) => r.workload.startsWith(workload) && r.phase === phase && r.contender === contender);
+  const get = (workload: string, phase: string, contender: string) =>
+    rows.find((r) => r.workload.startsWith(workload) && r.phase === phase && r.contender === contender);
   const targets: Target[] = [];
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? round(a / b, 2) : null);
   for (const w of ['W1', 'W2']) {
@@ -187,8 +204,19 @@ export function markdownTable(rows: Record<string, unknown>[], headers?: Record<
   if (!rows.length) return '';
   const cols = Object.keys(rows[0]);
   const head = cols.map((c) => headers?.[c] ?? c);
-  const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'boolean' ? (v ? 'yes' : '**no**') : String(v));
-  return [`| ${head.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)].join('\n');
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? '—'
+      : typeof v === 'boolean'
+        ? v
+          ? 'yes'
+          : '**no**'
+        : typeof v === 'string' || typeof v === 'number'
+          ? String(v)
+          : JSON.stringify(v);
+  return [`| ${head.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 /** The table of one setup. Gateway-bound rows add how busy the gateway's core was and how many subgraph requests were replayed. */

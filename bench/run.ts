@@ -29,7 +29,8 @@ import { allContenders, baseline, buildContenders, ensurePeers, startContender, 
 import { counterTotal, cpuMs, load, median, peakRssMb, round } from './measure';
 import { aggregate, checkTargets, markdownTable, resultsTable, type Mode, type Sample, type ScalingRow } from './report';
 import { replayTotals, startReplaySubgraphs, type ReplayStats, type ReplaySubgraph, type SubgraphName } from './replay-subgraphs';
-import { catalogueIds, scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
+import { catalogueIds } from '../workloads/operations';
+import { scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..');
 const SMOKE = process.argv.includes('--smoke');
@@ -55,7 +56,16 @@ const UPSTREAM = SECTIONS.includes('upstream');
 const GATEWAY_BOUND = SECTIONS.includes('gateway-bound');
 const SCALING = SECTIONS.includes('scaling') && !SMOKE;
 /** Without a response cache: with one, the gateway would not be the thing measured either. */
-const GATEWAY_BOUND_CONTENDERS = ['marquee', ...(baseline() ? [baseline()!.name] : []), 'marquee+dedupe', 'apollo-gateway', 'hive', 'hive+dedupe', 'hive-rust', 'hive-rust+dedupe'];
+const GATEWAY_BOUND_CONTENDERS = [
+  'marquee',
+  ...(baseline() ? [baseline()!.name] : []),
+  'marquee+dedupe',
+  'apollo-gateway',
+  'hive',
+  'hive+dedupe',
+  'hive-rust',
+  'hive-rust+dedupe',
+];
 /**
  * Unmeasured load just before a gateway-bound run: there the gateway is the bottleneck, so its
  * JIT warming up during the window would be measured too (W1 is primed with a single request).
@@ -140,7 +150,11 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   if (!tmdb) throw new Error('the benchmark needs the local TMDB stand-in: unset TMDB_ACCESS_TOKEN and TMDB_API_KEY');
   const ids = catalogueIds();
   const wl = workloads(ids, CONNECTIONS);
-  const users = [...Array.from({ length: CONNECTIONS }, (_, c) => `bench-viewer-${c}`), ...Array.from({ length: WRITE_USERS }, (_, i) => `bench-writer-${i}`), 'bench-primer'];
+  const users = [
+    ...Array.from({ length: CONNECTIONS }, (_, c) => `bench-viewer-${c}`),
+    ...Array.from({ length: WRITE_USERS }, (_, i) => `bench-writer-${i}`),
+    'bench-primer',
+  ];
   const tokens = new Map(await Promise.all(users.map(async (u) => [u, await makeToken(u, stack.env.JWT_SECRET)] as const)));
   const token = (u: string) => {
     const t = tokens.get(u);
@@ -155,9 +169,13 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   if (!SMOKE) {
     log('recording the raw contender’s responses');
     const ask = (body: string, user: string | null) =>
-      fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${token(user)}` } : {}) }, body }).then((r) => r.text());
+      fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${token(user)}` } : {}) },
+        body,
+      }).then((r) => r.text());
     const W2: Record<string, string> = {};
-    for (const p of wl[1].prime()) W2[JSON.parse(p.body).variables.id] = await ask(p.body, 'bench-viewer-0');
+    for (const p of wl[1].prime()) W2[(JSON.parse(p.body) as { variables: { id: string } }).variables.id] = await ask(p.body, 'bench-viewer-0');
     writeFileSync(rawBodiesFile, JSON.stringify({ W1: await ask(wl[0].body(0, 0), null), W2, W3: await ask(wl[2].body(0, 0), 'bench-primer') }));
   }
   // The stack's own gateway is not measured (each contender is started for itself).
@@ -177,7 +195,11 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     const queue = [...requests];
     const worker = async () => {
       for (let p = queue.shift(); p; p = queue.shift()) {
-        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(p.user ? { authorization: `Bearer ${token(p.user)}` } : {}) }, body: p.body }).then((r) => r.text());
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(p.user ? { authorization: `Bearer ${token(p.user)}` } : {}) },
+          body: p.body,
+        }).then((r) => r.text());
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
@@ -190,7 +212,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
    */
   const quiesce = async () => {
     const until = Date.now() + 20_000;
-    for (let before = await dynamoCalls(); Date.now() < until; ) {
+    for (let before = await dynamoCalls(); Date.now() < until;) {
       await new Promise((r) => setTimeout(r, 300));
       const now = await dynamoCalls();
       if (now - before <= idleDynamoPerSecond * 0.3 + 1) return;
@@ -216,7 +238,15 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     const elapsed = (Date.now() - t0) / 1000;
     const ddb = Math.max(0, (await dynamoCalls()) - ddb0 - idleDynamoPerSecond * elapsed);
     const ops = Math.max(1, r.requests);
-    return { r, replayHitRatio: replay0 && replay ? hitRatio(replay0, replayTotals(replay)) : null, cpuMsPerOp: round(cpu / ops, 3), upstreamCpuMsPerOp: round(rest / ops, 3), peakRssMb: peakRssMb(running.pid), tmdbPer1000: round((tmdb.requests.length * 1000) / ops, 1), dynamoPerOp: round(ddb / ops, 2) };
+    return {
+      r,
+      replayHitRatio: replay0 && replay ? hitRatio(replay0, replayTotals(replay)) : null,
+      cpuMsPerOp: round(cpu / ops, 3),
+      upstreamCpuMsPerOp: round(rest / ops, 3),
+      peakRssMb: peakRssMb(running.pid),
+      tmdbPer1000: round((tmdb.requests.length * 1000) / ops, 1),
+      dynamoPerOp: round(ddb / ops, 2),
+    };
   };
 
   let contenders = allContenders({ stack: stack.env, rawBodiesFile });
@@ -264,7 +294,12 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
             for (const phase of section.phasesFor(c)) {
               if (phase === 'cold') await flush();
               else await section.prime(c, running.url, w);
-              const m = await measure(running, w, phase === 'cold' ? { amount: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS } : { seconds: WARM_SECONDS }, section.replay);
+              const m = await measure(
+                running,
+                w,
+                phase === 'cold' ? { amount: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS } : { seconds: WARM_SECONDS },
+                section.replay,
+              );
               samples.push({
                 mode: section.mode,
                 round: round_,
@@ -293,7 +328,10 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
                 `${section.mode} round ${round_} ${c.name} ${w.id} ${phase}: ${m.r.requestsPerSecond} req/s, p99 ${m.r.p99} ms, ${m.cpuMsPerOp} CPU ms/op (${m.upstreamCpuMsPerOp} upstream), ${m.peakRssMb} MB, errors ${m.r.errors}${hits}` +
                   (m.r.errors ? ` e.g. ${m.r.errorSamples[0]}` : ''),
               );
-              if (m.replayHitRatio !== null && m.replayHitRatio < 0.99) log(`WARNING: only ${round(m.replayHitRatio * 100, 2)} % of ${c.name}'s subgraph requests were replayed: the real subgraphs were part of this run`);
+              if (m.replayHitRatio !== null && m.replayHitRatio < 0.99)
+                log(
+                  `WARNING: only ${round(m.replayHitRatio * 100, 2)} % of ${c.name}'s subgraph requests were replayed: the real subgraphs were part of this run`,
+                );
             }
           }
         });
@@ -302,14 +340,15 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   };
 
   const load0 = loadavg()[0];
-  if (UPSTREAM) await runRounds({
-    mode: 'upstream',
-    contenders,
-    workloadsFor,
-    // The raw server has no caches: only its warm figure means anything, and it needs no priming.
-    phasesFor: (c) => (c.name === 'raw node:http' ? ['warm'] : ['cold', 'warm']),
-    prime: (c, url, w) => (c.name === 'raw node:http' ? Promise.resolve() : prime(url, w)),
-  });
+  if (UPSTREAM)
+    await runRounds({
+      mode: 'upstream',
+      contenders,
+      workloadsFor,
+      // The raw server has no caches: only its warm figure means anything, and it needs no priming.
+      phasesFor: (c) => (c.name === 'raw node:http' ? ['warm'] : ['cold', 'warm']),
+      prime: (c, url, w) => (c.name === 'raw node:http' ? Promise.resolve() : prime(url, w)),
+    });
 
   // Gateway-bound: the same contenders over replaying subgraphs, warm reads only (writes must reach the real subgraphs).
   const replayStats: { subgraph: string; recorded: number; hits: number; misses: number }[] = [];
@@ -317,8 +356,14 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     const replay = await startReplaySubgraphs({ movies: stack.env.MOVIES_URL, ratings: stack.env.RATINGS_URL, notifications: stack.env.NOTIFICATIONS_URL });
     try {
       const env = { ...stack.env, MOVIES_URL: replay.movies.url, RATINGS_URL: replay.ratings.url, NOTIFICATIONS_URL: replay.notifications.url };
-      const bound = allContenders({ stack: env, rawBodiesFile }).filter((c) => contenders.some((x) => x.name === c.name) && GATEWAY_BOUND_CONTENDERS.includes(c.name));
-      log(`gateway-bound: ${bound.map((c) => c.name).join(', ')} over replaying subgraphs (${Object.values(replay).map((r) => r.url).join(', ')})`);
+      const bound = allContenders({ stack: env, rawBodiesFile }).filter(
+        (c) => contenders.some((x) => x.name === c.name) && GATEWAY_BOUND_CONTENDERS.includes(c.name),
+      );
+      log(
+        `gateway-bound: ${bound.map((c) => c.name).join(', ')} over replaying subgraphs (${Object.values(replay)
+          .map((r) => r.url)
+          .join(', ')})`,
+      );
       await runRounds({
         mode: 'gateway-bound',
         contenders: bound,
@@ -344,7 +389,12 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     // The stack has not served these larger operations yet (the gateway-bound section hardly
     // touches it): unmeasured, or whichever contender runs first pays the subgraphs' warm-up
     // (measured: ~40 % lower requests/s for the first of three identical runs).
-    if (SCALING_WARMUP_SECONDS > 0) await warmUp(' for scaling', sizes.map((s) => s.w), SCALING_WARMUP_SECONDS);
+    if (SCALING_WARMUP_SECONDS > 0)
+      await warmUp(
+        ' for scaling',
+        sizes.map((s) => s.w),
+        SCALING_WARMUP_SECONDS,
+      );
     // Single runs here swing by a third on this machine: ROUNDS rounds, rotated, medians.
     const runs: ScalingRow[] = [];
     for (let round_ = 0; round_ < ROUNDS; round_++) {
@@ -353,7 +403,16 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
           await withContender(c, async (running) => {
             await prime(running.url, w);
             const m = await measure(running, w, { seconds: SCALING_SECONDS });
-            runs.push({ contender: c.name, films: n, requestsPerSecond: m.r.requestsPerSecond, p50: m.r.p50, p95: m.r.p95, p99: m.r.p99, errors: m.r.errors, cpuMsPerOp: m.cpuMsPerOp });
+            runs.push({
+              contender: c.name,
+              films: n,
+              requestsPerSecond: m.r.requestsPerSecond,
+              p50: m.r.p50,
+              p95: m.r.p95,
+              p99: m.r.p99,
+              errors: m.r.errors,
+              cpuMsPerOp: m.cpuMsPerOp,
+            });
             log(`scaling round ${round_ + 1} ${c.name} ${n} films: ${m.r.requestsPerSecond} req/s, p50 ${m.r.p50} ms, p99 ${m.r.p99} ms, errors ${m.r.errors}`);
           });
         }
@@ -363,7 +422,16 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
       for (const { n } of sizes) {
         const of = runs.filter((r) => r.contender === c.name && r.films === n);
         const med = (f: (r: ScalingRow) => number) => round(median(of.map(f)), 3);
-        scaling.push({ contender: c.name, films: n, requestsPerSecond: med((r) => r.requestsPerSecond), p50: med((r) => r.p50), p95: med((r) => r.p95), p99: med((r) => r.p99), errors: of.reduce((s, r) => s + r.errors, 0), cpuMsPerOp: med((r) => r.cpuMsPerOp) });
+        scaling.push({
+          contender: c.name,
+          films: n,
+          requestsPerSecond: med((r) => r.requestsPerSecond),
+          p50: med((r) => r.p50),
+          p95: med((r) => r.p95),
+          p99: med((r) => r.p99),
+          errors: of.reduce((s, r) => s + r.errors, 0),
+          cpuMsPerOp: med((r) => r.cpuMsPerOp),
+        });
       }
     }
   }
@@ -381,27 +449,63 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     loadAverageBefore: round(load0, 2),
     loadAverageAfter: round(loadavg()[0], 2),
   };
-  const settings = { smoke: SMOKE, rounds: ROUNDS, coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS, warmSeconds: WARM_SECONDS, scalingSeconds: SCALING_SECONDS, connections: CONNECTIONS, pinned: pin, gatewayCore: GATEWAY_CORE, loadCore: LOAD_CORE, idleDynamoPerSecond: round(idleDynamoPerSecond, 2), sections: SECTIONS, gatewayBoundSettleSeconds: GATEWAY_BOUND_SETTLE_SECONDS };
+  const settings = {
+    smoke: SMOKE,
+    rounds: ROUNDS,
+    coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS,
+    warmSeconds: WARM_SECONDS,
+    scalingSeconds: SCALING_SECONDS,
+    connections: CONNECTIONS,
+    pinned: pin,
+    gatewayCore: GATEWAY_CORE,
+    loadCore: LOAD_CORE,
+    idleDynamoPerSecond: round(idleDynamoPerSecond, 2),
+    sections: SECTIONS,
+    gatewayBoundSettleSeconds: GATEWAY_BOUND_SETTLE_SECONDS,
+  };
   // rows and samples carry their mode; `replay` is what each replaying subgraph recorded and answered over the whole section.
-  const out = { at: at.toISOString(), durationSeconds: Math.round((Date.now() - started) / 1000), machine, settings, failed, rows, targets, scaling, replay: replayStats, samples };
+  const out = {
+    at: at.toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine,
+    settings,
+    failed,
+    rows,
+    targets,
+    scaling,
+    replay: replayStats,
+    samples,
+  };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const file = path.join(ROOT, 'bench', 'results', `${at.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 
   console.log(`\nMarquee gateway benchmark, ${at.toISOString()} — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
-  console.log(`${ROUNDS} round(s) interleaved, medians; ${CONNECTIONS} connections; cold = first ${COLD_REQUESTS_PER_CONNECTION * CONNECTIONS} requests after FLUSHALL, warm ${WARM_SECONDS} s after priming; ${pin ? `gateway pinned to core ${GATEWAY_CORE}, everything else to core ${LOAD_CORE}` : 'unpinned'}\n`);
+  console.log(
+    `${ROUNDS} round(s) interleaved, medians; ${CONNECTIONS} connections; cold = first ${COLD_REQUESTS_PER_CONNECTION * CONNECTIONS} requests after FLUSHALL, warm ${WARM_SECONDS} s after priming; ${pin ? `gateway pinned to core ${GATEWAY_CORE}, everything else to core ${LOAD_CORE}` : 'unpinned'}\n`,
+  );
   console.log(resultsTable(rows, 'upstream'));
   if (rows.some((r) => r.mode === 'gateway-bound')) {
     const recorded = replayStats.map((r) => `${r.subgraph} ${r.recorded}`).join(', ');
-    console.log(`\nGateway-bound (replaying subgraphs) — warm, ${WARM_SECONDS} s after priming every connection's requests and ${GATEWAY_BOUND_SETTLE_SECONDS} s of unmeasured load; answers recorded: ${recorded}:\n`);
+    console.log(
+      `\nGateway-bound (replaying subgraphs) — warm, ${WARM_SECONDS} s after priming every connection's requests and ${GATEWAY_BOUND_SETTLE_SECONDS} s of unmeasured load; answers recorded: ${recorded}:\n`,
+    );
     console.log(resultsTable(rows, 'gateway-bound'));
   }
-  if (scaling.length) console.log('\nScaling — movies(ids) with W2’s per-film fields, warm:\n\n' + markdownTable(scaling.map((s) => ({ ...s })), { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' }));
+  if (scaling.length)
+    console.log(
+      '\nScaling — movies(ids) with W2’s per-film fields, warm:\n\n' +
+        markdownTable(
+          scaling.map((s) => ({ ...s })),
+          { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' },
+        ),
+    );
   if (targets.length) console.log('\nTargets (issue #8):\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
   console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
   if (failed) {
     console.log('\nFAILED: some runs had errors:');
-    for (const s of samples.filter((x) => x.errors > 0)) console.log(`  ${s.mode} round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
+    for (const s of samples.filter((x) => x.errors > 0))
+      console.log(`  ${s.mode} round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
   }
   return !failed;
 }

@@ -2,78 +2,8 @@
  * The benchmark's workloads: what one request of each looks like, which virtual user sends it,
  * and the requests that warm the caches before a warm run.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..');
-
-/** The catalogue's film ids, most popular first (the order TMDB's popular pages use). */
-export function catalogueIds(): string[] {
-  const catalog = JSON.parse(readFileSync(path.join(ROOT, 'local', 'tmdb', 'catalog.json'), 'utf8')) as { movies: { id: number; popularity: number }[] };
-  return [...catalog.movies].sort((a, b) => b.popularity - a.popularity).map((m) => String(m.id));
-}
-
-/**
- * Zipf (s = 1) over the catalogue in popularity order: the k-th most popular film is asked for
- * in proportion to 1/k, as page views are in real life. Seeded, so every contender gets the same
- * sequence of ids.
- */
-export function zipf(ids: string[], seed: number): () => string {
-  const cumulative: number[] = [];
-  let total = 0;
-  for (let k = 1; k <= ids.length; k++) cumulative.push((total += 1 / k));
-  const random = mulberry32(seed);
-  return () => {
-    const r = random() * total;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] < r) lo = mid + 1;
-      else hi = mid;
-    }
-    return ids[lo];
-  };
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const W1_QUERY = `query Browse {
-  popularMovies(page: 1) {
-    results { id title poster(size: W342) { url } genres { id name } tmdbRating { average voteCount } ratingSummary { average count } followerCount }
-  }
-}`;
-
-export const W2_QUERY = `query Detail($id: ID!) {
-  movie(id: $id) {
-    id title
-    cast(first: 10) { character person { id name } }
-    directors { id name }
-    trailers { name url }
-    reviews(first: 5) { totalCount edges { node { score review } } }
-    viewerRating { score }
-    viewerIsFollowing
-    recommendations { results { id title ratingSummary { average count } } }
-  }
-}`;
-
-export const W3_MUTATION = `mutation Rate($input: RateMovieInput!) {
-  rateMovie(input: $input) { rating { score } movie { id ratingSummary { average count } } }
-}`;
-
-/** The scaling query: W2's per-film fields for n films at once. */
-export const SCALING_QUERY = `query Many($ids: [ID!]!) {
-  movies(ids: $ids) { id title ratingSummary { average count } followerCount viewerRating { score } viewerIsFollowing }
-}`;
+import { SCALING_QUERY, W1_QUERY, W2_QUERY, W3_MUTATION } from '../workloads/operations';
+import { mulberry32, zipf } from '../workloads/random';
 
 /** A virtual user: one per connection (its token is fixed for the connection's life). */
 export interface VirtualUser {

@@ -29,7 +29,7 @@ export function createTokenVerifier(
 
   return async (authorization) => {
     if (!authorization) return null;
-    const match = /^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)$/.exec(authorization.trim());
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
     if (!match) throw new AuthError('Authorization must be "Bearer <JWT>".');
     try {
       const { payload } = jwks

@@ -13,7 +13,11 @@ const CALLER_DIRECTIVES = ['requiresCaller', 'authenticated'];
 export function authenticatedRootFields(supergraphSdl: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const def of parse(supergraphSdl).definitions) {
-    if ((def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) || !['Query', 'Mutation', 'Subscription'].includes(def.name.value)) continue;
+    if (
+      (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) ||
+      !['Query', 'Mutation', 'Subscription'].includes(def.name.value)
+    )
+      continue;
     for (const f of def.fields ?? []) {
       if (!f.directives?.some((d) => CALLER_DIRECTIVES.includes(d.name.value))) continue;
       const set = out.get(def.name.value) ?? new Set<string>();

@@ -25,7 +25,10 @@ export function clientUsagePlugin(registry: Registry): ApolloServerPlugin {
   const clientLabels = boundedLabelTuple({ missing: 'unknown' });
   return {
     async requestDidStart({ request }) {
-      const [client, version] = clientLabels([request.http?.headers.get('apollographql-client-name'), request.http?.headers.get('apollographql-client-version')]);
+      const [client, version] = clientLabels([
+        request.http?.headers.get('apollographql-client-name'),
+        request.http?.headers.get('apollographql-client-version'),
+      ]);
       return {
         async didResolveOperation({ document, schema }) {
           operations.inc({ client, version });

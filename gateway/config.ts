@@ -33,7 +33,10 @@ const schema = z.object({
   JWT_ALLOW_HS256_IN_PRODUCTION: z.enum(['true', 'false']).default('false'),
   CORS_ORIGINS: z.string().default('*'),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb').default('100kb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb')
+    .default('100kb'),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   SUBGRAPH_CONNECTIONS: positiveInt(64),
   SUBGRAPH_DEDUPE: z.enum(['on', 'off']).default('on'),
@@ -43,7 +46,10 @@ const schema = z.object({
   SUBGRAPH_CACHE: z.enum(['on', 'off']).default('on'),
   /** Marquee's replacements of Apollo internals (gateway/apollo-patches/); off runs Apollo's own code. */
   APOLLO_PATCHES: z.enum(['on', 'off']).default('on'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),
   MAX_COST: positiveInt(1000),
@@ -90,7 +96,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   // A shared HS256 secret lets whoever holds it mint any user: production uses the identity
   // provider's keys unless someone says in the configuration that this deployment is different.
   if (isProduction(cfg) && cfg.JWT_SECRET && cfg.JWT_ALLOW_HS256_IN_PRODUCTION !== 'true') {
-    throw new ConfigError('gateway: JWT_SECRET (HS256 user tokens) is refused when NODE_ENV=production; use JWT_JWKS_URL, or set JWT_ALLOW_HS256_IN_PRODUCTION=true');
+    throw new ConfigError(
+      'gateway: JWT_SECRET (HS256 user tokens) is refused when NODE_ENV=production; use JWT_JWKS_URL, or set JWT_ALLOW_HS256_IN_PRODUCTION=true',
+    );
   }
   if (isProduction(cfg) && cfg.JWT_JWKS_URL && (!cfg.JWT_ISSUER || !cfg.JWT_AUDIENCE)) {
     throw new ConfigError('gateway: JWT_ISSUER and JWT_AUDIENCE are required with JWT_JWKS_URL');

@@ -46,7 +46,7 @@ export function costPlugin<C extends BaseContext>(opts: {
         },
         async willSendResponse({ document, operationName, request, response }) {
           if (estimated === undefined || !estimator || !document || response.body.kind !== 'single') return;
-          const actual = estimator.actual(document, operationName ?? request.operationName, response.body.singleResult.data as Record<string, unknown> | null | undefined);
+          const actual = estimator.actual(document, operationName ?? request.operationName, response.body.singleResult.data);
           histogram.observe({ kind: 'actual' }, actual);
           if (request.http?.headers.get(COST_HEADER) === 'true') {
             const result = response.body.singleResult;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   buildASTSchema,
   getNamedType,
   getNullableType,
@@ -71,11 +72,16 @@ export class CostEstimator {
     const fragments = new Map(
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
     );
-    const root = op.operation === 'mutation' ? this.schema.getMutationType() : op.operation === 'subscription' ? this.schema.getSubscriptionType() : this.schema.getQueryType();
+    const root =
+      op.operation === OperationTypeNode.MUTATION
+        ? this.schema.getMutationType()
+        : op.operation === OperationTypeNode.SUBSCRIPTION
+          ? this.schema.getSubscriptionType()
+          : this.schema.getQueryType();
     if (!root) return 0;
     const ctx = { fragments, variables, seen: new Set<string>() };
     const base = this.selections(op.selectionSet, root, ctx, undefined);
-    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    const mutations = op.operation === OperationTypeNode.MUTATION ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
     return base + mutations;
   }
 
@@ -90,10 +96,10 @@ export class CostEstimator {
     const fragments = new Map(
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
     );
-    const root = op.operation === 'mutation' ? this.schema.getMutationType() : this.schema.getQueryType();
+    const root = op.operation === OperationTypeNode.MUTATION ? this.schema.getMutationType() : this.schema.getQueryType();
     if (!root) return 0;
     const ctx = { fragments, variables: {}, seen: new Set<string>() };
-    const mutations = op.operation === 'mutation' ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
+    const mutations = op.operation === OperationTypeNode.MUTATION ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
     return this.actualSet(op.selectionSet, root, data, ctx) + mutations;
   }
 
@@ -124,7 +130,8 @@ export class CostEstimator {
       const one = (v: unknown): number =>
         v === null || v === undefined
           ? 0
-          : own + (s.selectionSet && isCompositeType(named) && typeof v === 'object' ? this.actualSet(s.selectionSet, named, v as Record<string, unknown>, ctx) : 0);
+          : own +
+            (s.selectionSet && isCompositeType(named) && typeof v === 'object' ? this.actualSet(s.selectionSet, named, v as Record<string, unknown>, ctx) : 0);
       const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
       total += Array.isArray(value) ? flat(value).reduce<number>((sum, v) => sum + one(v), 0) : one(value);
     }
@@ -180,13 +187,7 @@ export class CostEstimator {
       const inner = this.selections(node.selectionSet, named, ctx, { fields: listSize.sizedFields, size });
       return own + inner + argCost;
     }
-    const multiplier = isListType(getNullableType(def.type))
-      ? sized?.fields.includes(node.name.value)
-        ? sized.size
-        : listSize
-          ? size
-          : DEFAULT_LIST_SIZE
-      : 1;
+    const multiplier = isListType(getNullableType(def.type)) ? (sized?.fields.includes(node.name.value) ? sized.size : listSize ? size : DEFAULT_LIST_SIZE) : 1;
     return multiplier * (own + children) + argCost;
   }
 
@@ -206,7 +207,6 @@ export class CostEstimator {
       .filter((v): v is number => typeof v === 'number');
     return defaults.length ? Math.max(...defaults) : (listSize.assumedSize ?? DEFAULT_LIST_SIZE);
   }
-
 }
 
 type Ctx = { fragments: Map<string, FragmentDefinitionNode>; variables: Record<string, unknown>; seen: Set<string> };

@@ -100,7 +100,11 @@ export function persistedOperations(operations: PersistedOperation[], mode: 'off
       // Text with an APQ hash registers that hash for later hash-only requests: refused unless the
       // hash is the manifest's own (then the text must match it, as Apollo checks).
       if (op.hash !== undefined && !byId.has(op.hash)) {
-        return refuse(res, 'PERSISTED_QUERY_REGISTRATION_REFUSED', 'Automatic persisted queries cannot be registered on this endpoint; use a registered operation id.');
+        return refuse(
+          res,
+          'PERSISTED_QUERY_REGISTRATION_REFUSED',
+          'Automatic persisted queries cannot be registered on this endpoint; use a registered operation id.',
+        );
       }
       if (!byId.has(sha256(op.query)) && !normalised.has(normalisedHash(op.query))) {
         return refuse(res, 'OPERATION_NOT_IN_SAFELIST', 'Only registered operations may run on this endpoint.');

@@ -57,7 +57,9 @@ export function createCostRateLimiter(limits: CostRateLimits, redis?: Redis): ((
   const make = (name: string, points: number | undefined) => (points === undefined ? undefined : limiter(redis, `cost-${name}`, points));
   const ip = make('ip', limits.anonymousPerMinute);
   const user = make('user', limits.userPerMinute);
-  const tiers = Object.fromEntries(Object.entries(limits.tiers).map(([t, n]) => [t, make(`partner-${t}`, n)])) as Partial<Record<RateTier, RateLimiterAbstract>>;
+  const tiers = Object.fromEntries(Object.entries(limits.tiers).map(([t, n]) => [t, make(`partner-${t}`, n)])) as Partial<
+    Record<RateTier, RateLimiterAbstract>
+  >;
   if (!ip && !user && Object.values(tiers).every((l) => !l)) return undefined;
   return async (subject, cost) => {
     const l = subject.kind === 'partner' ? tiers[subject.tier] : subject.kind === 'user' ? user : ip;

@@ -33,9 +33,20 @@ import { createKeyValueCache } from './kv-cache';
 import { createArmor, LIMIT_ERROR_CODES, limitCode, tokenLimit } from './limits';
 import { costPlugin } from './cost-plugin';
 import { authenticatedRootFieldsFromFile, selectsAuthenticated } from './authenticated';
-import { createPartnerLookup } from './partners';
+import { createPartnerLookup, type Partner } from './partners';
 import { loadManifest, persistedOperations } from './persisted';
 import { createAuthFailureLimiter, createCostRateLimiter, createRateLimiter, type Subject } from './rate-limit';
+
+/** What the HTTP steps before Apollo leave on `res.locals` (Express types it as `any`). */
+interface GatewayLocals {
+  requestId: string;
+  userId?: string | null;
+  partner?: Partner;
+  /** Who the rate limits count this request against (the cost-unit limit reads it too). */
+  rateSubject?: Subject;
+}
+
+const locals = (res: express.Response) => res.locals as GatewayLocals;
 
 export interface GatewayContext {
   requestId: string;
@@ -69,7 +80,8 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   redis?.on('error', () => {
     /* counted and logged by the users of the client; reconnection is automatic */
   });
-  const subgraphCache = cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
+  const subgraphCache =
+    cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
   const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(cfg.SUPERGRAPH_PATH, logger),
@@ -141,7 +153,12 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       registers: [registry],
     }),
     inflight: new Gauge({ name: 'marquee_gateway_inflight_requests', help: 'GraphQL requests being served', registers: [registry] }),
-    rateLimited: new Counter({ name: 'marquee_gateway_rate_limited_total', help: 'Requests refused by the rate limiter', labelNames: ['kind'], registers: [registry] }),
+    rateLimited: new Counter({
+      name: 'marquee_gateway_rate_limited_total',
+      help: 'Requests refused by the rate limiter',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
 
   const app = express();
@@ -169,8 +186,8 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       const code = limit ?? (parse ? 'GRAPHQL_PARSE_FAILED' : undefined);
       const coded = code ? { ...formatted, extensions: { ...formatted.extensions, code } } : subgraphUnavailable(formatted);
       const masked = maskError(coded, production, publicCodes);
-      metrics.errors.inc({ code: String(masked.extensions?.code ?? 'UNKNOWN') });
-      return masked as typeof formatted;
+      metrics.errors.inc({ code: typeof masked.extensions?.code === 'string' ? masked.extensions.code : 'UNKNOWN' });
+      return masked;
     },
     plugins: [
       ...armor.plugins,
@@ -210,7 +227,9 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
             async didResolveOperation({ operation, request, contextValue, document, schema }) {
               // Apollo leaves this to the executor, and @apollo/gateway's answers it with a 500.
               if (!operation) {
-                const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+                const message = request.operationName
+                  ? `Unknown operation named "${request.operationName}".`
+                  : 'Must provide operation name if query contains multiple operations.';
                 throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
               }
               if (!contextValue.userId && !contextValue.partnerId) {
@@ -219,7 +238,8 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
                   authenticatedFor = schema;
                 }
                 const field = selectsAuthenticated(authenticated, document, operation);
-                if (field) throw new GraphQLError(`You must be signed in to use ${field}.`, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+                if (field)
+                  throw new GraphQLError(`You must be signed in to use ${field}.`, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
               }
             },
           };
@@ -232,10 +252,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
             async willSendResponse({ contextValue, operationName, errors }) {
               const seconds = Number(process.hrtime.bigint() - started) / 1e9;
               metrics.requests.observe({ operation: operationLabel(operationName), status: errors?.length ? 'error' : 'ok' }, seconds);
-              contextValue.log.info(
-                { operation: operationName, ms: Math.round(seconds * 1000), errors: errors?.length ?? 0 },
-                'graphql request',
-              );
+              contextValue.log.info({ operation: operationName, ms: Math.round(seconds * 1000), errors: errors?.length ?? 0 }, 'graphql request');
             },
           };
         },
@@ -261,21 +278,27 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
     await Promise.all(
       Object.entries(urls).map(async ([name, url]) => {
         const health = new URL('/health', url);
-        checks[name] = await fetch(health, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+        checks[name] = await fetch(health, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
       }),
     );
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  const origins = cfg.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = cfg.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   app.use(
     '/graphql',
     cors({ origin: origins.includes('*') ? true : origins, maxAge: 600 }),
     (req, res, next) => {
       const incoming = req.header('x-request-id');
-      res.locals.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', res.locals.requestId);
+      const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      locals(res).requestId = requestId;
+      res.setHeader('x-request-id', requestId);
       next();
     },
     async (req, res, next) => {
@@ -285,10 +308,12 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       const ip = req.ip ?? 'unknown';
       const tooMany = (retryAfterSeconds: number) => {
         metrics.rateLimited.inc({ kind: 'auth-failures' });
-        logger.info({ requestId: res.locals.requestId, ip }, 'authentication failures rate limited');
+        logger.info({ requestId: locals(res).requestId, ip }, 'authentication failures rate limited');
         res.setHeader('Retry-After', String(retryAfterSeconds));
         res.status(429).json({
-          errors: [{ message: `Too many failed authentications; retry after ${retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }],
+          errors: [
+            { message: `Too many failed authentications; retry after ${retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } },
+          ],
         });
       };
       // Refused before the credentials are checked: key guessing gets nothing from this IP.
@@ -300,7 +325,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
         res.status(401).json({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
       };
       try {
-        res.locals.userId = await verifyToken(authorization);
+        locals(res).userId = await verifyToken(authorization);
       } catch (err) {
         if (!(err instanceof AuthError)) return next(err);
         return refuse(err.message);
@@ -308,25 +333,30 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       if (apiKey !== undefined) {
         const partner = findPartner(apiKey);
         if (!partner) return refuse('Unknown API key.');
-        res.locals.partner = partner;
+        locals(res).partner = partner;
       }
       next();
     },
     async (req, res, next) => {
-      const partner = res.locals.partner as { id: string; tier: 'standard' | 'premium' | 'internal' } | undefined;
+      const { partner, userId } = locals(res);
       const subject: Subject = partner
         ? { kind: 'partner', id: partner.id, tier: partner.tier }
-        : res.locals.userId
-          ? { kind: 'user', id: res.locals.userId }
+        : userId
+          ? { kind: 'user', id: userId }
           : { kind: 'ip', id: req.ip ?? 'unknown' };
-      res.locals.rateSubject = subject;
+      locals(res).rateSubject = subject;
       const decision = await rateLimit(subject);
       if (decision.allowed) return next();
       metrics.rateLimited.inc({ kind: subject.kind });
-      logger.info({ requestId: res.locals.requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
+      logger.info({ requestId: locals(res).requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       res.status(429).json({
-        errors: [{ message: `Too many requests; retry after ${decision.retryAfterSeconds}s.`, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterSeconds } }],
+        errors: [
+          {
+            message: `Too many requests; retry after ${decision.retryAfterSeconds}s.`,
+            extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterSeconds },
+          },
+        ],
       });
     },
     express.json({ limit: cfg.BODY_LIMIT }),
@@ -341,9 +371,9 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
     },
     expressMiddleware(apollo, {
       context: async ({ req, res }: { req: Request; res: express.Response }) => {
-        const requestId: string = res.locals.requestId;
-        const userId: string | null = res.locals.userId ?? null;
-        const partnerId: string | null = res.locals.partner?.id ?? null;
+        const { requestId } = locals(res);
+        const userId = locals(res).userId ?? null;
+        const partnerId = locals(res).partner?.id ?? null;
         // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
         const clientIp = userId || partnerId ? null : (req.ip ?? null);
         const ctx: GatewayContext = {

@@ -212,7 +212,10 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
   private readonly stored = new WeakSet<Answer>();
   private readonly writers = new RecentWriters();
   /** The answers of recent cache hits, parsed once, by cache key (with the text they were parsed from). */
-  private readonly hitAnswers = new LRUCache<string, { text: string; answer: Answer }>({ maxSize: 16 * 1024 * 1024, sizeCalculation: (e) => e.text.length * 3 + 64 });
+  private readonly hitAnswers = new LRUCache<string, { text: string; answer: Answer }>({
+    maxSize: 16 * 1024 * 1024,
+    sizeCalculation: (e) => e.text.length * 3 + 64,
+  });
   /** For calls made outside a client request (health checks). */
   private readonly anonymous;
   /** Until when this subgraph gets no batches (it refused the last one: see flush). */
@@ -248,11 +251,14 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       cached?.answer ??
       // Anonymous callers are told apart by IP here: their calls draw on their own TMDB shares,
       // so one's refusal must not become another's answer (public answers are still shared).
-      (this.opts.dedupe && !isMutation ? await this.deduplicated(request.query, body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, ctx) : await this.call(body, ctx, !isMutation));
+      (this.opts.dedupe && !isMutation
+        ? await this.deduplicated(request.query, body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, ctx)
+        : await this.call(body, ctx, !isMutation));
     if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
     if (cache && !cached) this.remember(cache, key ?? (() => cache.key(this.opts.name, this.opts.url, body)), answer);
 
-    if (options.kind === 'incoming operation') {
+    // The kind's enum is not exported by @apollo/gateway; only incoming operations carry a request context.
+    if ('incomingRequestContext' in options) {
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
       policy?.restrict?.(cached ? cached.hint : answer.hint);
     }
@@ -275,7 +281,10 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // The same entry again: its parsed answer is shared like a deduplicated one (copied where written).
     let reused = this.hitAnswers.get(key);
     if (reused?.text !== text) {
-      reused = { text, answer: new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, 'public', this.opts.freezeSharedAnswers, text) };
+      reused = {
+        text,
+        answer: new Answer(checkResult(this.parse(text), this.opts.name), () => JSON.parse(text) as AnswerBody, 'public', this.opts.freezeSharedAnswers, text),
+      };
       this.hitAnswers.set(key, reused);
     }
     return { answer: reused.answer, hint: { maxAge: hit.maxAge, scope: 'PUBLIC' } };
@@ -401,7 +410,14 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     let status = 'error';
     try {
       // undici's own timers, not an AbortSignal.timeout per call: one less timer and signal per call.
-      const res = await this.pool.request({ path: this.path, method: 'POST', headers, body, headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs });
+      const res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers,
+        body,
+        headersTimeout: this.opts.timeoutMs,
+        bodyTimeout: this.opts.timeoutMs,
+      });
       status = String(res.statusCode);
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -413,7 +429,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       // No HTTP status: the call never got an answer (refused, reset, timed out).
       if (status === 'error') {
         const e = err as { code?: string; name?: string; message?: string };
-        throw new Error(`Couldn't reach subgraph ${this.opts.name}: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim());
+        throw new Error(`Couldn't reach subgraph ${this.opts.name}: ${e.code ?? e.name ?? 'error'} ${e.message ?? ''}`.trim(), { cause: err });
       }
       throw err;
     } finally {

@@ -19,7 +19,11 @@ export function startTracing(serviceName: string): NodeSDK | undefined {
   const sdk = new SDK({
     serviceName,
     traceExporter: new OTLPTraceExporter(),
-    instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation(), new GraphQLInstrumentation({ mergeItems: true, ignoreTrivialResolveSpans: true })],
+    instrumentations: [
+      new HttpInstrumentation(),
+      new ExpressInstrumentation(),
+      new GraphQLInstrumentation({ mergeItems: true, ignoreTrivialResolveSpans: true }),
+    ],
   });
   sdk.start();
   return sdk;

@@ -21,7 +21,11 @@ export function parseTrustProxy(raw: string): { ok: true; value: TrustProxy } | 
   if (v === 'false') return { ok: true, value: false };
   const entries = v.split(',').map((e) => e.trim());
   const bad = entries.filter((e) => !validEntry(e));
-  if (bad.length) return { ok: false, error: `not a hop count, true/false, or a list of addresses, CIDRs and loopback/linklocal/uniquelocal: ${bad.map((b) => JSON.stringify(b)).join(', ')}` };
+  if (bad.length)
+    return {
+      ok: false,
+      error: `not a hop count, true/false, or a list of addresses, CIDRs and loopback/linklocal/uniquelocal: ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+    };
   return { ok: true, value: entries };
 }
 

@@ -20,7 +20,16 @@ export async function startDynamoDbLocal(opts: { port?: number } = {}): Promise<
   const port = opts.port || (await findFreePort());
   const proc = spawnManaged(
     java,
-    [`-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', path.join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-port', String(port)],
+    [
+      `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+      '-Xmx512m',
+      '-jar',
+      path.join(dir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-sharedDb',
+      '-port',
+      String(port),
+    ],
     { name: 'DynamoDB Local', cwd: dir, logFile: '/dev/null' },
   );
   const endpoint = `http://127.0.0.1:${port}`;
@@ -38,5 +47,5 @@ export async function startDynamoDbLocal(opts: { port?: number } = {}): Promise<
   } finally {
     client.destroy();
   }
-  return { endpoint, port, stop: proc.stop };
+  return { endpoint, port, stop: () => proc.stop() };
 }

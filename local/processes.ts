@@ -16,7 +16,10 @@ export function findFreePort(): Promise<number> {
   });
 }
 
-export async function waitFor(check: () => Promise<boolean>, opts: { timeoutMs: number; intervalMs?: number; what: string; failFast?: () => string | null }): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  opts: { timeoutMs: number; intervalMs?: number; what: string; failFast?: () => string | null },
+): Promise<void> {
   const until = Date.now() + opts.timeoutMs;
   for (;;) {
     const fatal = opts.failFast?.();

@@ -10,15 +10,37 @@ export async function startRedis(opts: { port?: number; password?: string } = {}
   const bin = ['redis-server', '/usr/bin/redis-server', '/usr/sbin/redis-server'].find((b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0);
   if (!bin) throw new Error(REDIS_MISSING);
   const port = opts.port || (await findFreePort());
-  const proc = spawnManaged(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(opts.password ? ['--requirepass', opts.password] : [])], {
-    name: 'redis-server',
-    logFile: '/dev/null',
-  });
+  const proc = spawnManaged(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      ...(opts.password ? ['--requirepass', opts.password] : []),
+    ],
+    {
+      name: 'redis-server',
+      logFile: '/dev/null',
+    },
+  );
   const url = `redis://127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
-        const client = new Redis(url, { password: opts.password, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+        const client = new Redis(url, {
+          password: opts.password,
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          retryStrategy: () => null,
+        });
         client.on('error', () => {});
         try {
           await client.connect();
@@ -33,5 +55,5 @@ export async function startRedis(opts: { port?: number; password?: string } = {}
     await proc.stop();
     throw err;
   }
-  return { url, port, stop: proc.stop };
+  return { url, port, stop: () => proc.stop() };
 }

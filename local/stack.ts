@@ -151,11 +151,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       running.set(name, child);
       const health = `http://127.0.0.1:${ports[name]}/health`;
-      await waitFor(() => fetch(health).then((r) => r.ok, () => false), {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        what: `${name} on port ${ports[name]}`,
-      });
+      await waitFor(
+        () =>
+          fetch(health).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          what: `${name} on port ${ports[name]}`,
+        },
+      );
     };
     const stopService = async (name: ServiceName) => {
       await running.get(name)?.stop();

@@ -16,16 +16,19 @@ export interface AwsEndpointConfig {
 }
 
 function localOverrides(cfg: AwsEndpointConfig) {
-  return cfg.endpoint
-    ? { endpoint: cfg.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-    : {};
+  return cfg.endpoint ? { endpoint: cfg.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
 }
 
 export function createDynamoDb(cfg: AwsEndpointConfig, registry?: Registry): DynamoDBDocumentClient {
   const client = new DynamoDBClient({ region: cfg.region, maxAttempts: 4, ...localOverrides(cfg) });
   if (registry) {
     // Every call counted by command: what each operation costs in DynamoDB requests.
-    const calls = new Counter({ name: 'marquee_dynamodb_requests_total', help: 'DynamoDB requests by command', labelNames: ['command'], registers: [registry] });
+    const calls = new Counter({
+      name: 'marquee_dynamodb_requests_total',
+      help: 'DynamoDB requests by command',
+      labelNames: ['command'],
+      registers: [registry],
+    });
     client.middlewareStack.add(
       (next, context) => async (args) => {
         calls.inc({ command: String(context.commandName) });

@@ -127,5 +127,7 @@ export function createRedisClient(url: string, commandTimeoutMs = 250, password?
 }
 
 export function createCache(opts: { redisUrl?: string; redisAuthToken?: string; logger: Logger; registry?: Registry }): Cache {
-  return opts.redisUrl ? new RedisCache({ url: opts.redisUrl, password: opts.redisAuthToken, logger: opts.logger, registry: opts.registry }) : new MemoryCache();
+  return opts.redisUrl
+    ? new RedisCache({ url: opts.redisUrl, password: opts.redisAuthToken, logger: opts.logger, registry: opts.registry })
+    : new MemoryCache();
 }

@@ -9,19 +9,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig<S extends z.ZodType>(
-  service: string,
-  schema: S,
-  env: NodeJS.ProcessEnv = process.env,
-): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(service: string, schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   // Empty strings count as unset: shells and compose files often export `VAR=`.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
-      .join('; ');
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
     throw new ConfigError(`${service}: invalid configuration: ${problems}`);
   }
   return parsed.data;

@@ -9,7 +9,12 @@ export type StoredItem = Record<string, unknown>;
  * order of `itemKeys`, null where there is no item. `consistent` reads after a write in the same
  * request, so a mutation's payload shows its own write (at twice the read capacity).
  */
-export async function batchGetItems(doc: DynamoDBDocumentClient, table: string, itemKeys: readonly ItemKey[], consistent = false): Promise<(StoredItem | null)[]> {
+export async function batchGetItems(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  itemKeys: readonly ItemKey[],
+  consistent = false,
+): Promise<(StoredItem | null)[]> {
   const id = (k: { pk: unknown; sk: unknown }) => `${String(k.pk)}|${String(k.sk)}`;
   const found = new Map<string, StoredItem>();
   for (let i = 0; i < itemKeys.length; i += 100) {

@@ -49,7 +49,7 @@ export function callerKey(who: Identity): string {
 }
 
 /** What a request id may look like (the gateway's UUIDs, or a client's own that fits). */
-export const REQUEST_ID = /^[A-Za-z0-9._\-]{1,64}$/;
+export const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface Caller extends Identity {
   /** The gateway's request id (x-request-id), so subgraph logs join the gateway's. Not signed: it only labels logs. */
@@ -65,7 +65,8 @@ type Alg = 'ES256' | 'EdDSA';
 function parseKey(text: string, kind: 'private' | 'public'): { key: KeyObject; alg: Alg } {
   const raw = text.trim();
   const input = raw.startsWith('{') ? { key: JSON.parse(raw) as object, format: 'jwk' as const } : raw.replace(/\\n/g, '\n');
-  const key = kind === 'private' ? createPrivateKey(input as Parameters<typeof createPrivateKey>[0]) : createPublicKey(input as Parameters<typeof createPublicKey>[0]);
+  const key =
+    kind === 'private' ? createPrivateKey(input as Parameters<typeof createPrivateKey>[0]) : createPublicKey(input as Parameters<typeof createPublicKey>[0]);
   if (key.asymmetricKeyType === 'ed25519') return { key, alg: 'EdDSA' };
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return { key, alg: 'ES256' };
   throw new Error('must be a P-256 (ES256) or Ed25519 (EdDSA) key');
@@ -83,11 +84,13 @@ function memo(text: string, kind: 'private' | 'public'): { key: KeyObject; alg: 
 /** Why `text` cannot be GATEWAY_SIGNING_KEY (`private`) or GATEWAY_PUBLIC_KEY (`public`), or null when it can. */
 export function gatewayKeyProblem(text: string, kind: 'private' | 'public'): string | null {
   try {
-    if (kind === 'public' && isPrivate(text)) return 'is a private key: subgraphs get only the public key (the private one is the gateway\'s)';
+    if (kind === 'public' && isPrivate(text)) return "is a private key: subgraphs get only the public key (the private one is the gateway's)";
     parseKey(text, kind);
     return null;
   } catch (err) {
-    return err instanceof Error && err.message.startsWith('must be') ? err.message : `must be a ${kind === 'private' ? 'PKCS8' : 'SPKI'} PEM or a JWK of a P-256 or Ed25519 key`;
+    return err instanceof Error && err.message.startsWith('must be')
+      ? err.message
+      : `must be a ${kind === 'private' ? 'PKCS8' : 'SPKI'} PEM or a JWK of a P-256 or Ed25519 key`;
   }
 }
 
@@ -103,12 +106,17 @@ function isPrivate(text: string): boolean {
 /** A fresh ES256 key pair as PEM (local mode and tests): the gateway's private key and the subgraphs' public key. */
 export function generateGatewayKeys(): { signingKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { signingKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    signingKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 /** The public key of a gateway key: itself when it is public, derived when it is the private one (tests hand one key to both sides). */
 export function publicKeyOf(text: string): string {
-  return createPublicKey(memo(text, isPrivate(text) ? 'private' : 'public').key).export({ type: 'spki', format: 'pem' }).toString();
+  return createPublicKey(memo(text, isPrivate(text) ? 'private' : 'public').key)
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
 }
 
 /** `signingKey`: GATEWAY_SIGNING_KEY's text; `audience`: the subgraph the token is for (the gateway always names one). */
@@ -164,7 +172,11 @@ function verificationKey(text: string): { key: KeyObject; alg: Alg } {
   return hit;
 }
 
-async function verifyWithExpiry(publicKey: { key: KeyObject; alg: Alg }, token: string | undefined, audience: string): Promise<{ who: Identity; expiresAtMs: number }> {
+async function verifyWithExpiry(
+  publicKey: { key: KeyObject; alg: Alg },
+  token: string | undefined,
+  audience: string,
+): Promise<{ who: Identity; expiresAtMs: number }> {
   if (!token) throw new InvalidCallerError('missing gateway signature');
   try {
     // Only the key's own algorithm: an HS256 token "signed" with the public key's text is refused.

@@ -62,7 +62,10 @@ export function boundedLabelTuple(opts: { maxSeen?: number; maxLength?: number; 
 }
 
 function clean(v: string, maxLength: number): string {
-  return v.slice(0, maxLength * 4).replace(/[^A-Za-z0-9._\-]/g, '').slice(0, maxLength);
+  return v
+    .slice(0, maxLength * 4)
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .slice(0, maxLength);
 }
 
 /** Operation names in the persisted-operation manifest (empty when there is none). */

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { parse, type DocumentNode } from 'graphql';
 
 // From source (platform/) the schema is one level up; from the compiled dist/platform/, two.
-export const SCHEMA_DIR = [path.resolve(__dirname, '..', 'schema'), path.resolve(__dirname, '..', '..', 'schema')].find((d) => existsSync(path.join(d, 'movies.graphql'))) ?? path.resolve(__dirname, '..', 'schema');
+export const SCHEMA_DIR =
+  [path.resolve(__dirname, '..', 'schema'), path.resolve(__dirname, '..', '..', 'schema')].find((d) => existsSync(path.join(d, 'movies.graphql'))) ??
+  path.resolve(__dirname, '..', 'schema');
 
 /** Subgraphs serve their SDL straight from schema/, the single source the supergraph is composed from. */
 export function loadSubgraphSdl(name: 'movies' | 'ratings' | 'notifications'): DocumentNode {

@@ -8,7 +8,9 @@ import { createLogger, type Logger } from './logger';
  */
 export function resolveGatewayKey(name: 'GATEWAY_SIGNING_KEY' | 'GATEWAY_PUBLIC_KEY', value: string | undefined): string {
   if (!value) {
-    throw new ConfigError(`${name} is not set: start everything with \`npm start\`, or give the gateway GATEWAY_SIGNING_KEY (a P-256 or Ed25519 private key) and every subgraph its public key as GATEWAY_PUBLIC_KEY`);
+    throw new ConfigError(
+      `${name} is not set: start everything with \`npm start\`, or give the gateway GATEWAY_SIGNING_KEY (a P-256 or Ed25519 private key) and every subgraph its public key as GATEWAY_PUBLIC_KEY`,
+    );
   }
   return value;
 }

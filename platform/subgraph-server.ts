@@ -79,7 +79,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     // share one context (and so its DataLoaders). Only the signed gateway gets this far.
     allowBatchedHttpRequests: true,
     includeStacktraceInErrorResponses: !opts.production,
-    formatError: (formatted) => maskError(formatted, opts.production) as typeof formatted,
+    formatError: (formatted) => maskError(formatted, opts.production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),

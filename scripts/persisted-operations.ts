@@ -14,7 +14,9 @@ import { sha256, type PersistedOperation } from '../gateway/persisted';
 
 export function buildManifest(dir = path.join(ROOT, 'schema', 'operations')) {
   const defs: DefinitionNode[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()) {
     defs.push(...parse(readFileSync(path.join(dir, file), 'utf8')).definitions);
   }
   const fragments = new Map(defs.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));

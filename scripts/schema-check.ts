@@ -95,4 +95,4 @@ async function main() {
   console.log(r.breaking.length + r.dangerous.length + r.safe.length === 0 ? 'schema unchanged since the last release' : 'schema check passed');
 }
 
-if (require.main === module) main();
+if (require.main === module) void main();

@@ -17,6 +17,9 @@ const next = rest.search(/^## /m);
 const notes = (next === -1 ? rest : rest.slice(0, next)).trim();
 const older = next === -1 ? '' : rest.slice(next);
 const today = new Date().toISOString().slice(0, 10);
-writeFileSync(PATHS.changelog, `${head}## Unreleased\n\n### Breaking\n\n### Changes\n\n## ${version} — ${today}\n\n${notes}\n\n${older}`.replace(/\n{3,}/g, '\n\n'));
+writeFileSync(
+  PATHS.changelog,
+  `${head}## Unreleased\n\n### Breaking\n\n### Changes\n\n## ${version} — ${today}\n\n${notes}\n\n${older}`.replace(/\n{3,}/g, '\n\n'),
+);
 copyFileSync(PATHS.current, PATHS.released);
 console.log(`released ${version}: schema/released/api.graphql updated`);

@@ -14,9 +14,9 @@ export async function makeToken(userId: string, secret = process.env.JWT_SECRET 
 
 if (require.main === module) {
   const [userId, ttl] = process.argv.slice(2);
-  if (!userId || !/^[A-Za-z0-9_.@\-]{1,128}$/.test(userId)) {
+  if (!userId || !/^[A-Za-z0-9_.@-]{1,128}$/.test(userId)) {
     console.error('usage: npm run token -- <userId> [ttl, e.g. 12h]');
     process.exit(2);
   }
-  makeToken(userId, undefined, ttl).then((t) => console.log(t));
+  void makeToken(userId, undefined, ttl).then((t) => console.log(t));
 }

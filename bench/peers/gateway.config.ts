@@ -13,7 +13,7 @@ import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, createCallerSigner } from
 const signingKey = process.env.GATEWAY_SIGNING_KEY!;
 // The same signer as Marquee's gateway: one signature per caller for half its life.
 const signIdentity = createCallerSigner(signingKey);
-const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
+const userKey = new TextEncoder().encode(process.env.JWT_SECRET);
 const dedupe = process.env.HIVE_DEDUPE !== 'off';
 const locations: Record<string, string> = {
   movies: process.env.MOVIES_URL!,

@@ -16,7 +16,7 @@ import { INTERNAL_IDENTITY_HEADER, SUBGRAPH_AUDIENCES, createCallerSigner } from
 const signingKey = process.env.GATEWAY_SIGNING_KEY!;
 // The same signer as Marquee's gateway: one signature per caller for half its life.
 const signIdentity = createCallerSigner(signingKey);
-const userKey = new TextEncoder().encode(process.env.JWT_SECRET!);
+const userKey = new TextEncoder().encode(process.env.JWT_SECRET);
 const locations: Record<string, string> = {
   movies: process.env.MOVIES_URL!,
   ratings: process.env.RATINGS_URL!,
@@ -33,7 +33,7 @@ const gateway = new ApolloGateway({
     new RemoteGraphQLDataSource<Ctx & Record<string, unknown>>({
       url: locations[name] ?? url,
       async willSendRequest({ request, context }) {
-        request.http?.headers.set(INTERNAL_IDENTITY_HEADER, await context.identity);
+        request.http?.headers.set(INTERNAL_IDENTITY_HEADER, await (context as Ctx).identity);
       },
     }),
 });

@@ -77,13 +77,19 @@ function addPath(trie: CopyTrie, path: readonly string[]): void {
   let t = trie;
   for (const key of path) {
     let next = t.get(key);
-    if (!next) t.set(key, (next = new Map()));
+    if (!next) t.set(key, (next = new Map<string, CopyTrie>()));
     t = next;
   }
 }
 
 /** Every response-key path a fetch's selection can write (objects, lists and scalars alike: merging a list writes into the list already there). */
-function selectionPaths(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, prefix: string[], out: string[][], seen = new Set<string>()): void {
+function selectionPaths(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  prefix: string[],
+  out: string[][],
+  seen = new Set<string>(),
+): void {
   for (const sel of selectionSet.selections) {
     if (sel.kind === Kind.FIELD) {
       const path = [...prefix, sel.alias?.value ?? sel.name.value];
@@ -132,7 +138,7 @@ export function planRecipes(plan: QueryPlan): PlanRecipes | null {
   placed.forEach((f, i) => {
     const key = recipeKey(f.fetch.serviceName, f.fetch.operation);
     // The same operation twice in one plan (two paths): one recipe covering both places.
-    const recipe = recipes.get(key) ?? { entities: Boolean(f.fetch.requires), trie: new Map() };
+    const recipe = recipes.get(key) ?? { entities: Boolean(f.fetch.requires), trie: new Map<string, CopyTrie>() };
     writes.forEach((paths, j) => {
       // A fetch that is done before this one is merged cannot write into its objects.
       if (j === i || before.has(`${j}<${i}`)) return;

@@ -16,7 +16,7 @@ export function flattenExports(packages: string[] = FLATTENED_PACKAGES): string[
   const done: string[] = [];
   for (const name of packages) {
     const resolved = require.resolve(name);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the live CommonJS exports object, copied and put back flat
     const live = require(name) as Record<string, unknown>;
     const flat: Record<string, unknown> = { ...live };
     Object.defineProperty(flat, '__esModule', { value: true });

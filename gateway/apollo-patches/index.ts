@@ -41,7 +41,7 @@ export function versionMismatches(read: (pkg: string) => string | undefined = in
 
 function installedVersion(pkg: string): string | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is computed at run time (one per pinned package)
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {
     return undefined;
@@ -74,7 +74,10 @@ export function installApolloPatches(
   const mismatches = versionMismatches(read);
   if (mismatches.length > 0) {
     active = false;
-    logger.warn({ mismatches }, `Apollo patches not installed: installed versions differ from the tested ones (${mismatches.join(', ')}); running Apollo unpatched`);
+    logger.warn(
+      { mismatches },
+      `Apollo patches not installed: installed versions differ from the tested ones (${mismatches.join(', ')}); running Apollo unpatched`,
+    );
     return [];
   }
   active = true;
@@ -102,7 +105,10 @@ export function installApolloPatches(
     return true;
   });
   // After flattenExports: it writes to the flattened (plain) export object.
-  attempt('operation-cache', () => (require('./operation-cache') as typeof import('./operation-cache')).install() || 'the package exports are getters (OpenTelemetry’s copy?)');
+  attempt(
+    'operation-cache',
+    () => (require('./operation-cache') as typeof import('./operation-cache')).install() || 'the package exports are getters (OpenTelemetry’s copy?)',
+  );
   // Read by the gateway's didResolveQueryPlan hook (planReader below); nothing to install.
   attempt('answer-sharing', () => true);
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -116,9 +122,12 @@ type DidResolveQueryPlan = Experimental_DidResolveQueryPlanCallback;
  * into subgraph answers (answer-sharing.ts), read from the plan's internal shape. Undefined when
  * the patches are off: the subgraph clients then give each taker a whole copy, as before.
  */
-export function planReader(setting: PatchesSetting, write: (context: unknown, recipes: import('./answer-sharing').PlanRecipes | null) => void): DidResolveQueryPlan | undefined {
+export function planReader(
+  setting: PatchesSetting,
+  write: (context: unknown, recipes: import('./answer-sharing').PlanRecipes | null) => void,
+): DidResolveQueryPlan | undefined {
   if (!patchesActive(setting)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the patches are active
   const { recipesOf } = require('./answer-sharing') as typeof import('./answer-sharing');
   return ({ queryPlan, requestContext }) => write(requestContext.context, recipesOf(queryPlan));
 }

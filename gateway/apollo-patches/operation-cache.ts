@@ -47,7 +47,7 @@ export function rememberOperations(original: OperationFromDocument): OperationFr
  * own copy — it changes nothing and says so (false).
  */
 export function install(): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the live CommonJS exports object, whose property is replaced
   const internals = require('@apollo/federation-internals') as { operationFromDocument: OperationFromDocument };
   if (!Object.getOwnPropertyDescriptor(internals, 'operationFromDocument')?.writable) return false;
   internals.operationFromDocument = rememberOperations(internals.operationFromDocument);

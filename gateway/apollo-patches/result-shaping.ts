@@ -61,8 +61,6 @@ const NULL_BUBBLE_UP = 1;
 let isInvalid = false;
 let hasErrors = false;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /**
  * Output objects are plain `{}`: Apollo's `Object.create(null)` objects are hash tables in V8
  * (each several times larger, and slower to fill) where objects of the same selection share one
@@ -71,7 +69,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * assignment would misread, `__proto__` (a valid alias), is defined as a property instead.
  */
 function own(output: Data, key: string): unknown {
-  return hasOwn.call(output, key) ? output[key] : undefined;
+  return Object.hasOwn(output, key) ? output[key] : undefined;
 }
 
 function setOwn(output: Data, key: string, value: unknown): void {
@@ -79,11 +77,14 @@ function setOwn(output: Data, key: string, value: unknown): void {
   else output[key] = value;
 }
 
-export function computeResponse({ operation, variables, input, introspectionHandling }: ComputeResponseArgs): { data: Data | null | undefined; errors: GraphQLError[] } {
+export function computeResponse({ operation, variables, input, introspectionHandling }: ComputeResponseArgs): {
+  data: Data | null | undefined;
+  errors: GraphQLError[];
+} {
   if (!input) return { data: input, errors: [] };
   const parameters: Parameters = {
     schema: operation.schema(),
-    variables: { __proto__: null, ...operation.collectDefaultedVariableValues(), ...variables } as Record<string, unknown>,
+    variables: { __proto__: null, ...operation.collectDefaultedVariableValues(), ...variables },
     errors: [],
     introspectionHandling: introspectionHandling as Parameters['introspectionHandling'],
   };
@@ -104,8 +105,9 @@ function ifValue(directive: Directive<OperationElement, { if: boolean | Variable
   const ifArg = directive.arguments().if;
   if (ifArg instanceof Variable) {
     const value = variables[ifArg.name];
-    if (value === undefined || typeof value !== 'boolean') assert(false, () => `Unexpected value ${String(value)} for variable ${ifArg.toString()} of ${directive.toString()}`);
-    return value as boolean;
+    if (value === undefined || typeof value !== 'boolean')
+      assert(false, () => `Unexpected value ${String(value)} for variable ${ifArg.toString()} of ${directive.toString()}`);
+    return value;
   }
   return ifArg;
 }
@@ -119,7 +121,14 @@ function typeConditionApplies(schema: Schema, typeCondition: CompositeType | und
   return isSubtype(typeCondition, parentType);
 }
 
-function applySelectionSet(input: Data, selectionSet: SelectionSet, output: Data, parameters: Parameters, path: ResponsePath, parentType: CompositeType): number {
+function applySelectionSet(
+  input: Data,
+  selectionSet: SelectionSet,
+  output: Data,
+  parameters: Parameters,
+  path: ResponsePath,
+  parentType: CompositeType,
+): number {
   for (const selection of selectionSet.selections()) {
     if (shouldSkip(selection.element, parameters)) continue;
     if (selection.kind === 'FieldSelection') {
@@ -130,7 +139,7 @@ function applySelectionSet(input: Data, selectionSet: SelectionSet, output: Data
         if (outputValue === undefined) setOwn(output, responseName, parameters.introspectionHandling(selection));
         continue;
       }
-      let inputValue = (hasOwn.call(input, responseName) ? input[responseName] : undefined) ?? null;
+      let inputValue = (Object.hasOwn(input, responseName) ? input[responseName] : undefined) ?? null;
       if (field.name === typenameFieldName) {
         if (outputValue === undefined) {
           if (inputValue === null && responseName !== typenameFieldName) inputValue = input[typenameFieldName] ?? null;
@@ -149,7 +158,7 @@ function applySelectionSet(input: Data, selectionSet: SelectionSet, output: Data
     } else {
       const fragment = selection.element;
       const typename = input[typenameFieldName];
-      if (typename && typeof typename !== 'string') assert(false, () => `Got unexpected value for __typename: ${String(typename)}`);
+      if (typename && typeof typename !== 'string') assert(false, () => `Got unexpected value for __typename: ${JSON.stringify(typename)}`);
       if (typeConditionApplies(parameters.schema, fragment.typeCondition, typename as string | undefined, parentType)) {
         const res = applySelectionSet(input, selection.selectionSet, output, parameters, path, fragment.typeCondition ?? parentType);
         if (res === NULL_BUBBLE_UP) return NULL_BUBBLE_UP;
@@ -184,10 +193,14 @@ function updateOutputValue(
   if (outputValue === null || (outputValue !== undefined && !selectionSet)) return done(outputValue, false, false);
 
   if (isNonNullType(type)) {
-    const updated = updateOutputValue(outputValue, type.ofType, inputValue, selectionSet, path, parameters, parentType);
+    const updated = updateOutputValue(outputValue, type.ofType as OutputType, inputValue, selectionSet, path, parameters, parentType);
     if (updated === null) {
       if (!hasErrors) {
-        parameters.errors.push(ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${pathLastElementDescription(path, type.ofType, parentType)}.`, { path: Array.from(path) }));
+        parameters.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${pathLastElementDescription(path, type.ofType as OutputType, parentType)}.`, {
+            path: Array.from(path),
+          }),
+        );
       }
       return done(updated, true, true);
     }
@@ -198,8 +211,10 @@ function updateOutputValue(
   if (inputValue === null) return done(null, false, false);
 
   if (isListType(type)) {
-    if (!Array.isArray(inputValue)) assert(false, () => `Invalid non-list value ${String(inputValue)} returned by subgraph for list type ${type.toString()}`);
-    if (outputValue !== undefined && !Array.isArray(outputValue)) assert(false, () => `Invalid non-list value ${String(outputValue)} returned by subgraph for list type ${type.toString()}`);
+    if (!Array.isArray(inputValue))
+      assert(false, () => `Invalid non-list value ${JSON.stringify(inputValue)} returned by subgraph for list type ${type.toString()}`);
+    if (outputValue !== undefined && !Array.isArray(outputValue))
+      assert(false, () => `Invalid non-list value ${JSON.stringify(outputValue)} returned by subgraph for list type ${type.toString()}`);
     const input = inputValue as unknown[];
     const existing = outputValue as unknown[] | undefined;
     if (existing !== undefined && input.length !== existing.length) {
@@ -210,7 +225,15 @@ function updateOutputValue(
     const updated = new Array<unknown>(input.length);
     for (let idx = 0; idx < input.length; idx++) {
       path.push(idx);
-      updated[idx] = updateOutputValue(existing === undefined ? undefined : existing[idx], type.ofType, input[idx], selectionSet, path, parameters, parentType);
+      updated[idx] = updateOutputValue(
+        existing === undefined ? undefined : existing[idx],
+        type.ofType as OutputType,
+        input[idx],
+        selectionSet,
+        path,
+        parameters,
+        parentType,
+      );
       path.pop();
       shouldNullify ||= isInvalid;
       anyErrors ||= hasErrors;
@@ -220,22 +243,29 @@ function updateOutputValue(
 
   if (isCompositeType(type)) {
     if (!selectionSet) assert(false, () => `Invalid empty selection set for composite type ${type.toString()}`);
-    if (typeof inputValue !== 'object') assert(false, () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${type.toString()}`);
-    if (outputValue !== undefined && typeof outputValue !== 'object') assert(false, () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${type.toString()}`);
+    if (typeof inputValue !== 'object')
+      assert(false, () => `Invalid non-object value ${JSON.stringify(inputValue)} returned by subgraph for composite type ${type.toString()}`);
+    if (outputValue !== undefined && typeof outputValue !== 'object')
+      assert(false, () => `Invalid non-object value ${JSON.stringify(inputValue)} returned by subgraph for composite type ${type.toString()}`);
     const input = inputValue as Data;
     const inputTypename = input[typenameFieldName];
-    if (inputTypename !== undefined && typeof inputTypename !== 'string') assert(false, () => `Invalid non-string value ${String(inputTypename)} for __typename at ${path.toString()}`);
+    if (inputTypename !== undefined && typeof inputTypename !== 'string')
+      assert(false, () => `Invalid non-string value ${JSON.stringify(inputTypename)} for __typename at ${path.toString()}`);
     let objType: CompositeType = type;
     if (inputTypename) {
-      const typenameType = parameters.schema.type(inputTypename as string);
+      const typenameType = parameters.schema.type(inputTypename);
       if (!typenameType || !isCompositeType(typenameType)) {
-        parameters.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid __typename found for object at ${pathLastElementDescription(path, type, parentType)}.`, { path: Array.from(path) }));
+        parameters.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(`Invalid __typename found for object at ${pathLastElementDescription(path, type, parentType)}.`, {
+            path: Array.from(path),
+          }),
+        );
         return done(null, false, true);
       }
       objType = typenameType;
     }
     const outputObject = outputValue === undefined ? ({} as Data) : (outputValue as Data);
-    const res = applySelectionSet(input, selectionSet!, outputObject, parameters, path, objType);
+    const res = applySelectionSet(input, selectionSet, outputObject, parameters, path, objType);
     const bubbled = res === NULL_BUBBLE_UP;
     return done(bubbled ? null : outputObject, false, bubbled);
   }
@@ -243,7 +273,9 @@ function updateOutputValue(
   if (outputValue !== undefined) assert(false, () => `Excepted output to be undefined but got ${type.toString()} for type ${type.toString()}`);
   const isValid = isValidLeafValue(parameters.schema, inputValue, type);
   if (!isValid) {
-    parameters.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${pathLastElementDescription(path, type, parentType)}.`, { path: Array.from(path) }));
+    parameters.errors.push(
+      ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${pathLastElementDescription(path, type, parentType)}.`, { path: Array.from(path) }),
+    );
   }
   return done(isValid ? inputValue : null, false, !isValid);
 }
@@ -253,7 +285,7 @@ export const APOLLO_RESULT_SHAPING = '@apollo/gateway/dist/resultShaping';
 
 /** Puts computeResponse in place of Apollo's (see above); returns Apollo's, for comparison in tests. */
 export function install(): (args: ComputeResponseArgs) => { data: Data | null | undefined; errors: GraphQLError[] } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Apollo's CommonJS module object, whose export is replaced
   const mod = require(APOLLO_RESULT_SHAPING) as { computeResponse: typeof computeResponse };
   const original = mod.computeResponse;
   if (typeof original !== 'function') throw new Error(`${APOLLO_RESULT_SHAPING} has no computeResponse`);

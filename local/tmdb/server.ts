@@ -84,9 +84,25 @@ interface Catalog {
 }
 
 const GENRES = [
-  [28, 'Action'], [12, 'Adventure'], [16, 'Animation'], [35, 'Comedy'], [80, 'Crime'], [99, 'Documentary'], [18, 'Drama'],
-  [10751, 'Family'], [14, 'Fantasy'], [36, 'History'], [27, 'Horror'], [10402, 'Music'], [9648, 'Mystery'], [10749, 'Romance'],
-  [878, 'Science Fiction'], [10770, 'TV Movie'], [53, 'Thriller'], [10752, 'War'], [37, 'Western'],
+  [28, 'Action'],
+  [12, 'Adventure'],
+  [16, 'Animation'],
+  [35, 'Comedy'],
+  [80, 'Crime'],
+  [99, 'Documentary'],
+  [18, 'Drama'],
+  [10751, 'Family'],
+  [14, 'Fantasy'],
+  [36, 'History'],
+  [27, 'Horror'],
+  [10402, 'Music'],
+  [9648, 'Mystery'],
+  [10749, 'Romance'],
+  [878, 'Science Fiction'],
+  [10770, 'TV Movie'],
+  [53, 'Thriller'],
+  [10752, 'War'],
+  [37, 'Western'],
 ].map(([id, name]) => ({ id: id as number, name: name as string }));
 
 const CONFIGURATION = {
@@ -187,7 +203,13 @@ function personCredit(p: CatalogPerson) {
 function credits(c: Catalog, m: CatalogMovie) {
   const cast = m.cast
     .filter((x) => c.people[String(x.id)])
-    .map((x) => ({ ...personCredit(c.people[String(x.id)]), cast_id: x.order + 1, character: x.character, credit_id: hex(`cast${m.id}-${x.id}`), order: x.order }));
+    .map((x) => ({
+      ...personCredit(c.people[String(x.id)]),
+      cast_id: x.order + 1,
+      character: x.character,
+      credit_id: hex(`cast${m.id}-${x.id}`),
+      order: x.order,
+    }));
   const crew = m.directors
     .filter((id) => c.people[String(id)])
     .map((id) => ({ ...personCredit(c.people[String(id)]), credit_id: hex(`crew${m.id}-${id}`), department: 'Directing', job: 'Director' }));
@@ -216,7 +238,16 @@ function releaseDates(m: CatalogMovie) {
     results: [
       {
         iso_3166_1: 'US',
-        release_dates: [{ certification: m.certification_us === 'NR' ? '' : m.certification_us, descriptors: [], iso_639_1: '', note: '', release_date: `${m.release_date}T00:00:00.000Z`, type: 3 }],
+        release_dates: [
+          {
+            certification: m.certification_us === 'NR' ? '' : m.certification_us,
+            descriptors: [],
+            iso_639_1: '',
+            note: '',
+            release_date: `${m.release_date}T00:00:00.000Z`,
+            type: 3,
+          },
+        ],
       },
     ],
   };
@@ -300,9 +331,17 @@ function discover(c: Catalog, q: URLSearchParams): CatalogMovie[] {
 }
 
 function search<T>(items: T[], text: (t: T) => string, query: string): T[] {
-  const words = query.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/\s+/).filter(Boolean);
+  const words = query
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/\s+/)
+    .filter(Boolean);
   return items.filter((i) => {
-    const t = text(i).toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+    const t = text(i)
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '');
     return words.every((w) => t.includes(w));
   });
 }
@@ -325,14 +364,20 @@ function route(c: Catalog, pathname: string, q: URLSearchParams): Answer {
   if (pathname === '/3/configuration') return ok(CONFIGURATION);
   if (pathname === '/3/genre/movie/list') return ok({ genres: GENRES });
   if (pathname === '/3/movie/popular') return ok(paged(byPopularity.map(listItem), page));
-  if (pathname === '/3/movie/top_rated') return ok(paged([...c.movies].sort((a, b) => b.vote_average - a.vote_average || b.vote_count - a.vote_count).map(listItem), page));
+  if (pathname === '/3/movie/top_rated')
+    return ok(paged([...c.movies].sort((a, b) => b.vote_average - a.vote_average || b.vote_count - a.vote_count).map(listItem), page));
   if (pathname === '/3/movie/upcoming') return ok({ dates, ...paged(byYear.map(listItem), page) });
   if (pathname === '/3/movie/now_playing') return ok({ dates, ...paged(byYear.map(listItem), page) });
   let m = /^\/3\/trending\/movie\/(day|week)$/.exec(pathname);
   if (m) {
     const window = m[1];
     const trending = [...c.movies].sort((a, b) => (window === 'day' ? b.popularity * (b.id % 7) - a.popularity * (a.id % 7) : b.popularity - a.popularity));
-    return ok(paged(trending.map((x) => ({ ...listItem(x), media_type: 'movie' })), page));
+    return ok(
+      paged(
+        trending.map((x) => ({ ...listItem(x), media_type: 'movie' })),
+        page,
+      ),
+    );
   }
   if (pathname === '/3/search/movie') {
     const query = q.get('query') ?? '';
@@ -343,7 +388,12 @@ function route(c: Catalog, pathname: string, q: URLSearchParams): Answer {
   }
   if (pathname === '/3/search/person') {
     const found = search(Object.values(c.people), (p) => p.name, q.get('query') ?? '');
-    return ok(paged(found.map((p) => ({ ...personCredit(p), known_for: personCredits(c, p.id).cast.slice(0, 3) })), page));
+    return ok(
+      paged(
+        found.map((p) => ({ ...personCredit(p), known_for: personCredits(c, p.id).cast.slice(0, 3) })),
+        page,
+      ),
+    );
   }
   if (pathname === '/3/discover/movie') return ok(paged(discover(c, q).map(listItem), page));
 
@@ -352,12 +402,27 @@ function route(c: Catalog, pathname: string, q: URLSearchParams): Answer {
     const p = c.people[m[1]];
     if (!p) return notFound;
     if (m[2]) return ok(personCredits(c, p.id));
-    return ok({ adult: false, also_known_as: [], biography: biography(c, p), birthday: p.birthday, deathday: p.deathday, gender: p.gender, homepage: null, id: p.id, imdb_id: null, known_for_department: p.known_for_department, name: p.name, place_of_birth: p.place_of_birth, popularity: 10, profile_path: p.profile_path });
+    return ok({
+      adult: false,
+      also_known_as: [],
+      biography: biography(c, p),
+      birthday: p.birthday,
+      deathday: p.deathday,
+      gender: p.gender,
+      homepage: null,
+      id: p.id,
+      imdb_id: null,
+      known_for_department: p.known_for_department,
+      name: p.name,
+      place_of_birth: p.place_of_birth,
+      popularity: 10,
+      profile_path: p.profile_path,
+    });
   }
 
   m = /^\/3\/movie\/(\d+)(?:\/(credits|videos|release_dates|recommendations|similar|external_ids|images))?$/.exec(pathname);
   if (m) {
-    const movie = c.movies.find((x) => x.id === Number(m![1]));
+    const movie = c.movies.find((x) => x.id === Number(m[1]));
     if (!movie) return notFound;
     const blocks: Record<string, () => unknown> = {
       credits: () => credits(c, movie),
@@ -366,13 +431,22 @@ function route(c: Catalog, pathname: string, q: URLSearchParams): Answer {
       recommendations: () => paged(related(c, movie, 1).map(listItem), page),
       similar: () => paged(related(c, movie, 2).map(listItem), page),
       external_ids: () => ({ imdb_id: movie.imdb_id, wikidata_id: null, facebook_id: null, instagram_id: null, twitter_id: null }),
-      images: () => ({ backdrops: [], logos: [], posters: movie.poster_path ? [{ aspect_ratio: 0.667, height: 3000, iso_639_1: 'en', file_path: movie.poster_path, vote_average: 5, vote_count: 1, width: 2000 }] : [] }),
+      images: () => ({
+        backdrops: [],
+        logos: [],
+        posters: movie.poster_path
+          ? [{ aspect_ratio: 0.667, height: 3000, iso_639_1: 'en', file_path: movie.poster_path, vote_average: 5, vote_count: 1, width: 2000 }]
+          : [],
+      }),
     };
     const sub = m[2];
     // A sub-resource carries the film's id; an appended block does not (as TMDB does).
     if (sub) return ok({ id: movie.id, ...(blocks[sub]() as object) });
     const out: Record<string, unknown> = detail(movie);
-    for (const name of (q.get('append_to_response') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const name of (q.get('append_to_response') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (blocks[name]) out[name] = blocks[name]();
     }
     return ok(out);
@@ -414,8 +488,19 @@ export async function startTmdbServer(opts: TmdbServerOptions = {}): Promise<Tmd
       active.used++;
       if (active.times !== undefined && active.used >= active.times) fault = null;
       if (active.kind === 'status') {
-        const body = active.status === 429 ? ERRORS.rateLimit : active.status === 401 ? ERRORS.auth : active.status === 404 ? ERRORS.notFound : { ...ERRORS.server, status_code: active.statusCode ?? 11 };
-        send({ status: active.status, body, headers: active.retryAfterSeconds !== undefined ? { 'retry-after': String(active.retryAfterSeconds) } : undefined });
+        const body =
+          active.status === 429
+            ? ERRORS.rateLimit
+            : active.status === 401
+              ? ERRORS.auth
+              : active.status === 404
+                ? ERRORS.notFound
+                : { ...ERRORS.server, status_code: active.statusCode ?? 11 };
+        send({
+          status: active.status,
+          body,
+          headers: active.retryAfterSeconds !== undefined ? { 'retry-after': String(active.retryAfterSeconds) } : undefined,
+        });
         return;
       }
       if (active.kind === 'malformed') {
@@ -464,7 +549,7 @@ export async function startTmdbServer(opts: TmdbServerOptions = {}): Promise<Tmd
 
 if (require.main === module) {
   const port = Number(process.env.TMDB_LOCAL_PORT ?? 4010);
-  startTmdbServer({ port, host: '127.0.0.1' }).then((s) => {
+  void startTmdbServer({ port, host: '127.0.0.1' }).then((s) => {
     console.log(`local TMDB catalog (${loadCatalog().movies.length} films) at ${s.url} — any Bearer token or api_key is accepted`);
   });
 }

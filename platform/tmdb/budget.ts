@@ -100,8 +100,17 @@ export function createBudget(opts: BudgetOptions): Budget {
   let waiting = 0;
   const metrics = opts.registry
     ? {
-        waits: new Histogram({ name: 'marquee_tmdb_budget_wait_seconds', help: 'Time TMDB requests waited for the rate budget', buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [opts.registry] }),
-        refused: new Counter({ name: 'marquee_tmdb_budget_refused_total', help: 'TMDB requests refused because the budget queue was full or too slow', registers: [opts.registry] }),
+        waits: new Histogram({
+          name: 'marquee_tmdb_budget_wait_seconds',
+          help: 'Time TMDB requests waited for the rate budget',
+          buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers: [opts.registry],
+        }),
+        refused: new Counter({
+          name: 'marquee_tmdb_budget_refused_total',
+          help: 'TMDB requests refused because the budget queue was full or too slow',
+          registers: [opts.registry],
+        }),
       }
     : undefined;
 
@@ -156,7 +165,11 @@ export function createCallerBudgets(opts: CallerBudgetOptions): CallerBudgets {
   const take = tokenBucket(opts.redis, opts.ratePerSecond, 10_000);
   const waiting = new Map<string, number>();
   const refused = opts.registry
-    ? new Counter({ name: 'marquee_tmdb_caller_share_refused_total', help: 'TMDB requests refused because their caller used up its share of the budget (TMDB_CALLER_SHARE)', registers: [opts.registry] })
+    ? new Counter({
+        name: 'marquee_tmdb_caller_share_refused_total',
+        help: 'TMDB requests refused because their caller used up its share of the budget (TMDB_CALLER_SHARE)',
+        registers: [opts.registry],
+      })
     : undefined;
   const refuse = () => {
     refused?.inc();

@@ -1,13 +1,4 @@
-import {
-  ConsecutiveBreaker,
-  DelegateBackoff,
-  BrokenCircuitError,
-  circuitBreaker,
-  handleWhen,
-  retry,
-  wrap,
-  type IRetryBackoffContext,
-} from 'cockatiel';
+import { ConsecutiveBreaker, DelegateBackoff, BrokenCircuitError, circuitBreaker, handleWhen, retry, wrap, type IRetryBackoffContext } from 'cockatiel';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Cache } from '../cache';
 import type { Logger } from '../logger';
@@ -104,10 +95,13 @@ export class TmdbClient {
       }),
     });
     // Only outages open the circuit: a 404 or a bad key is an answer, not a failure of TMDB.
-    const breaker = circuitBreaker(handleWhen((err) => err instanceof TmdbError && err.kind === 'unavailable'), {
-      halfOpenAfter: opts.circuitHalfOpenMs ?? 5_000,
-      breaker: new ConsecutiveBreaker(opts.circuitThreshold ?? 5),
-    });
+    const breaker = circuitBreaker(
+      handleWhen((err) => err instanceof TmdbError && err.kind === 'unavailable'),
+      {
+        halfOpenAfter: opts.circuitHalfOpenMs ?? 5_000,
+        breaker: new ConsecutiveBreaker(opts.circuitThreshold ?? 5),
+      },
+    );
     breaker.onBreak(() => opts.logger.error('tmdb circuit open'));
     breaker.onReset(() => opts.logger.info('tmdb circuit closed'));
     this.policy = wrap(retryPolicy, breaker);
@@ -208,7 +202,10 @@ export class TmdbClient {
         const missing = cachedBlocks.filter(([, c]) => !c || c.f <= now).map(([b]) => b);
         if (cachedBase) this.metrics?.cache.inc({ result: freshBase ? 'hit' : 'stale' });
         if (freshBase && missing.length === 0) {
-          return assemble(cachedBase.v, cachedBlocks.map(([b, c]) => [b, c!.v]));
+          return assemble(
+            cachedBase.v,
+            cachedBlocks.map(([b, c]) => [b, c!.v]),
+          );
         }
         try {
           const query: Record<string, string> = missing.length ? { append_to_response: missing.join(',') } : {};
@@ -227,7 +224,10 @@ export class TmdbClient {
           const stale = cachedBase && cachedBlocks.every(([, c]) => c);
           if (err instanceof TmdbError && err.kind !== 'not_found' && stale) {
             this.metrics?.cache.inc({ result: 'stale_served' });
-            return assemble(cachedBase.v, cachedBlocks.map(([b, c]) => [b, c!.v]));
+            return assemble(
+              cachedBase.v,
+              cachedBlocks.map(([b, c]) => [b, c!.v]),
+            );
           }
           if (err instanceof TmdbError) return err;
           throw err;
@@ -279,7 +279,9 @@ export class TmdbClient {
   }
 
   private async storeNotFound(key: string, ttl: number): Promise<void> {
-    await this.opts.cache.setMany([{ key, value: JSON.stringify({ f: Date.now() + ttl * 1000, v: null, nf: 1 } satisfies CacheEnvelope<null>), ttlSeconds: ttl }]);
+    await this.opts.cache.setMany([
+      { key, value: JSON.stringify({ f: Date.now() + ttl * 1000, v: null, nf: 1 } satisfies CacheEnvelope<null>), ttlSeconds: ttl },
+    ]);
   }
 
   /**
@@ -304,7 +306,9 @@ export class TmdbClient {
     if (limit && !limit.seen.has(id)) {
       if (limit.seen.size >= limit.max) {
         this.metrics?.fetchLimited.inc();
-        return Promise.reject(new TmdbError('fetch_limit', `This operation needs more than ${limit.max} catalogue fetches; ask for fewer films or people at a time.`));
+        return Promise.reject(
+          new TmdbError('fetch_limit', `This operation needs more than ${limit.max} catalogue fetches; ask for fewer films or people at a time.`),
+        );
       }
       limit.seen.add(id);
     }
@@ -421,7 +425,7 @@ function sorted(q: Record<string, string>): [string, string][] {
 
 function detailOnly(d: TmdbMovieDetail & Record<string, unknown>): TmdbMovieDetail {
   const { credits: _c, videos: _v, release_dates: _r, recommendations: _rec, similar: _s, images: _i, ...rest } = d;
-  return rest as TmdbMovieDetail;
+  return rest;
 }
 
 function assemble(detail: TmdbMovieDetail, blocks: ReadonlyArray<readonly [MovieBlock, unknown]>): MovieWithBlocks {

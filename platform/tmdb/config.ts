@@ -13,10 +13,16 @@ export const tmdbEnv = {
   TMDB_BASE_URL: z.string().url().default('https://api.themoviedb.org/3'),
   TMDB_ACCESS_TOKEN: z.string().optional(),
   TMDB_API_KEY: z.string().optional(),
-  TMDB_LANGUAGE: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must look like en or en-US').optional(),
+  TMDB_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must look like en or en-US')
+    .optional(),
   TMDB_TIMEOUT_MS: positiveInt(3000),
   TMDB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   TMDB_RATE_LIMIT: z.coerce.number().positive().max(1000).default(40),
   /** Each caller's share of TMDB_RATE_LIMIT per second (a user, a partner, an anonymous client IP); 1 = no share. */
   TMDB_CALLER_SHARE: z.coerce.number().gt(0).max(1).default(0.25),
@@ -33,13 +39,15 @@ export const tmdbCredentialsRequired = {
   message: { message: 'set TMDB_ACCESS_TOKEN (v4 read token, preferred) or TMDB_API_KEY', path: ['TMDB_ACCESS_TOKEN'] },
 };
 
-const tmdbObject = z.object(tmdbEnv);
-export type TmdbEnv = z.infer<typeof tmdbObject>;
+export type TmdbEnv = z.infer<z.ZodObject<typeof tmdbEnv>>;
 
 export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Logger; registry?: Registry }): TmdbClient {
   const redis = deps.cache instanceof RedisCache ? deps.cache.redis : undefined;
   // One bucket per TMDB credential: the limit is TMDB's, per key.
-  const key = `tmdb:budget:${createHash('sha256').update(cfg.TMDB_ACCESS_TOKEN ?? cfg.TMDB_API_KEY ?? '').digest('hex').slice(0, 12)}`;
+  const key = `tmdb:budget:${createHash('sha256')
+    .update(cfg.TMDB_ACCESS_TOKEN ?? cfg.TMDB_API_KEY ?? '')
+    .digest('hex')
+    .slice(0, 12)}`;
   const budget = createBudget({
     ratePerSecond: cfg.TMDB_RATE_LIMIT,
     redis,
@@ -50,7 +58,13 @@ export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Log
   });
   const callerBudgets =
     cfg.TMDB_CALLER_SHARE < 1
-      ? createCallerBudgets({ ratePerSecond: cfg.TMDB_CALLER_SHARE * cfg.TMDB_RATE_LIMIT, redis, keyPrefix: key, maxWaitMs: cfg.TMDB_BUDGET_MAX_WAIT_MS, registry: deps.registry })
+      ? createCallerBudgets({
+          ratePerSecond: cfg.TMDB_CALLER_SHARE * cfg.TMDB_RATE_LIMIT,
+          redis,
+          keyPrefix: key,
+          maxWaitMs: cfg.TMDB_BUDGET_MAX_WAIT_MS,
+          registry: deps.registry,
+        })
       : undefined;
   return new TmdbClient({
     budget,

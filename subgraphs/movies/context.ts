@@ -40,8 +40,6 @@ export function createMoviesContext(base: { caller: Caller; log: Logger; tmdb: T
       },
       { cacheKeyFn: (k) => `${k.id}|${[...k.blocks].sort().join(',')}` },
     ),
-    personLoader: new DataLoader<string, TmdbPerson>(async (ids) =>
-      Promise.all(ids.map((id) => tmdb.person(id).catch((err: Error) => err))),
-    ),
+    personLoader: new DataLoader<string, TmdbPerson>(async (ids) => Promise.all(ids.map((id) => tmdb.person(id).catch((err: Error) => err)))),
   };
 }

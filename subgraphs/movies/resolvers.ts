@@ -90,8 +90,7 @@ export const resolvers: Resolvers = {
     topRatedMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.topRated(checkPage(page)).catch(upstream)),
     upcomingMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.upcoming(checkPage(page)).catch(upstream)),
     nowPlayingMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.nowPlaying(checkPage(page)).catch(upstream)),
-    trendingMovies: async (_p, { window, page }, ctx) =>
-      toPage(await ctx.tmdb.trending(window === 'WEEK' ? 'week' : 'day', checkPage(page)).catch(upstream)),
+    trendingMovies: async (_p, { window, page }, ctx) => toPage(await ctx.tmdb.trending(window === 'WEEK' ? 'week' : 'day', checkPage(page)).catch(upstream)),
     discoverMovies: async (_p, { filter, sort, page }, ctx) =>
       toPage(await ctx.tmdb.discover(discoverQuery(filter ?? {}, sort), checkPage(page)).catch(upstream)),
     searchPeople: async (_p, { query, page }, ctx) => {
@@ -334,7 +333,10 @@ function discoverQuery(f: DiscoverFilter, sort: MovieSort): Record<string, strin
   if (cast) q.with_cast = cast;
   const crew = ids(f.withCrew, 'withCrew');
   if (crew) q.with_crew = crew;
-  for (const [field, key] of [['releasedFrom', 'primary_release_date.gte'], ['releasedTo', 'primary_release_date.lte']] as const) {
+  for (const [field, key] of [
+    ['releasedFrom', 'primary_release_date.gte'],
+    ['releasedTo', 'primary_release_date.lte'],
+  ] as const) {
     const v = f[field];
     if (v == null) continue;
     if (!ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) throw userInputError(`filter.${field} must be a date like 2001-12-31.`, `filter.${field}`);
@@ -349,7 +351,8 @@ function discoverQuery(f: DiscoverFilter, sort: MovieSort): Record<string, strin
     q['vote_count.gte'] = String(f.minVoteCount);
   }
   if (f.originalLanguage != null) {
-    if (!/^[a-z]{2}$/.test(f.originalLanguage)) throw userInputError('filter.originalLanguage must be an ISO 639-1 code such as ja.', 'filter.originalLanguage');
+    if (!/^[a-z]{2}$/.test(f.originalLanguage))
+      throw userInputError('filter.originalLanguage must be an ISO 639-1 code such as ja.', 'filter.originalLanguage');
     q.with_original_language = f.originalLanguage;
   }
   return q;

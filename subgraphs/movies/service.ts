@@ -26,7 +26,8 @@ export async function startMoviesService(cfg: MoviesConfig, gatewayPublicKey: st
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createMoviesContext({ caller, log, tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST, callerKey(caller)), imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
+    buildContext: (caller, log) =>
+      createMoviesContext({ caller, log, tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST, callerKey(caller)), imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
     // The cache is optional by design, so only TMDB reachability would matter; we do not spend
     // rate budget on probes, so the movies subgraph is ready once it listens.
     readiness: async () => ({ listening: true }),

@@ -17,7 +17,10 @@ const schema = z
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     SNS_ENDPOINT: z.string().url().optional(),
     SQS_ENDPOINT: z.string().url().optional(),
-    SNS_TOPIC_ARN: z.string().regex(/^arn:aws:sns:/, 'must be an SNS topic ARN').optional(),
+    SNS_TOPIC_ARN: z
+      .string()
+      .regex(/^arn:aws:sns:/, 'must be an SNS topic ARN')
+      .optional(),
     NOTIFICATIONS_TABLE: z.string().min(3).default(notificationsTable.defaultName),
     EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
     RELAY_ENABLED: bool(true),

@@ -20,7 +20,13 @@ export interface NotificationsContext {
   readYourWrites: () => void;
 }
 
-export function createNotificationsContext(base: { caller: Caller; log: Logger; store: NotificationsStore; tmdb: TmdbClient; cursorSecret: string }): NotificationsContext {
+export function createNotificationsContext(base: {
+  caller: Caller;
+  log: Logger;
+  store: NotificationsStore;
+  tmdb: TmdbClient;
+  cursorSecret: string;
+}): NotificationsContext {
   let consistent = false;
   return {
     ...base,

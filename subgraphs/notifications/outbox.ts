@@ -92,7 +92,11 @@ export class Outbox {
   }
 
   /** Records progress, only while we still hold the lease (LeaseLost otherwise). */
-  async progress(eventId: string, owner: string, fields: { fanoutAfter?: Record<string, string> | null; fanoutDone?: boolean; published?: boolean }): Promise<void> {
+  async progress(
+    eventId: string,
+    owner: string,
+    fields: { fanoutAfter?: Record<string, string> | null; fanoutDone?: boolean; published?: boolean },
+  ): Promise<void> {
     const sets: string[] = [];
     const removes: string[] = [];
     const values: Record<string, unknown> = { ':me': owner };
@@ -111,7 +115,16 @@ export class Outbox {
     }
     const expr = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim();
     if (!expr) return;
-    await this.owned(eventId, new UpdateCommand({ TableName: this.opts.table, Key: key(eventId), UpdateExpression: expr, ConditionExpression: 'claimedBy = :me', ExpressionAttributeValues: values }));
+    await this.owned(
+      eventId,
+      new UpdateCommand({
+        TableName: this.opts.table,
+        Key: key(eventId),
+        UpdateExpression: expr,
+        ConditionExpression: 'claimedBy = :me',
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /** Done: out of the pending index, kept for a while for audits, then expired by TTL. LeaseLost unless we hold it. */
@@ -124,7 +137,12 @@ export class Outbox {
         UpdateExpression: 'SET #s = :done, processedAt = :now, expiresAt = :exp REMOVE pendingpk, pendingsk, claimedBy, leaseUntil',
         ConditionExpression: 'claimedBy = :me',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':me': owner, ':done': 'DONE', ':now': new Date().toISOString(), ':exp': Math.floor(Date.now() / 1000) + (this.opts.retentionDays ?? 7) * DAY },
+        ExpressionAttributeValues: {
+          ':me': owner,
+          ':done': 'DONE',
+          ':now': new Date().toISOString(),
+          ':exp': Math.floor(Date.now() / 1000) + (this.opts.retentionDays ?? 7) * DAY,
+        },
       }),
     );
   }

@@ -67,9 +67,9 @@ export class OutboxRelay {
       const idle = this.opts.pollMs ?? 500;
       // Drain quickly while there is work; poll gently when idle; back off on failures.
       const delay = failures ? Math.min(30_000, idle * 2 ** failures) : processed ? 0 : idle;
-      if (this.timer !== undefined) this.timer = setTimeout(tick, delay);
+      if (this.timer !== undefined) this.timer = setTimeout(() => void tick(), delay);
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(() => void tick(), 0);
   }
 
   async stop(): Promise<void> {
@@ -142,22 +142,25 @@ export class OutboxRelay {
   private hold(eventId: string, leaseMs: number): Lease {
     const lease: Lease = { lost: false, stop: () => clearInterval(timer) };
     let renewing = false;
-    const timer = setInterval(() => {
-      // One renewal at a time: a slow store must not pile them up.
-      if (lease.lost || renewing) return;
-      renewing = true;
-      this.opts.outbox
-        .renew(eventId, this.owner, leaseMs)
-        .then(
-          (held) => {
-            if (!held) lease.lost = true;
-          },
-          (err: unknown) => this.opts.logger.warn({ eventId, err: err instanceof Error ? err.message : String(err) }, 'lease renewal failed; retrying'),
-        )
-        .finally(() => {
-          renewing = false;
-        });
-    }, Math.max(10, Math.floor(leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        // One renewal at a time: a slow store must not pile them up.
+        if (lease.lost || renewing) return;
+        renewing = true;
+        this.opts.outbox
+          .renew(eventId, this.owner, leaseMs)
+          .then(
+            (held) => {
+              if (!held) lease.lost = true;
+            },
+            (err: unknown) => this.opts.logger.warn({ eventId, err: err instanceof Error ? err.message : String(err) }, 'lease renewal failed; retrying'),
+          )
+          .finally(() => {
+            renewing = false;
+          });
+      },
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
     timer.unref();
     return lease;
   }
@@ -294,10 +297,23 @@ function validate(e: RatingEvent): void {
 
 function makeMetrics(registry: Registry) {
   return {
-    processed: new Counter({ name: 'marquee_events_processed_total', help: 'Rating events relayed to feeds and SNS', labelNames: ['eventType'], registers: [registry] }),
+    processed: new Counter({
+      name: 'marquee_events_processed_total',
+      help: 'Rating events relayed to feeds and SNS',
+      labelNames: ['eventType'],
+      registers: [registry],
+    }),
     delivered: new Counter({ name: 'marquee_feed_items_written_total', help: 'Feed items written', registers: [registry] }),
-    publishFailures: new Counter({ name: 'marquee_sns_publish_failures_total', help: 'Events whose SNS publish failed (retried later)', registers: [registry] }),
-    leasesLost: new Counter({ name: 'marquee_relay_leases_lost_total', help: 'Events given up because another relay took over the lease (not counted as attempts)', registers: [registry] }),
+    publishFailures: new Counter({
+      name: 'marquee_sns_publish_failures_total',
+      help: 'Events whose SNS publish failed (retried later)',
+      registers: [registry],
+    }),
+    leasesLost: new Counter({
+      name: 'marquee_relay_leases_lost_total',
+      help: 'Events given up because another relay took over the lease (not counted as attempts)',
+      registers: [registry],
+    }),
     dead: new Counter({ name: 'marquee_events_dead_lettered_total', help: 'Poison events set aside', registers: [registry] }),
     lag: new Gauge({ name: 'marquee_event_lag_seconds', help: 'Age of the oldest unprocessed event', registers: [registry] }),
   };

@@ -14,7 +14,7 @@ function viewer(ctx: NotificationsContext): string {
 
 /** Viewer fields of a User are readable by that user only. */
 function self(ctx: NotificationsContext, userId: string): string {
-  if (viewer(ctx) !== userId) throw forbidden("Only the user can read their own follows and notifications.");
+  if (viewer(ctx) !== userId) throw forbidden('Only the user can read their own follows and notifications.');
   return userId;
 }
 
@@ -103,8 +103,7 @@ export const resolvers: Resolvers = {
   Movie: {
     __resolveReference: (ref) => ({ id: ref.id }),
     followerCount: async (m, _a, ctx) => Math.max(0, Number((await ctx.items.load(keys.followers(m.id)))?.count ?? 0)),
-    viewerIsFollowing: async (m, _a, ctx) =>
-      ctx.caller.userId ? (await ctx.items.load(keys.follow(m.id, ctx.caller.userId))) !== null : false,
+    viewerIsFollowing: async (m, _a, ctx) => (ctx.caller.userId ? (await ctx.items.load(keys.follow(m.id, ctx.caller.userId))) !== null : false),
   },
 
   User: {

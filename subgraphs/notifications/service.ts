@@ -61,7 +61,10 @@ export async function startNotificationsService(
     registry,
     buildContext: (caller, log) => createNotificationsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewayPublicKey) }),
     readiness: async () => ({
-      dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.NOTIFICATIONS_TABLE })).then(() => true, () => false),
+      dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.NOTIFICATIONS_TABLE })).then(
+        () => true,
+        () => false,
+      ),
     }),
     onShutdown: async () => {
       await relay?.stop();

@@ -42,8 +42,8 @@ const FEED_TTL_DAYS = 90;
 
 export function toPreferences(item: StoredItem | null): Preferences {
   return {
-    kinds: Array.isArray(item?.kinds) ? (item!.kinds as NotificationKind[]) : ALL_KINDS,
-    mutedMovieIds: Array.isArray(item?.mutedMovieIds) ? (item!.mutedMovieIds as string[]) : [],
+    kinds: Array.isArray(item?.kinds) ? (item.kinds as NotificationKind[]) : ALL_KINDS,
+    mutedMovieIds: Array.isArray(item?.mutedMovieIds) ? (item.mutedMovieIds as string[]) : [],
   };
 }
 
@@ -87,7 +87,15 @@ export class NotificationsStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      { Update: { TableName: this.opts.table, Key: keys.followers(movieId), UpdateExpression: 'ADD #c :one', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':one': 1 } } },
+      {
+        Update: {
+          TableName: this.opts.table,
+          Key: keys.followers(movieId),
+          UpdateExpression: 'ADD #c :one',
+          ExpressionAttributeNames: { '#c': 'count' },
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
     ]);
   }
 
@@ -95,12 +103,24 @@ export class NotificationsStore {
   async unfollow(userId: string, movieId: string): Promise<boolean> {
     return this.conditional([
       { Delete: { TableName: this.opts.table, Key: keys.follow(movieId, userId), ConditionExpression: 'attribute_exists(pk)' } },
-      { Update: { TableName: this.opts.table, Key: keys.followers(movieId), UpdateExpression: 'ADD #c :minus', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':minus': -1 } } },
+      {
+        Update: {
+          TableName: this.opts.table,
+          Key: keys.followers(movieId),
+          UpdateExpression: 'ADD #c :minus',
+          ExpressionAttributeNames: { '#c': 'count' },
+          ExpressionAttributeValues: { ':minus': -1 },
+        },
+      },
     ]);
   }
 
   /** One page of a film's followers, resumable from the last key. */
-  async followersPage(movieId: string, after: Record<string, string> | undefined, limit = 100): Promise<{ userIds: string[]; lastKey?: Record<string, string> }> {
+  async followersPage(
+    movieId: string,
+    after: Record<string, string> | undefined,
+    limit = 100,
+  ): Promise<{ userIds: string[]; lastKey?: Record<string, string> }> {
     const out = await this.opts.doc.send(
       new QueryCommand({
         TableName: this.opts.table,
@@ -142,7 +162,14 @@ export class NotificationsStore {
       {
         Put: {
           TableName: this.opts.table,
-          Item: { ...keys.notification(n.userId, n.eventId), ...n, unreadpk: `USER#${n.userId}`, unreadsk: n.eventId, lastEventId: n.eventId, expiresAt: feedExpiry(n.createdAt) },
+          Item: {
+            ...keys.notification(n.userId, n.eventId),
+            ...n,
+            unreadpk: `USER#${n.userId}`,
+            unreadsk: n.eventId,
+            lastEventId: n.eventId,
+            expiresAt: feedExpiry(n.createdAt),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -165,7 +192,15 @@ export class NotificationsStore {
           UpdateExpression: 'SET kind = :k, actorId = :a, score = :s, updatedAt = :u, lastEventId = :e, unreadpk = :up, unreadsk = :us REMOVE readAt',
           // The read state we counted from must still hold (markRead may run meanwhile).
           ConditionExpression: wasRead ? 'attribute_exists(pk) AND attribute_not_exists(unreadpk)' : 'attribute_exists(unreadpk)',
-          ExpressionAttributeValues: { ':k': n.kind, ':a': n.actorId, ':s': n.score, ':u': n.createdAt, ':e': n.eventId, ':up': `USER#${n.userId}`, ':us': String(latest.eventId) },
+          ExpressionAttributeValues: {
+            ':k': n.kind,
+            ':a': n.actorId,
+            ':s': n.score,
+            ':u': n.createdAt,
+            ':e': n.eventId,
+            ':up': `USER#${n.userId}`,
+            ':us': String(latest.eventId),
+          },
         },
       },
       this.latestPut(n, String(latest.eventId), String(latest.createdAt), latest),
@@ -180,7 +215,13 @@ export class NotificationsStore {
     return {
       Put: {
         TableName: this.opts.table,
-        Item: { ...keys.latest(n.userId, n.movieId), eventId, createdAt, lastEventId: n.eventId, expiresAt: Math.ceil((Date.parse(createdAt) + this.windowMs) / 1000) },
+        Item: {
+          ...keys.latest(n.userId, n.movieId),
+          eventId,
+          createdAt,
+          lastEventId: n.eventId,
+          expiresAt: Math.ceil((Date.parse(createdAt) + this.windowMs) / 1000),
+        },
         ConditionExpression: before ? 'lastEventId = :prev' : 'attribute_not_exists(pk)',
         ...(before ? { ExpressionAttributeValues: { ':prev': before.lastEventId } } : {}),
       },
@@ -188,7 +229,15 @@ export class NotificationsStore {
   }
 
   private unreadAdd(userId: string, delta: number) {
-    return { Update: { TableName: this.opts.table, Key: keys.unread(userId), UpdateExpression: 'ADD #c :d', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':d': delta } } };
+    return {
+      Update: {
+        TableName: this.opts.table,
+        Key: keys.unread(userId),
+        UpdateExpression: 'ADD #c :d',
+        ExpressionAttributeNames: { '#c': 'count' },
+        ExpressionAttributeValues: { ':d': delta },
+      },
+    };
   }
 
   private async get(key: ItemKey): Promise<StoredItem | null> {
@@ -206,7 +255,7 @@ export class NotificationsStore {
       const failed = codes.indexOf('ConditionalCheckFailed');
       if (failed >= 0) return `condition:${failed}`;
       if (codes.every((c) => c === 'None' || c === 'TransactionConflict')) return 'conflict';
-      throw new Error(`feed transaction cancelled: ${codes.join(', ')}`);
+      throw new Error(`feed transaction cancelled: ${codes.join(', ')}`, { cause: err });
     }
   }
 
@@ -222,26 +271,49 @@ export class NotificationsStore {
           ExpressionAttributeValues: { ':at': at },
         },
       },
-      { Update: { TableName: this.opts.table, Key: keys.unread(userId), UpdateExpression: 'ADD #c :minus', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':minus': -1 } } },
+      {
+        Update: {
+          TableName: this.opts.table,
+          Key: keys.unread(userId),
+          UpdateExpression: 'ADD #c :minus',
+          ExpressionAttributeNames: { '#c': 'count' },
+          ExpressionAttributeValues: { ':minus': -1 },
+        },
+      },
     ]);
   }
 
   /** The ids of a user's unread notifications, oldest first, up to `limit`. */
   async unreadIds(userId: string, limit: number): Promise<string[]> {
     const out = await this.opts.doc.send(
-      new QueryCommand({ TableName: this.opts.table, IndexName: 'unread', KeyConditionExpression: 'unreadpk = :p', ExpressionAttributeValues: { ':p': `USER#${userId}` }, Limit: limit }),
+      new QueryCommand({
+        TableName: this.opts.table,
+        IndexName: 'unread',
+        KeyConditionExpression: 'unreadpk = :p',
+        ExpressionAttributeValues: { ':p': `USER#${userId}` },
+        Limit: limit,
+      }),
     );
     return (out.Items ?? []).map((i) => String(i.eventId));
   }
 
   /** A page of a user's feed (newest first) or of their unread items, or of their followed films. */
-  async page(q: { kind: 'feed' | 'unread' | 'follows'; userId: string; first: number; after?: Record<string, string> }): Promise<{ items: StoredItem[]; hasNext: boolean }> {
+  async page(q: {
+    kind: 'feed' | 'unread' | 'follows';
+    userId: string;
+    first: number;
+    after?: Record<string, string>;
+  }): Promise<{ items: StoredItem[]; hasNext: boolean }> {
     const input =
       q.kind === 'feed'
         ? { KeyConditionExpression: 'pk = :p AND begins_with(sk, :n)', ExpressionAttributeValues: { ':p': `USER#${q.userId}`, ':n': 'NOTIF#' } }
         : q.kind === 'unread'
           ? { IndexName: 'unread', KeyConditionExpression: 'unreadpk = :p', ExpressionAttributeValues: { ':p': `USER#${q.userId}` } }
-          : { IndexName: 'byUser', KeyConditionExpression: 'byUserpk = :p AND begins_with(byUsersk, :f)', ExpressionAttributeValues: { ':p': `USER#${q.userId}`, ':f': 'FOLLOW#' } };
+          : {
+              IndexName: 'byUser',
+              KeyConditionExpression: 'byUserpk = :p AND begins_with(byUsersk, :f)',
+              ExpressionAttributeValues: { ':p': `USER#${q.userId}`, ':f': 'FOLLOW#' },
+            };
     const out = await this.opts.doc.send(
       new QueryCommand({ TableName: this.opts.table, ...input, ScanIndexForward: false, Limit: q.first + 1, ExclusiveStartKey: q.after }),
     );
@@ -266,7 +338,7 @@ export class NotificationsStore {
           await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
           continue;
         }
-        throw new Error(`follow transaction cancelled: ${codes.join(', ')}`);
+        throw new Error(`follow transaction cancelled: ${codes.join(', ')}`, { cause: err });
       }
     }
   }

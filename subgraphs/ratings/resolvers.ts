@@ -1,4 +1,3 @@
-
 import { ErrorCode, coded, forbidden, notFound, unauthenticated } from '../../platform/errors';
 import { parseRatingId, ratingId } from '../../platform/ids';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
@@ -115,14 +114,19 @@ export const resolvers: Resolvers = {
     ratings: async (user, { first, after }, ctx) => {
       checkFirst(first);
       // A user's ratings are theirs to list; another user's list is not readable.
-      if (ctx.caller.userId !== user.id) throw forbidden("You can only list your own ratings.");
+      if (ctx.caller.userId !== user.id) throw forbidden('You can only list your own ratings.');
       const scope = `ratings:${user.id}`;
       const [page, stats] = await Promise.all([
-        ctx.store.page({ index: 'byUser', partition: `USER#${user.id}`, forward: false, first, after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined }),
+        ctx.store.page({
+          index: 'byUser',
+          partition: `USER#${user.id}`,
+          forward: false,
+          first,
+          after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined,
+        }),
         ctx.items.load(keys.userStats(user.id)),
       ]);
       return connection(ctx, scope, page, Number(stats?.ratingCount ?? 0));
     },
   },
 };
-

@@ -35,7 +35,10 @@ export async function startRatingsService(cfg: RatingsConfig, gatewayPublicKey: 
     registry,
     buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewayPublicKey) }),
     readiness: async () => ({
-      dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(() => true, () => false),
+      dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(
+        () => true,
+        () => false,
+      ),
     }),
     onShutdown: async () => {
       await cache.close();

@@ -120,7 +120,7 @@ export class RatingsStore {
       if (!(err instanceof TransactionCanceledException)) throw err;
       const reasons = (err.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
       const retryable = reasons.every((c) => c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict');
-      if (!retryable) throw new Error(`rating transaction cancelled: ${reasons.join(', ')}`);
+      if (!retryable) throw new Error(`rating transaction cancelled: ${reasons.join(', ')}`, { cause: err });
       if (attempt >= MAX_ATTEMPTS) throw new ConflictError('Too many concurrent changes to this rating; try again.');
       await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
       return false;
@@ -142,7 +142,13 @@ export class RatingsStore {
    * One page of a query on an index, newest/oldest/highest/lowest first as the index sorts.
    * Asks for one item more than the page to know whether another page follows.
    */
-  async page(q: { index: 'reviews' | 'reviewsByScore' | 'byUser'; partition: string; forward: boolean; first: number; after?: Record<string, string> }): Promise<{ items: RatingItem[]; hasNext: boolean }> {
+  async page(q: {
+    index: 'reviews' | 'reviewsByScore' | 'byUser';
+    partition: string;
+    forward: boolean;
+    first: number;
+    after?: Record<string, string>;
+  }): Promise<{ items: RatingItem[]; hasNext: boolean }> {
     const out = await this.opts.doc.send(
       new QueryCommand({
         TableName: this.opts.table,
@@ -250,7 +256,6 @@ export function toSummary(movieId: string, item: StoredItem | null): SummaryItem
   s.histogram = s.histogram.map((_, i) => Number(item[`h${i + 1}`] ?? 0));
   return s;
 }
-
 
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));

@@ -12,6 +12,7 @@ export function parseScore(score: number): number {
 }
 
 // Control characters other than tab and newlines have no place in a review and can corrupt logs and UIs.
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 export function parseReview(review: string | null | undefined): string | undefined {

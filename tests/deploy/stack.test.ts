@@ -52,10 +52,16 @@ describe.each([
     expect(withLb[0][1].Properties.LoadBalancers[0].ContainerName).toBe('gateway');
     // Subgraph security groups admit only the gateway's security group, on their own port.
     const gatewaySg = stack.getLogicalId((stack.node.findChild('GatewaySg') as any).node.defaultChild);
-    for (const [port, name] of [[4001, 'Movies'], [4002, 'Ratings'], [4003, 'Notifications']] as const) {
+    for (const [port, name] of [
+      [4001, 'Movies'],
+      [4002, 'Ratings'],
+      [4003, 'Notifications'],
+    ] as const) {
       const sgId = stack.getLogicalId((stack.node.findChild(`${name}Sg`) as any).node.defaultChild);
       const ingress = [
-        ...resources(template, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(sgId)).map(([, r]) => r.Properties),
+        ...resources(template, 'AWS::EC2::SecurityGroupIngress')
+          .filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(sgId))
+          .map(([, r]) => r.Properties),
         ...(((template.findResources('AWS::EC2::SecurityGroup')[sgId] as Resource).Properties.SecurityGroupIngress ?? []) as any[]),
       ];
       expect(ingress.length).toBeGreaterThan(0);
@@ -98,7 +104,10 @@ describe.each([
       expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
     }
-    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: Match.stringLikeRegexp('^marquee-notifications-'), TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: Match.stringLikeRegexp('^marquee-notifications-'),
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: Match.stringLikeRegexp('^marquee-ratings-'),
       GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'byUser' }), Match.objectLike({ IndexName: 'reviews' })]),
@@ -118,7 +127,9 @@ describe.each([
   });
 
   it('reads TRUST_PROXY as one hop behind the ALB', () => {
-    const gateway = resources(template, 'AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties.ContainerDefinitions).find((c: { Name: string }) => c.Name === 'gateway');
+    const gateway = resources(template, 'AWS::ECS::TaskDefinition')
+      .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+      .find((c: { Name: string }) => c.Name === 'gateway');
     const value = gateway.Environment.find((e: { Name: string }) => e.Name === 'TRUST_PROXY').Value;
     expect(value).toBe('1');
     // What the gateway makes of the deployed value: the number 1 (one hop), not the address "1".
@@ -161,7 +172,9 @@ describe.each([
   it("keeps the identity's private key in a secret of its own that only the gateway task reads", () => {
     const from = (name: string) =>
       resources(template, 'AWS::ECS::TaskDefinition').flatMap(([, task]) =>
-        task.Properties.ContainerDefinitions.flatMap((c: any) => (c.Secrets ?? []).filter((x: { Name: string }) => x.Name === name).map((x: any) => ({ task: c.Name, ref: JSON.stringify(x.ValueFrom) }))),
+        task.Properties.ContainerDefinitions.flatMap((c: any) =>
+          (c.Secrets ?? []).filter((x: { Name: string }) => x.Name === name).map((x: any) => ({ task: c.Name, ref: JSON.stringify(x.ValueFrom) })),
+        ),
       );
     const signing = from('GATEWAY_SIGNING_KEY');
     expect(signing.map((s) => s.task)).toEqual(['gateway']);
@@ -220,19 +233,37 @@ describe.each([
 
   it('alarms on 5xx, p99 latency, the TMDB circuit and event lag', () => {
     const descriptions = resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmDescription);
-    expect(descriptions).toEqual(expect.arrayContaining([expect.stringMatching(/5xx/), expect.stringMatching(/p99/), expect.stringMatching(/TMDB circuit/), expect.stringMatching(/events are waiting/)]));
+    expect(descriptions).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/5xx/),
+        expect.stringMatching(/p99/),
+        expect.stringMatching(/TMDB circuit/),
+        expect.stringMatching(/events are waiting/),
+      ]),
+    );
   });
 
   it('encrypts the events topic and filters the partner subscription', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true, FilterPolicy: { eventType: ['RatingCreated', 'RatingUpdated'] } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      FilterPolicy: { eventType: ['RatingCreated', 'RatingUpdated'] },
+    });
   });
 });
 
 describe('listeners', () => {
   it('prod serves HTTPS with the certificate and redirects HTTP', () => {
-    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: ENVIRONMENTS.prod.certificateArn }] });
-    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })] });
+    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: ENVIRONMENTS.prod.certificateArn }],
+    });
+    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })],
+    });
   });
 
   it('dev without a certificate serves HTTP only', () => {
@@ -246,7 +277,9 @@ describe('listeners', () => {
 
 describe('the gateway process', () => {
   it('starts with the same Node flags in the ECS task, the Dockerfile and the benchmark', () => {
-    const tasks = resources(dev.template, 'AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties.ContainerDefinitions as { Name: string; Command: string[] }[]);
+    const tasks = resources(dev.template, 'AWS::ECS::TaskDefinition').flatMap(
+      ([, t]) => t.Properties.ContainerDefinitions as { Name: string; Command: string[] }[],
+    );
     expect(tasks.find((c) => c.Name === 'gateway')?.Command).toEqual(['node', ...GATEWAY_NODE_ARGS, GATEWAY_ENTRY]);
     expect(tasks.find((c) => c.Name === 'ratings')?.Command).toEqual(['node', 'dist/subgraphs/ratings/main.js']);
     const dockerfile = readFileSync(path.resolve(__dirname, '..', '..', 'Dockerfile'), 'utf8');

@@ -36,7 +36,14 @@ beforeAll(async () => {
   wide = await startExtraGateway(
     stack,
     'gateway-wide',
-    { MAX_COST: '1000000', RATE_LIMIT_COST_ANONYMOUS: '', RATE_LIMIT_COST_PARTNER_STANDARD: '', RESPONSE_CACHE: 'off', SUBGRAPH_CACHE: 'off', LOG_LEVEL: 'warn' },
+    {
+      MAX_COST: '1000000',
+      RATE_LIMIT_COST_ANONYMOUS: '',
+      RATE_LIMIT_COST_PARTNER_STANDARD: '',
+      RESPONSE_CACHE: 'off',
+      SUBGRAPH_CACHE: 'off',
+      LOG_LEVEL: 'warn',
+    },
     LOGS,
   );
 }, 180_000);

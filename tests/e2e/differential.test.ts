@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import { startStack, type Stack } from '../../local/stack';
 import { findFreePort, spawnManaged, waitFor, type ManagedProcess } from '../../local/processes';
 import { makeToken } from '../../scripts/token';
-import { SCALING_QUERY, W1_QUERY, W2_QUERY, W3_MUTATION, catalogueIds } from '../../bench/workloads';
+import { SCALING_QUERY, W1_QUERY, W2_QUERY, catalogueIds } from '../../workloads/operations';
 import { freshTables, stackEnv } from '../support/env';
 import { generateOperations } from '../support/generate-operations';
 import { startSubgraphProxy, type SubgraphProxy } from '../support/subgraph-proxy';
@@ -44,7 +44,10 @@ async function startGatewayProcess(name: string, args: string[], env: Record<str
   const proc = spawnManaged(process.execPath, ['--import', 'tsx', ...args], { name, env, logFile: path.join(LOGS, `${name}.log`) });
   processes.push(proc);
   const ping = () =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok, () => false);
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then(
+      (r) => r.ok,
+      () => false,
+    );
   await waitFor(ping, { timeoutMs: 60_000, what: name, failFast: proc.exited });
 }
 
@@ -60,7 +63,20 @@ beforeAll(async () => {
   await Promise.all([
     // The defaults, but for the rate limits (this test sends far more than a person would) and the
     // cost limit (stock has none, and generated operations may exceed it).
-    startGatewayProcess('marquee', [path.join(ROOT, 'gateway', 'main.ts')], { ...stack.env, ...subgraphs, GATEWAY_PORT: String(marqueePort), METRICS_PORT: '0', RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_USER: '1000000', MAX_COST: '1000000' }, marqueeUrl),
+    startGatewayProcess(
+      'marquee',
+      [path.join(ROOT, 'gateway', 'main.ts')],
+      {
+        ...stack.env,
+        ...subgraphs,
+        GATEWAY_PORT: String(marqueePort),
+        METRICS_PORT: '0',
+        RATE_LIMIT_ANONYMOUS: '1000000',
+        RATE_LIMIT_USER: '1000000',
+        MAX_COST: '1000000',
+      },
+      marqueeUrl,
+    ),
     startGatewayProcess('stock', [path.join(ROOT, 'bench', 'peers', 'stock-gateway.ts')], { ...stack.env, ...subgraphs, PORT: String(stockPort) }, stockUrl),
   ]);
 }, 180_000);
@@ -105,7 +121,7 @@ const FETCH_FAILED = /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up|other 
 function comparable(a: Answer): string {
   const errors = (a.body.errors ?? [])
     .map((e) => {
-      const code = String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR';
       return JSON.stringify({ path: e.path ?? null, code: code === 'SUBGRAPH_UNAVAILABLE' || FETCH_FAILED.test(e.message) ? 'SUBGRAPH_UNAVAILABLE' : code });
     })
     .sort();
@@ -125,7 +141,10 @@ async function differences(ops: Op[], concurrency = 6): Promise<string[]> {
       const [s, m] = await Promise.all([post(stockUrl, op, user), post(marqueeUrl, op, user)]);
       const cs = comparable(s);
       const cm = comparable(m);
-      if (cs !== cm) out.push(`${op.label}\n${op.query}\nvariables ${JSON.stringify(op.variables ?? {})} user ${user ?? '-'}\nstock   ${cs}\nmarquee ${cm}\nstock errors   ${messages(s)}\nmarquee errors ${messages(m)}`);
+      if (cs !== cm)
+        out.push(
+          `${op.label}\n${op.query}\nvariables ${JSON.stringify(op.variables ?? {})} user ${user ?? '-'}\nstock   ${cs}\nmarquee ${cm}\nstock errors   ${messages(s)}\nmarquee errors ${messages(m)}`,
+        );
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -158,7 +177,10 @@ function fileOperations(): { op: Op; mutation: boolean }[] {
           const name = d.name!.value;
           const variables = FILE_VARIABLES[name];
           if (!variables) throw new Error(`differential.test.ts: give FILE_VARIABLES an entry for ${name} (${f})`);
-          return { op: { label: `${f} ${name}`, query: [d, ...fragments].map((x) => print(x)).join('\n'), operationName: name, variables }, mutation: d.operation === 'mutation' };
+          return {
+            op: { label: `${f} ${name}`, query: [d, ...fragments].map((x) => print(x)).join('\n'), operationName: name, variables },
+            mutation: d.operation === OperationTypeNode.MUTATION,
+          };
         });
     });
 }
@@ -167,7 +189,10 @@ describe('stock @apollo/gateway and Marquee answer alike (over HTTP, same subgra
   it('every query in schema/operations/, anonymous and signed in', async () => {
     const queries = fileOperations().filter((o) => !o.mutation);
     expect(queries.length).toBeGreaterThanOrEqual(5);
-    const ops = queries.flatMap(({ op }) => [{ ...op, user: null }, { ...op, label: `${op.label} (signed in)`, user: 'diff-reader' }]);
+    const ops = queries.flatMap(({ op }) => [
+      { ...op, user: null },
+      { ...op, label: `${op.label} (signed in)`, user: 'diff-reader' },
+    ]);
     expect(await differences(ops)).toEqual([]);
   });
 
@@ -181,7 +206,12 @@ describe('stock @apollo/gateway and Marquee answer alike (over HTTP, same subgra
   });
 
   it(`${GENERATED} operations generated over the public schema (seed ${SEED}), with subgraph answers broken`, async () => {
-    const ops = generateOperations(GENERATED, SEED, ids).map((g, i) => ({ label: `generated #${i} (seed ${SEED})`, query: g.query, variables: g.variables, user: g.signedIn ? 'diff-user' : null }));
+    const ops = generateOperations(GENERATED, SEED, ids).map((g, i) => ({
+      label: `generated #${i} (seed ${SEED})`,
+      query: g.query,
+      variables: g.variables,
+      user: g.signedIn ? 'diff-user' : null,
+    }));
     const diffs = await differences(ops);
     expect(diffs.slice(0, 5)).toEqual([]);
     // The run did break answers in every way the proxy knows.
@@ -206,13 +236,21 @@ describe('stock @apollo/gateway and Marquee answer alike (over HTTP, same subgra
     expect(
       await whileBroken(proxies.ratings, 'http500', [
         { label: 'ratings 500: viewerRating', query: '{ movie(id: "550") { id title viewerRating { score } } }', user: 'diff-broken' },
-        { label: 'ratings 500: my ratings', query: '{ me { id ratings(first: 2) { totalCount } } popularMovies { results { id viewerRating { score } } } }', user: 'diff-broken' },
+        {
+          label: 'ratings 500: my ratings',
+          query: '{ me { id ratings(first: 2) { totalCount } } popularMovies { results { id viewerRating { score } } } }',
+          user: 'diff-broken',
+        },
       ]),
     ).toEqual([]);
     expect(
       await whileBroken(proxies.notifications, 'down', [
         { label: 'notifications down: viewerIsFollowing', query: '{ movie(id: "550") { id title viewerIsFollowing } }', user: 'diff-broken' },
-        { label: 'notifications down: feed', query: '{ me { id unreadNotificationCount } movies(ids: ["550", "13"]) { id viewerIsFollowing } }', user: 'diff-broken' },
+        {
+          label: 'notifications down: feed',
+          query: '{ me { id unreadNotificationCount } movies(ids: ["550", "13"]) { id viewerIsFollowing } }',
+          user: 'diff-broken',
+        },
       ]),
     ).toEqual([]);
   });
@@ -230,7 +268,9 @@ describe('stock @apollo/gateway and Marquee answer alike (over HTTP, same subgra
       // Ids are opaque (base64url of the film and user ids): compared decoded.
       const clean = (t: string, gateway: string) =>
         t
-          .replace(/\\"id\\":\\"([A-Za-z0-9_-]{12,})\\"|"id":"([A-Za-z0-9_-]{12,})"/g, (all, a?: string, b?: string) => all.replace(a ?? b!, Buffer.from(a ?? b!, 'base64url').toString()))
+          .replace(/\\"id\\":\\"([A-Za-z0-9_-]{12,})\\"|"id":"([A-Za-z0-9_-]{12,})"/g, (all, a?: string, b?: string) =>
+            all.replace(a ?? b!, Buffer.from(a ?? b!, 'base64url').toString()),
+          )
           .split(userOf(op, gateway))
           .join('USER')
           .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'TIME')

@@ -73,7 +73,7 @@ beforeAll(async () => {
   subgraphUrl = await listen(subgraph);
 
   const keys = await generateKeyPair('RS256');
-  privateKey = keys.privateKey as CryptoKey;
+  privateKey = keys.privateKey;
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   jwks = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -105,7 +105,10 @@ afterAll(async () => {
 const token = (claims: { sub?: string; iss?: string; aud?: string; exp?: number }) => {
   const jwt = new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt();
   if (claims.sub) jwt.setSubject(claims.sub);
-  jwt.setIssuer(claims.iss ?? 'https://id.example').setAudience(claims.aud ?? 'marquee').setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600);
+  jwt
+    .setIssuer(claims.iss ?? 'https://id.example')
+    .setAudience(claims.aud ?? 'marquee')
+    .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600);
   return jwt.sign(privateKey);
 };
 
@@ -129,8 +132,19 @@ describe('user tokens from a JWKS', () => {
   });
 
   it('refuses wrong issuer, wrong audience, expired and HS256-signed tokens', async () => {
-    const hs = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('https://id.example').setAudience('marquee').setExpirationTime('1h').sign(new TextEncoder().encode('k'.repeat(40)));
-    for (const t of [await token({ sub: 'a', iss: 'https://evil.example' }), await token({ sub: 'a', aud: 'other' }), await token({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 60 }), hs]) {
+    const hs = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setIssuer('https://id.example')
+      .setAudience('marquee')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('k'.repeat(40)));
+    for (const t of [
+      await token({ sub: 'a', iss: 'https://evil.example' }),
+      await token({ sub: 'a', aud: 'other' }),
+      await token({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 60 }),
+      hs,
+    ]) {
       const res = await postGraphQL(gatewayUrl, '{ genres { id } }', {}, { authorization: `Bearer ${t}` });
       expect({ status: res.status, codes: codes(res) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
     }
@@ -139,7 +153,10 @@ describe('user tokens from a JWKS', () => {
 
 describe('browser-facing HTTP', () => {
   it('answers CORS preflights for the configured origin only', async () => {
-    const ok = await fetch(gatewayUrl, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+    const ok = await fetch(gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
     const other = await fetch(gatewayUrl, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();

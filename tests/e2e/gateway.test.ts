@@ -50,8 +50,16 @@ beforeAll(async () => {
   copyFileSync(path.join(ROOT, 'schema', 'supergraph.graphql'), supergraphCopy);
   const suffix = Math.random().toString(36).slice(2, 8);
   await Promise.all([
-    createLocalTables(servers().dynamodb, { RATINGS_TABLE: `ratings-gw-${suffix}`, NOTIFICATIONS_TABLE: `notifications-gw-${suffix}`, EVENTS_TABLE: `events-gw-${suffix}` }),
-    createLocalTables(servers().dynamodb, { RATINGS_TABLE: `unused-${suffix}`, NOTIFICATIONS_TABLE: `notifications-gwp-${suffix}`, EVENTS_TABLE: `events-gwp-${suffix}` }),
+    createLocalTables(servers().dynamodb, {
+      RATINGS_TABLE: `ratings-gw-${suffix}`,
+      NOTIFICATIONS_TABLE: `notifications-gw-${suffix}`,
+      EVENTS_TABLE: `events-gw-${suffix}`,
+    }),
+    createLocalTables(servers().dynamodb, {
+      RATINGS_TABLE: `unused-${suffix}`,
+      NOTIFICATIONS_TABLE: `notifications-gwp-${suffix}`,
+      EVENTS_TABLE: `events-gwp-${suffix}`,
+    }),
   ]);
   const partners = JSON.stringify([{ id: 'acme', tier: 'standard', sha256: hashApiKey(PARTNER_KEY) }]);
   [dev, prod] = await Promise.all([
@@ -63,7 +71,15 @@ beforeAll(async () => {
     startStack({
       randomPorts: true,
       // Production mode, with the ratings table missing so ratings fields fail internally.
-      env: { ...baseEnv(`gwp-${suffix}`), NODE_ENV: 'production', SAFELIST: 'enforce', RATINGS_TABLE: 'no-such-table', JWT_SECRET: LOCAL_JWT_SECRET, JWT_ALLOW_HS256_IN_PRODUCTION: 'true', CURSOR_SECRET: randomBytes(32).toString('hex') },
+      env: {
+        ...baseEnv(`gwp-${suffix}`),
+        NODE_ENV: 'production',
+        SAFELIST: 'enforce',
+        RATINGS_TABLE: 'no-such-table',
+        JWT_SECRET: LOCAL_JWT_SECRET,
+        JWT_ALLOW_HS256_IN_PRODUCTION: 'true',
+        CURSOR_SECRET: randomBytes(32).toString('hex'),
+      },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-prod-logs'),
     }),
   ]);
@@ -137,25 +153,33 @@ describe('hostile input', () => {
       body: JSON.stringify({ query: '{ genres { id } }', variables: { pad: 'x'.repeat(10 * 1024 * 1024) } }),
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await res.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers malformed JSON, a wrong content type and a GET mutation with a 4xx and a code', async () => {
-    const malformed = await fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: '{"query": "{ genres { id } }"' });
+    const malformed = await fetch(dev.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      body: '{"query": "{ genres { id } }"',
+    });
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect((await malformed.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
 
     // text/plain is a "simple" request a browser sends cross-site without preflight: CSRF prevention refuses it.
-    const plain = await fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-forwarded-for': freshIp() }, body: '{"query":"{ genres { id } }"}' });
+    const plain = await fetch(dev.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'x-forwarded-for': freshIp() },
+      body: '{"query":"{ genres { id } }"}',
+    });
     expect(plain.status).toBe(400);
-    expect(((await plain.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect((await plain.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
 
     const token = await makeToken('csrf-victim');
     const get = await fetch(`${dev.gatewayUrl}?query=${encodeURIComponent('mutation { followMovie(movieId: "550") { following } }')}`, {
       headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() },
     });
     expect(get.status).toBe(405);
-    expect(((await get.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect((await get.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   it('answers invalid variables and a parse error with their codes', async () => {
@@ -170,7 +194,11 @@ describe('hostile input', () => {
 
   it('refuses forged, expired, alg:none and malformed tokens', async () => {
     const secret = new TextEncoder().encode(LOCAL_JWT_SECRET);
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime(Math.floor(Date.now() / 1000) - 120).sign(secret);
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
+      .sign(secret);
     const forged = await makeToken('admin', 'not-the-secret-but-long-enough-to-sign-anything');
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"admin"}').toString('base64url')}.`;
     for (const auth of [`Bearer ${expired}`, `Bearer ${forged}`, `Bearer ${none}`, 'Bearer not.a.jwt', 'Basic YWRtaW46YWRtaW4=']) {
@@ -192,14 +220,18 @@ describe('hostile input', () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i < 40; i++) {
-      const res = await fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"query":"{ genres { id } }"}' });
+      const res = await fetch(dev.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: '{"query":"{ genres { id } }"}',
+      });
       statuses.push(res.status);
       if (res.status === 429) limited = res;
     }
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(limited).toBeDefined();
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await limited!.json()) as any).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect((await limited!.json()).errors[0].extensions.code).toBe('RATE_LIMITED');
   });
 
   afterAll(async () => {
@@ -247,7 +279,9 @@ describe('caching', () => {
     const hash = sha256(query);
     const ext = { persistedQuery: { version: 1, sha256Hash: hash } };
     const post = (body: unknown) =>
-      fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      fetch(dev.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: JSON.stringify(body) }).then(
+        (r) => r.json(),
+      );
     expect((await post({ extensions: ext })).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect((await post({ query, extensions: ext })).data.genres.length).toBeGreaterThan(10);
     expect((await post({ extensions: ext })).data.genres.length).toBeGreaterThan(10);
@@ -263,7 +297,7 @@ describe('production mode', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
       body: JSON.stringify({ variables: { page: 2 }, extensions: { persistedQuery: { version: 1, sha256Hash: op.id } } }),
-    }).then((r) => r.json() as Promise<any>);
+    }).then((r) => r.json());
     expect(byId.data.popularMovies.page).toBe(2);
     const other = await gql(prod, '{ genres { id } }');
     expect(other.status).toBe(403);
@@ -299,7 +333,7 @@ describe('operations', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as any).checks).toEqual({ movies: true, ratings: true, notifications: true });
+    expect((await ready.json()).checks).toEqual({ movies: true, ratings: true, notifications: true });
     for (const url of Object.values(dev.urls)) expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
     await gql(dev, 'query Named { genres { id } }', {}, { 'apollographql-client-name': 'web', 'apollographql-client-version': '1.2.3' });
     const metrics = await (await fetch(dev.metricsUrls.gateway)).text();
@@ -327,7 +361,8 @@ describe('operations', () => {
     const token = await makeToken('drain-user');
     // Answered here, or in flight there: what the gateway has received.
     let answered = 0;
-    const inflightAtGateway = async () => Number(/^marquee_gateway_inflight_requests (\d+)/m.exec(await (await fetch(dev.metricsUrls.gateway)).text())?.[1] ?? 0);
+    const inflightAtGateway = async () =>
+      Number(/^marquee_gateway_inflight_requests (\d+)/m.exec(await (await fetch(dev.metricsUrls.gateway)).text())?.[1] ?? 0);
     const inflight: Promise<number>[] = [];
     const started = Date.now();
     while (Date.now() - started < 300) {
@@ -347,7 +382,11 @@ describe('operations', () => {
     }
     // The promise is about requests the server has accepted: wait until every one has reached it
     // (served or in flight), however loaded the machine is, before SIGTERM.
-    await waitFor(async () => answered + (await inflightAtGateway()) >= inflight.length, { timeoutMs: 20_000, intervalMs: 10, what: 'the gateway receiving every request' });
+    await waitFor(async () => answered + (await inflightAtGateway()) >= inflight.length, {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+      what: 'the gateway receiving every request',
+    });
     const stopping = dev.stopService('gateway');
     const statuses = await Promise.all(inflight);
     await stopping;

@@ -46,20 +46,29 @@ afterAll(async () => {
 const gql = (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, url = stack.gatewayUrl) =>
   postGraphQL(url, query, variables, { 'x-forwarded-for': freshIp(), ...headers });
 const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp(), ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp(), ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
 };
 const get = async (url: string, params: Record<string, unknown>, headers: Record<string, string> = {}) => {
   const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   const res = await fetch(`${url}?${qs}`, { headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp(), ...headers } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await res.json() };
 };
 const codeOf = (r: { body: any }) => (r.body.errors ?? []).map((e: any) => e.extensions?.code);
 
 describe('behind a proxy (TRUST_PROXY=1)', () => {
   it('gives each X-Forwarded-For client its own anonymous bucket, and logs its address', async () => {
     const [alice, bob] = [freshIp(), freshIp()];
-    const ask = (ip: string) => fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"query":"{ genres { id } }"}' }).then((r) => r.status);
+    const ask = (ip: string) =>
+      fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: '{"query":"{ genres { id } }"}',
+      }).then((r) => r.status);
     const aliceStatuses: number[] = [];
     for (let i = 0; i < 7; i++) aliceStatuses.push(await ask(alice));
     expect(aliceStatuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
@@ -70,7 +79,10 @@ describe('behind a proxy (TRUST_PROXY=1)', () => {
 
     const log = path.join(LOGS, 'gateway.log');
     await waitFor(async () => readFileSync(log, 'utf8').includes(`"ip":"${carol}"`), { timeoutMs: 5000, what: 'log lines' });
-    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { ip?: string; msg: string });
+    const lines = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { ip?: string; msg: string });
     expect(lines.filter((l) => l.ip === alice && l.msg === 'graphql request')).toHaveLength(5);
     expect(lines.filter((l) => l.ip === alice && l.msg === 'rate limited')).toHaveLength(2);
     expect(lines.some((l) => l.ip === bob && l.msg === 'graphql request')).toBe(true);
@@ -118,47 +130,114 @@ describe('every refusal a client can cause is a 4xx with its code', () => {
     ['too many tokens', 400, 'TOO_MANY_TOKENS', () => gql(`{ ${Array.from({ length: 3500 }, () => '__typename').join(' ')} }`)],
     ['too many tokens by GET', 400, 'TOO_MANY_TOKENS', () => get(stack.gatewayUrl, { query: `{ ${Array.from({ length: 3500 }, () => 'a').join(' ')} }` })],
     ['an alias bomb over the token limit', 400, 'TOO_MANY_TOKENS', () => gql(`{ ${Array.from({ length: 1200 }, (_, i) => `a${i}: __typename`).join(' ')} }`)],
-    ['a directive bomb over the token limit', 400, 'TOO_MANY_TOKENS', () => gql(`{ __typename ${Array.from({ length: 600 }, () => '@include(if: true)').join(' ')} }`)],
+    [
+      'a directive bomb over the token limit',
+      400,
+      'TOO_MANY_TOKENS',
+      () => gql(`{ __typename ${Array.from({ length: 600 }, () => '@include(if: true)').join(' ')} }`),
+    ],
     ['too many aliases', 400, 'TOO_MANY_ALIASES', () => gql(`{ ${Array.from({ length: 60 }, (_, i) => `a${i}: genres { id }`).join(' ')} }`)],
-    ['too many directives', 400, 'TOO_MANY_DIRECTIVES', () => gql(`{ ${Array.from({ length: 40 }, () => '... @include(if: true) { genres { id } }').join(' ')} }`)],
-    ['too deep', 400, 'QUERY_TOO_DEEP', () => {
-      const level = (inner: string) => `ratings { edges { node { user { ${inner} } } } }`;
-      return gql(`{ me { ${level(level(level(level('id'))))} } }`);
-    }],
-    ['too costly', 400, 'COST_LIMIT_EXCEEDED', () => {
-      const page = 'popularMovies { results { cast(first: 100) { person { name profile { url } } } directors { name } genres { name } } }';
-      return gql(`{ ${Array.from({ length: 20 }, (_, i) => `p${i}: ${page}`).join(' ')} }`);
-    }],
+    [
+      'too many directives',
+      400,
+      'TOO_MANY_DIRECTIVES',
+      () => gql(`{ ${Array.from({ length: 40 }, () => '... @include(if: true) { genres { id } }').join(' ')} }`),
+    ],
+    [
+      'too deep',
+      400,
+      'QUERY_TOO_DEEP',
+      () => {
+        const level = (inner: string) => `ratings { edges { node { user { ${inner} } } } }`;
+        return gql(`{ me { ${level(level(level(level('id'))))} } }`);
+      },
+    ],
+    [
+      'too costly',
+      400,
+      'COST_LIMIT_EXCEEDED',
+      () => {
+        const page = 'popularMovies { results { cast(first: 100) { person { name profile { url } } } directors { name } genres { name } } }';
+        return gql(`{ ${Array.from({ length: 20 }, (_, i) => `p${i}: ${page}`).join(' ')} }`);
+      },
+    ],
     ['a parse error', 400, 'GRAPHQL_PARSE_FAILED', () => gql('{ genres { id ')],
     ['an unknown field', 400, 'GRAPHQL_VALIDATION_FAILED', () => gql('{ genres { nope } }')],
     ['a bad variable', 400, 'BAD_USER_INPUT', () => gql('query ($page: Int!) { popularMovies(page: $page) { page } }', { page: 'one' })],
-    ['malformed JSON', 400, 'BAD_REQUEST', async () => {
-      const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() }, body: '{"query":' });
-      return { status: res.status, body: await res.json() };
-    }],
+    [
+      'malformed JSON',
+      400,
+      'BAD_REQUEST',
+      async () => {
+        const res = await fetch(stack.gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+          body: '{"query":',
+        });
+        return { status: res.status, body: await res.json() };
+      },
+    ],
     ['an unknown operationName', 400, 'OPERATION_RESOLUTION_FAILURE', () => post(stack.gatewayUrl, { query: 'query A { genres { id } }', operationName: 'B' })],
     ['a mutation by GET', 405, 'BAD_REQUEST', () => get(stack.gatewayUrl, { query: 'mutation { followMovie(movieId: "550") { following } }' })],
-    ['a cross-site simple request (CSRF prevention)', 400, 'BAD_REQUEST', async () => {
-      const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-forwarded-for': freshIp() }, body: '{"query":"{ genres { id } }"}' });
-      return { status: res.status, body: await res.json() };
-    }],
+    [
+      'a cross-site simple request (CSRF prevention)',
+      400,
+      'BAD_REQUEST',
+      async () => {
+        const res = await fetch(stack.gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'x-forwarded-for': freshIp() },
+          body: '{"query":"{ genres { id } }"}',
+        });
+        return { status: res.status, body: await res.json() };
+      },
+    ],
     ['a batch (no HTTP batching)', 400, 'BAD_REQUEST', () => post(stack.gatewayUrl, [{ query: '{ genres { id } }' }, { query: '{ genres { name } }' }])],
-    ['an APQ registration (safelist)', 403, 'PERSISTED_QUERY_REGISTRATION_REFUSED', () => post(enforce.url, { query: '{ genres { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ genres { id } }') } } })],
-    ['an unknown APQ hash (the APQ protocol: 200, then the client sends the text)', 200, 'PERSISTED_QUERY_NOT_FOUND', () => post(stack.gatewayUrl, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(`{ genres { id } } # ${Math.random()}`) } } })],
+    [
+      'an APQ registration (safelist)',
+      403,
+      'PERSISTED_QUERY_REGISTRATION_REFUSED',
+      () => post(enforce.url, { query: '{ genres { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ genres { id } }') } } }),
+    ],
+    [
+      'an unknown APQ hash (the APQ protocol: 200, then the client sends the text)',
+      200,
+      'PERSISTED_QUERY_NOT_FOUND',
+      () => post(stack.gatewayUrl, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(`{ genres { id } } # ${Math.random()}`) } } }),
+    ],
     ['a 200 kB body', 413, 'PAYLOAD_TOO_LARGE', () => post(stack.gatewayUrl, { query: '{ genres { id } }', variables: { pad: 'x'.repeat(200 * 1024) } })],
     ['an invalid token', 401, 'UNAUTHENTICATED', () => gql('{ genres { id } }', {}, { authorization: 'Bearer not.a.jwt' })],
-    ['a user token without exp', 401, 'UNAUTHENTICATED', async () => {
-      const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('forever').setIssuedAt().sign(new TextEncoder().encode(stack.env.JWT_SECRET));
-      return gql('{ me { id } }', {}, { authorization: `Bearer ${token}` });
-    }],
-    ['a user token living 30 days', 401, 'UNAUTHENTICATED', async () => gql('{ me { id } }', {}, { authorization: `Bearer ${await makeToken('long-lived', stack.env.JWT_SECRET, '30d')}` })],
+    [
+      'a user token without exp',
+      401,
+      'UNAUTHENTICATED',
+      async () => {
+        const token = await new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('forever')
+          .setIssuedAt()
+          .sign(new TextEncoder().encode(stack.env.JWT_SECRET));
+        return gql('{ me { id } }', {}, { authorization: `Bearer ${token}` });
+      },
+    ],
+    [
+      'a user token living 30 days',
+      401,
+      'UNAUTHENTICATED',
+      async () => gql('{ me { id } }', {}, { authorization: `Bearer ${await makeToken('long-lived', stack.env.JWT_SECRET, '30d')}` }),
+    ],
     ['an unknown partner key', 401, 'UNAUTHENTICATED', () => gql('{ genres { id } }', {}, { 'x-api-key': 'mq_guess' })],
     ['an anonymous mutation', 401, 'UNAUTHENTICATED', () => gql('mutation { followMovie(movieId: "550") { following } }')],
     ['an unregistered operation (safelist)', 403, 'OPERATION_NOT_IN_SAFELIST', () => gql('{ genres { id } }', {}, {}, enforce.url)],
-    ['/METRICS on the public port', 404, 'NOT_FOUND', async () => {
-      const res = await fetch(stack.gatewayUrl.replace('/graphql', '/METRICS'));
-      return { status: res.status, body: await res.json() };
-    }],
+    [
+      '/METRICS on the public port',
+      404,
+      'NOT_FOUND',
+      async () => {
+        const res = await fetch(stack.gatewayUrl.replace('/graphql', '/METRICS'));
+        return { status: res.status, body: await res.json() };
+      },
+    ],
   ])('%s: %i %s', async (_what, status, code, send) => {
     const res = await send();
     expect({ status: res.status, codes: codeOf(res) }).toEqual({ status, codes: [code] });
@@ -228,10 +307,11 @@ describe('metrics', () => {
 describe('anonymous mutations and writer marks', () => {
   const subgraphHits = async () => {
     const text = await fetch(stack.metricsUrls.gateway).then((r) => r.text());
-    return [...text.matchAll(/^marquee_gateway_subgraph_cache_total\{[^}]*result="hit"[^}]*subgraph="movies"[^}]*\} (\S+)$|^marquee_gateway_subgraph_cache_total\{[^}]*subgraph="movies"[^}]*result="hit"[^}]*\} (\S+)$/gm)].reduce(
-      (sum, m) => sum + Number(m[1] ?? m[2]),
-      0,
-    );
+    return [
+      ...text.matchAll(
+        /^marquee_gateway_subgraph_cache_total\{[^}]*result="hit"[^}]*subgraph="movies"[^}]*\} (\S+)$|^marquee_gateway_subgraph_cache_total\{[^}]*subgraph="movies"[^}]*result="hit"[^}]*\} (\S+)$/gm,
+      ),
+    ].reduce((sum, m) => sum + Number(m[1] ?? m[2]), 0);
   };
   // A viewer field keeps the response out of the response cache; the film comes from the subgraph cache.
   const page = '{ movie(id: "680") { title viewerRating { score } } }';
@@ -273,7 +353,12 @@ describe('identity tokens', () => {
 
   it('cannot be minted by a subgraph task: movies holds only the public key, and what it can sign ratings refuses', async () => {
     const environ = (name: 'movies' | 'gateway') =>
-      new Map(readFileSync(`/proc/${stack.pid(name)}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+      new Map(
+        readFileSync(`/proc/${stack.pid(name)}/environ`, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
+      );
     const movies = environ('movies');
     expect(movies.has('GATEWAY_SIGNING_KEY')).toBe(false);
     const publicKey = movies.get('GATEWAY_PUBLIC_KEY')!;
@@ -282,7 +367,12 @@ describe('identity tokens', () => {
     // Everything movies could try with what it holds: the public key as a signing key fails, and
     // as an HMAC secret (the old HS256 scheme) gives a token ratings refuses.
     await expect(signCaller(publicKey, { userId: 'u1', partnerId: null }, 'ratings')).rejects.toThrow();
-    const forged = await new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('ratings').setExpirationTime('1m').sign(new TextEncoder().encode(publicKey));
+    const forged = await new SignJWT({ uid: 'u1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('marquee-gateway')
+      .setAudience('ratings')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(publicKey));
     const atRatings = await postGraphQL(stack.urls.ratings, '{ _service { sdl } }', {}, { [INTERNAL_IDENTITY_HEADER]: forged });
     expect({ status: atRatings.status, codes: codes(atRatings) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
   });
@@ -292,7 +382,12 @@ describe('failed authentication', () => {
   it('is limited per client IP, counted before refusing, and then refuses even good credentials from that IP', async () => {
     const ip = freshIp();
     const statuses: number[] = [];
-    const attempts: Record<string, string>[] = [{ authorization: 'Bearer not.a.jwt' }, { 'x-api-key': 'mq_guess_1' }, { 'x-api-key': 'mq_guess_2' }, { 'x-api-key': 'mq_guess_3' }];
+    const attempts: Record<string, string>[] = [
+      { authorization: 'Bearer not.a.jwt' },
+      { 'x-api-key': 'mq_guess_1' },
+      { 'x-api-key': 'mq_guess_2' },
+      { 'x-api-key': 'mq_guess_3' },
+    ];
     for (const auth of attempts) {
       statuses.push((await gql('{ genres { id } }', {}, { 'x-forwarded-for': ip, ...auth })).status);
     }

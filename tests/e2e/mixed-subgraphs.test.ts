@@ -6,7 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
-import { execute, parse, type DocumentNode } from 'graphql';
+import { execute, parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { loadGatewayConfig } from '../../gateway/config';
 import { startGateway, type RunningGateway } from '../../gateway/server';
@@ -74,18 +74,23 @@ beforeAll(async () => {
   const { url: productsUrl } = await startStandaloneServer(apollo, { listen: { port: 0, host: '127.0.0.1' } });
 
   // graphql-yoga as it comes: batching off.
-  const yoga = createYoga({ schema: buildSubgraphSchema({ typeDefs: inventory, resolvers: entity((t) => ({ stock: t.id === 't1' ? 5 : 7 })) }), logging: false });
+  const yoga = createYoga({
+    schema: buildSubgraphSchema({ typeDefs: inventory, resolvers: entity((t) => ({ stock: t.id === 't1' ? 5 : 7 })) }),
+    logging: false,
+  });
   const yogaServer = recording('inventory', (req, res, body) => {
-    void Promise.resolve(yoga.fetch(`http://localhost${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body })).then(async (r: Response) => {
-      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-      res.end(await r.text());
-    });
+    void Promise.resolve(yoga.fetch(`http://localhost${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body })).then(
+      async (r: Response) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+        res.end(await r.text());
+      },
+    );
   });
 
   // Answers a batch with the first operation's result only, as an object.
   const reviewsSchema = buildSubgraphSchema({ typeDefs: reviews, resolvers: entity((t) => ({ score: t.id === 't1' ? 3 : 4 })) });
   const run = (op: { query: string; variables?: Record<string, unknown> }) =>
-    execute({ schema: reviewsSchema, document: parse(op.query) as DocumentNode, variableValues: op.variables });
+    execute({ schema: reviewsSchema, document: parse(op.query), variableValues: op.variables });
   const firstOnly = recording('reviews', (_req, res, body) => {
     const parsed = JSON.parse(body) as { query: string } | { query: string }[];
     void Promise.resolve(run(Array.isArray(parsed) ? parsed[0] : parsed)).then((result) => {
@@ -106,7 +111,13 @@ beforeAll(async () => {
   const supergraphPath = path.join(mkdtempSync(path.join(tmpdir(), 'mixed-')), 'supergraph.graphql');
   writeFileSync(supergraphPath, composed.supergraphSdl);
 
-  const cfg = loadGatewayConfig({ GATEWAY_PORT: '0', SUPERGRAPH_PATH: supergraphPath, JWT_SECRET: testSecret(), LOG_LEVEL: 'silent', APOLLO_PATCHES: process.env.APOLLO_PATCHES });
+  const cfg = loadGatewayConfig({
+    GATEWAY_PORT: '0',
+    SUPERGRAPH_PATH: supergraphPath,
+    JWT_SECRET: testSecret(),
+    LOG_LEVEL: 'silent',
+    APOLLO_PATCHES: process.env.APOLLO_PATCHES,
+  });
   gateway = await startGateway(cfg, testSecret(), createLogger('gateway', 'silent'), createMetricsRegistry('gateway'));
 }, 60_000);
 

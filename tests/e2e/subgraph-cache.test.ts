@@ -47,7 +47,14 @@ async function startGateway(env: Record<string, string>): Promise<string> {
   extra.push(proc);
   const url = `http://127.0.0.1:${port}/graphql`;
   extraMetrics.set(url, `http://127.0.0.1:${metricsPort}/metrics`);
-  await waitFor(() => fetch(url.replace('/graphql', '/health')).then((r) => r.ok, () => false), { timeoutMs: 60_000, what: 'second gateway', failFast: proc.exited });
+  await waitFor(
+    () =>
+      fetch(url.replace('/graphql', '/health')).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs: 60_000, what: 'second gateway', failFast: proc.exited },
+  );
   return url;
 }
 
@@ -55,7 +62,12 @@ async function startGateway(env: Record<string, string>): Promise<string> {
 async function metric(gatewayUrl: string, name: string, labels: string): Promise<number> {
   const text = await fetch(extraMetrics.get(gatewayUrl) ?? metricsUrlFor(stack, gatewayUrl)).then((r) => r.text());
   return [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+]+)$`, 'gm'))]
-    .filter((m) => labels.split(',').filter(Boolean).every((l) => m[1].split(',').includes(l)))
+    .filter((m) =>
+      labels
+        .split(',')
+        .filter(Boolean)
+        .every((l) => m[1].split(',').includes(l)),
+    )
     .reduce((sum, m) => sum + Number(m[2]), 0);
 }
 const fetches = (url: string, subgraph: string) => metric(url, 'marquee_gateway_subgraph_fetch_seconds_count', `subgraph="${subgraph}"`);
@@ -81,7 +93,12 @@ describe('the subgraph cache', () => {
     expect(first.viewerRating).toBeNull();
     expect(first.recommendations.results.length).toBeGreaterThan(0);
 
-    const rated = await postGraphQL(gw, 'mutation { rateMovie(input: { movieId: "603", score: 8 }) { rating { score } } }', {}, { authorization: `Bearer ${token}` });
+    const rated = await postGraphQL(
+      gw,
+      'mutation { rateMovie(input: { movieId: "603", score: 8 }) { rating { score } } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(rated.body.errors).toBeUndefined();
 
     let movies0 = await fetches(gw, 'movies');

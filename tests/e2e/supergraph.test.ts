@@ -61,7 +61,11 @@ describe('the supergraph over HTTP', () => {
     const followed = await gql('mutation { followMovie(movieId: "550") { following movie { followerCount viewerIsFollowing } } }', {}, token);
     expect(followed.body.data.followMovie).toEqual({ following: true, movie: { followerCount: 1, viewerIsFollowing: true } });
 
-    const read = await gql('{ movie(id: "550") { title ratingSummary { average count } viewerRating { score review } followerCount viewerIsFollowing } }', {}, token);
+    const read = await gql(
+      '{ movie(id: "550") { title ratingSummary { average count } viewerRating { score review } followerCount viewerIsFollowing } }',
+      {},
+      token,
+    );
     expect(read.body.errors).toBeUndefined();
     expect(read.body.data.movie).toEqual({
       title: 'Fight Club',
@@ -74,13 +78,14 @@ describe('the supergraph over HTTP', () => {
     expect(anonymous.body.data.movie).toEqual({ viewerRating: null, viewerIsFollowing: false });
   });
 
-  it('delivers a rating of a followed film to the follower\'s feed, not the author\'s', async () => {
+  it("delivers a rating of a followed film to the follower's feed, not the author's", async () => {
     const fan = await makeToken('e2e-fan', stack.env.JWT_SECRET);
     const critic = await makeToken('e2e-critic', stack.env.JWT_SECRET);
     await gql('mutation { followMovie(movieId: "603") { following } }', {}, fan);
     await gql('mutation { followMovie(movieId: "603") { following } }', {}, critic);
     await gql('mutation { rateMovie(input: { movieId: "603", score: 9.5, review: "Still astonishing." }) { rating { id } } }', {}, critic);
-    const FEED = '{ me { id unreadNotificationCount notifications(first: 5) { edges { node { kind score actor { id } movie { title } rating { review } } } } } }';
+    const FEED =
+      '{ me { id unreadNotificationCount notifications(first: 5) { edges { node { kind score actor { id } movie { title } rating { review } } } } } }';
     let fanFeed: any;
     for (let i = 0; i < 50; i++) {
       fanFeed = (await gql(FEED, {}, fan)).body;

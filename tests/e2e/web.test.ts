@@ -30,11 +30,15 @@ beforeAll(async () => {
   });
 
   const out = mkdtempSync(path.join(tmpdir(), 'marquee-web-'));
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'examples/web', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, VITE_GATEWAY_URL: stack.gatewayUrl },
-    encoding: 'utf8',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'examples/web', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, VITE_GATEWAY_URL: stack.gatewayUrl },
+      encoding: 'utf8',
+    },
+  );
   if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr}`);
 
   site = http.createServer((req, res) => {
@@ -49,7 +53,15 @@ beforeAll(async () => {
   siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 180_000);
 

@@ -45,7 +45,8 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
-const POPULAR_LIST_FIELDS = '{ popularMovies { page totalPages totalResults results { id title year poster(size: W342) { url width filePath } tmdbRating { average voteCount } } } }';
+const POPULAR_LIST_FIELDS =
+  '{ popularMovies { page totalPages totalResults results { id title year poster(size: W342) { url width filePath } tmdbRating { average voteCount } } } }';
 const POPULAR_WITH_CAST = '{ popularMovies { results { id title cast(first: 3) { character person { id name } } } } }';
 
 describe('movies subgraph against the local TMDB server and a real Redis', () => {

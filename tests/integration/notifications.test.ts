@@ -59,7 +59,12 @@ describe('notifications subgraph: follows against DynamoDB Local', () => {
     const results = await Promise.all(calls);
     for (const r of results) expect(r.body.errors).toBeUndefined();
     expect((await entity('13', null)).body.data._entities[0].followerCount).toBe(30);
-    await Promise.all(users.slice(0, 10).flatMap((u) => [u, u]).map((u) => callSubgraph(notifications.url, secret, UNFOLLOW, { id: '13' }, u)));
+    await Promise.all(
+      users
+        .slice(0, 10)
+        .flatMap((u) => [u, u])
+        .map((u) => callSubgraph(notifications.url, secret, UNFOLLOW, { id: '13' }, u)),
+    );
     expect((await entity('13', null)).body.data._entities[0].followerCount).toBe(20);
   });
 
@@ -83,7 +88,15 @@ describe('feed, read state and preferences', () => {
     const store = new NotificationsStore({ doc: createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb }), table: tablesUsed.NOTIFICATIONS_TABLE });
     for (let i = 0; i < 25; i++) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
-      await store.deliver({ userId: 'reader', eventId: newEventId(at), kind: i % 2 ? 'NEW_REVIEW' : 'NEW_RATING', movieId: String(550 + i), actorId: `actor${i}`, score: 7, createdAt: at.toISOString() });
+      await store.deliver({
+        userId: 'reader',
+        eventId: newEventId(at),
+        kind: i % 2 ? 'NEW_REVIEW' : 'NEW_RATING',
+        movieId: String(550 + i),
+        actorId: `actor${i}`,
+        score: 7,
+        createdAt: at.toISOString(),
+      });
     }
   });
 
@@ -123,7 +136,15 @@ describe('feed, read state and preferences', () => {
     const store = new NotificationsStore({ doc: createDynamoDb({ region: 'us-east-1', endpoint: servers().dynamodb }), table: tablesUsed.NOTIFICATIONS_TABLE });
     for (let i = 0; i < 150; i++) {
       const at = new Date(Date.UTC(2026, 1, 1, 0, 0, i));
-      await store.deliver({ userId: 'hoarder', eventId: newEventId(at), kind: 'NEW_RATING', movieId: String(1000 + i), actorId: 'a', score: 5, createdAt: at.toISOString() });
+      await store.deliver({
+        userId: 'hoarder',
+        eventId: newEventId(at),
+        kind: 'NEW_RATING',
+        movieId: String(1000 + i),
+        actorId: 'a',
+        score: 5,
+        createdAt: at.toISOString(),
+      });
     }
     const MARK = 'mutation M { markNotificationsRead(all: true) { updated unreadCount } }';
     expect((await callSubgraph(notifications.url, secret, MARK, {}, 'hoarder')).body.data.markNotificationsRead).toEqual({ updated: 100, unreadCount: 50 });

@@ -100,7 +100,12 @@ it('lists a film’s reviews from the sparse index only', async () => {
   await store.rate('r1', '77', 10, 'with text');
   await store.rate('r2', '77', 10, undefined);
   const out = await doc.send(
-    new QueryCommand({ TableName: tables.RATINGS_TABLE, IndexName: 'reviews', KeyConditionExpression: 'reviewspk = :p', ExpressionAttributeValues: { ':p': 'MOVIE#77' } }),
+    new QueryCommand({
+      TableName: tables.RATINGS_TABLE,
+      IndexName: 'reviews',
+      KeyConditionExpression: 'reviewspk = :p',
+      ExpressionAttributeValues: { ':p': 'MOVIE#77' },
+    }),
   );
   expect((out.Items ?? []).map((i) => i.userId)).toEqual(['r1']);
 });

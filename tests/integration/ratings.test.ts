@@ -100,7 +100,28 @@ describe('ratings subgraph against DynamoDB Local', () => {
   });
 
   it('reads the summaries of 20 films with one BatchGetItem', async () => {
-    const ids = ['550', '238', '680', '155', '27205', '157336', '603', '496243', '129', '13', '278', '424', '11', '597', '19995', '120', '122', '121', '769', '389'];
+    const ids = [
+      '550',
+      '238',
+      '680',
+      '155',
+      '27205',
+      '157336',
+      '603',
+      '496243',
+      '129',
+      '13',
+      '278',
+      '424',
+      '11',
+      '597',
+      '19995',
+      '120',
+      '122',
+      '121',
+      '769',
+      '389',
+    ];
     ddb.reset();
     const res = await movies(ids, 'alice');
     expect(res.body.errors).toBeUndefined();
@@ -111,7 +132,7 @@ describe('ratings subgraph against DynamoDB Local', () => {
   it('refuses requests that do not come from the gateway', async () => {
     const res = await fetch(ratings.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ _service { sdl } }"}' });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await res.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });
 
@@ -126,7 +147,9 @@ describe('reviews pagination and ownership', () => {
     // 250 reviews of one film, with every score used, written concurrently in batches.
     for (let b = 0; b < 250; b += 50) {
       await Promise.all(
-        Array.from({ length: 50 }, (_, i) => b + i).map((n) => rate(`reviewer${n}`, { movieId: '238', score: ((n % 20) + 1) / 2, review: `Review number ${n}` })),
+        Array.from({ length: 50 }, (_, i) => b + i).map((n) =>
+          rate(`reviewer${n}`, { movieId: '238', score: ((n % 20) + 1) / 2, review: `Review number ${n}` }),
+        ),
       );
     }
   }, 120_000);
@@ -140,7 +163,13 @@ describe('reviews pagination and ownership', () => {
       expect(res.body.errors).toBeUndefined();
       const conn = res.body.data._entities[0].reviews;
       expect(conn.totalCount).toBe(250);
-      seen.push(...conn.edges.map((e: { node: { user: { id: string }; score: number; createdAt: string } }) => ({ user: e.node.user.id, score: e.node.score, createdAt: e.node.createdAt })));
+      seen.push(
+        ...conn.edges.map((e: { node: { user: { id: string }; score: number; createdAt: string } }) => ({
+          user: e.node.user.id,
+          score: e.node.score,
+          createdAt: e.node.createdAt,
+        })),
+      );
       pages++;
       if (!conn.pageInfo.hasNextPage) break;
       after = conn.pageInfo.endCursor;
@@ -161,7 +190,9 @@ describe('reviews pagination and ownership', () => {
     const first = await page(null, 'NEWEST', 5);
     const cursor: string = first.body.data._entities[0].reviews.pageInfo.endCursor;
     const [body, sig] = cursor.split('.');
-    const forged = Buffer.from(JSON.stringify({ s: 'reviews:238:NEWEST', k: { pk: 'MOVIE#550', sk: 'RATING#x', reviewspk: 'MOVIE#550', reviewssk: 'x' } })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ s: 'reviews:238:NEWEST', k: { pk: 'MOVIE#550', sk: 'RATING#x', reviewspk: 'MOVIE#550', reviewssk: 'x' } }),
+    ).toString('base64url');
     for (const bad of [`${body}.${sig.slice(0, -2)}xx`, `${forged}.${sig}`, 'not-a-cursor', '', `${body}`, 'x'.repeat(5000)]) {
       const res = await page(bad, 'NEWEST', 5);
       expect({ bad: bad.slice(0, 20), codes: codes(res) }).toEqual({ bad: bad.slice(0, 20), codes: ['BAD_USER_INPUT'] });

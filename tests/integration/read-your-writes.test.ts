@@ -49,7 +49,12 @@ describe('mutation payloads read their own writes', () => {
 
     // The harness really is stale: a plain query right after still sees the previous version.
     const before = ddb.stale.reads;
-    const read = await callSubgraph(ratings.url, secret, 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Movie { ratingSummary { count } } } }', { r: [{ __typename: 'Movie', id: '550' }] });
+    const read = await callSubgraph(
+      ratings.url,
+      secret,
+      'query E($r: [_Any!]!) { _entities(representations: $r) { ... on Movie { ratingSummary { count } } } }',
+      { r: [{ __typename: 'Movie', id: '550' }] },
+    );
     expect(read.body.data._entities[0].ratingSummary.count).toBe(2);
     expect(ddb.stale.reads).toBeGreaterThan(before);
   });
@@ -57,9 +62,18 @@ describe('mutation payloads read their own writes', () => {
   it('followMovie and unfollowMovie answer the follower count after the write', async () => {
     const FOLLOW = 'mutation F { followMovie(movieId: "603") { movie { followerCount viewerIsFollowing } } }';
     const UNFOLLOW = 'mutation U { unfollowMovie(movieId: "603") { movie { followerCount viewerIsFollowing } } }';
-    expect((await callSubgraph(notifications.url, secret, FOLLOW, {}, 'u1')).body.data.followMovie.movie).toEqual({ followerCount: 1, viewerIsFollowing: true });
-    expect((await callSubgraph(notifications.url, secret, FOLLOW, {}, 'u2')).body.data.followMovie.movie).toEqual({ followerCount: 2, viewerIsFollowing: true });
-    expect((await callSubgraph(notifications.url, secret, UNFOLLOW, {}, 'u1')).body.data.unfollowMovie.movie).toEqual({ followerCount: 1, viewerIsFollowing: false });
+    expect((await callSubgraph(notifications.url, secret, FOLLOW, {}, 'u1')).body.data.followMovie.movie).toEqual({
+      followerCount: 1,
+      viewerIsFollowing: true,
+    });
+    expect((await callSubgraph(notifications.url, secret, FOLLOW, {}, 'u2')).body.data.followMovie.movie).toEqual({
+      followerCount: 2,
+      viewerIsFollowing: true,
+    });
+    expect((await callSubgraph(notifications.url, secret, UNFOLLOW, {}, 'u1')).body.data.unfollowMovie.movie).toEqual({
+      followerCount: 1,
+      viewerIsFollowing: false,
+    });
   });
 
   it('markNotificationsRead answers the unread count after the write', async () => {
@@ -68,7 +82,15 @@ describe('mutation payloads read their own writes', () => {
     for (let i = 0; i < 3; i++) {
       const eventId = newEventId(new Date(Date.now() + i));
       ids.push(eventId);
-      await store.deliver({ userId: 'reader', eventId, kind: 'NEW_RATING', movieId: String(700 + i), actorId: 'someone', score: 7, createdAt: new Date().toISOString() });
+      await store.deliver({
+        userId: 'reader',
+        eventId,
+        kind: 'NEW_RATING',
+        movieId: String(700 + i),
+        actorId: 'someone',
+        score: 7,
+        createdAt: new Date().toISOString(),
+      });
     }
     const MARK = 'mutation M($all: Boolean) { markNotificationsRead(all: $all) { updated unreadCount } }';
     const out = await callSubgraph(notifications.url, secret, MARK, { all: true }, 'reader');

@@ -3,7 +3,7 @@ import { CreateTopicCommand, SubscribeCommand, SNSClient, type PublishBatchComma
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDb, createSns, createSqs } from '../../platform/aws';
 import { createLogger } from '../../platform/logger';
-import { EVENT_SCHEMA_VERSION, newEventId, type RatingEvent } from '../../platform/events/types';
+import { EVENT_SCHEMA_VERSION, newEventId } from '../../platform/events/types';
 import { RatingsStore } from '../../subgraphs/ratings/store';
 import { NotificationsStore, type NotificationItem } from '../../subgraphs/notifications/store';
 import { Outbox } from '../../subgraphs/notifications/outbox';
@@ -51,7 +51,8 @@ async function drain(queueUrl: string, waitMs = 1500) {
         attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue)])),
       });
     }
-    if (batch.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    if (batch.length)
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
     else await new Promise((r) => setTimeout(r, 100));
   }
   return messages;
@@ -82,7 +83,13 @@ async function unread(userId: string) {
 }
 
 async function feed(userId: string) {
-  const out = await doc.send(new QueryCommand({ TableName: tables.NOTIFICATIONS_TABLE, KeyConditionExpression: 'pk = :p AND begins_with(sk, :n)', ExpressionAttributeValues: { ':p': `USER#${userId}`, ':n': 'NOTIF#' } }));
+  const out = await doc.send(
+    new QueryCommand({
+      TableName: tables.NOTIFICATIONS_TABLE,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :n)',
+      ExpressionAttributeValues: { ':p': `USER#${userId}`, ':n': 'NOTIF#' },
+    }),
+  );
   return out.Items ?? [];
 }
 
@@ -115,7 +122,14 @@ describe('outbox relay', () => {
     const got = await drain(created);
     expect(got).toHaveLength(1);
     expect(got[0].attributes).toEqual({ eventType: 'RatingCreated', movieId: '550' });
-    expect(got[0].body).toMatchObject({ schemaVersion: EVENT_SCHEMA_VERSION, eventType: 'RatingCreated', movieId: '550', userId: 'critic', score: 9, hasReview: true });
+    expect(got[0].body).toMatchObject({
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      eventType: 'RatingCreated',
+      movieId: '550',
+      userId: 'critic',
+      score: 9,
+      hasReview: true,
+    });
     expect(await drain(deletedOnly, 500)).toHaveLength(0);
 
     const fanFeed = await feed('fan');
@@ -171,7 +185,10 @@ describe('outbox relay', () => {
       for (let i = 0; i < 150; i++) await notifications.follow(`lease${i}`, movieId);
       await ratings.rate('lease-author', movieId, 16, undefined);
       const slow = new SlowStore({ doc, table: tables.NOTIFICATIONS_TABLE });
-      const relays = [relay({ store: slow, leaseMs: 300, fanoutPageSize: 20, pollMs: 50, maxAttempts: 3 }), relay({ store: slow, leaseMs: 300, fanoutPageSize: 20, pollMs: 50, maxAttempts: 3 })];
+      const relays = [
+        relay({ store: slow, leaseMs: 300, fanoutPageSize: 20, pollMs: 50, maxAttempts: 3 }),
+        relay({ store: slow, leaseMs: 300, fanoutPageSize: 20, pollMs: 50, maxAttempts: 3 }),
+      ];
       const started = Date.now();
       relays.forEach((r) => r.start());
       while ((await outbox.pending(1)).length > 0 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
@@ -188,7 +205,7 @@ describe('outbox relay', () => {
       expect((await outbox.deadLetters()).map((d) => d.eventId)).not.toContain(item.event.eventId);
     }, 90_000);
 
-    it('a relay that lost its lease leaves the new holder\'s claim alone and counts no attempt', async () => {
+    it("a relay that lost its lease leaves the new holder's claim alone and counts no attempt", async () => {
       const movieId = '7002';
       for (let i = 0; i < 60; i++) await notifications.follow(`stolen${i}`, movieId);
       await ratings.rate('stolen-author', movieId, 12, undefined);
@@ -200,7 +217,14 @@ describe('outbox relay', () => {
           if (p !== 'afterFeedPage' || stolen || e.movieId !== movieId) return;
           stolen = true;
           // Another relay takes over, as if ours had paused past its lease.
-          await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: `EVENT#${e.eventId}`, sk: 'EVENT' }, UpdateExpression: 'SET claimedBy = :t, leaseUntil = :u', ExpressionAttributeValues: { ':t': 'thief', ':u': Date.now() + 3000 } }));
+          await doc.send(
+            new UpdateCommand({
+              TableName: tables.EVENTS_TABLE,
+              Key: { pk: `EVENT#${e.eventId}`, sk: 'EVENT' },
+              UpdateExpression: 'SET claimedBy = :t, leaseUntil = :u',
+              ExpressionAttributeValues: { ':t': 'thief', ':u': Date.now() + 3000 },
+            }),
+          );
         },
       });
       await waitFor(() => stolen, loser);
@@ -210,7 +234,14 @@ describe('outbox relay', () => {
       expect(Number(row.attempts ?? 0)).toBe(0);
       expect(row.lastError).toBeUndefined();
 
-      await doc.send(new UpdateCommand({ TableName: tables.EVENTS_TABLE, Key: { pk: item.pk, sk: 'EVENT' }, UpdateExpression: 'SET leaseUntil = :z', ExpressionAttributeValues: { ':z': 0 } })); // the thief "dies"; its lease lapses
+      await doc.send(
+        new UpdateCommand({
+          TableName: tables.EVENTS_TABLE,
+          Key: { pk: item.pk, sk: 'EVENT' },
+          UpdateExpression: 'SET leaseUntil = :z',
+          ExpressionAttributeValues: { ':z': 0 },
+        }),
+      ); // the thief "dies"; its lease lapses
       await runUntilIdle(relay());
       for (let i = 0; i < 60; i++) expect(await feed(`stolen${i}`)).toHaveLength(1);
       expect(await eventOf(movieId)).toMatchObject({ status: 'DONE' });
@@ -262,7 +293,11 @@ describe('outbox relay', () => {
   it('waits out an SNS outage and publishes everything when it returns', async () => {
     const queue = await queueFor({ movieId: ['2001'] });
     for (let i = 0; i < 5; i++) await ratings.rate(`outage${i}`, '2001', 10, undefined);
-    const broken = { send: async (_c: PublishBatchCommand) => { throw new Error('SNS is down'); } } as unknown as SNSClient;
+    const broken = {
+      send: async (_c: PublishBatchCommand) => {
+        throw new Error('SNS is down');
+      },
+    } as unknown as SNSClient;
     const down = relay({ sns: broken });
     for (let i = 0; i < 3; i++) {
       await down.runOnce();
@@ -280,7 +315,23 @@ describe('outbox relay', () => {
     await doc.send(
       new PutCommand({
         TableName: tables.EVENTS_TABLE,
-        Item: { pk: `EVENT#${eventId}`, sk: 'EVENT', pendingpk: 'PENDING', pendingsk: eventId, status: 'PENDING', event: { schemaVersion: 1, eventId, eventType: 'RatingExploded', movieId: '550', userId: 'x', score: 1, hasReview: false, occurredAt: new Date().toISOString() } },
+        Item: {
+          pk: `EVENT#${eventId}`,
+          sk: 'EVENT',
+          pendingpk: 'PENDING',
+          pendingsk: eventId,
+          status: 'PENDING',
+          event: {
+            schemaVersion: 1,
+            eventId,
+            eventType: 'RatingExploded',
+            movieId: '550',
+            userId: 'x',
+            score: 1,
+            hasReview: false,
+            occurredAt: new Date().toISOString(),
+          },
+        },
       }),
     );
     await ratings.rate('healthy', '3001', 12, undefined);

@@ -67,7 +67,7 @@ it('fails clearly when the wait would be too long', async () => {
   const c = replica(300);
   await new Promise((r) => setTimeout(r, 200));
   const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => c.client.topRated(i + 1)));
-  const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+  const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   expect(refused.length).toBeGreaterThan(0);
   for (const err of refused) {
     expect(err).toBeInstanceOf(TmdbError);

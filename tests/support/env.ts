@@ -16,7 +16,16 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const s = servers();
   // APOLLO_PATCHES passes through: the whole suite also runs with APOLLO_PATCHES=off.
   const patches = process.env.APOLLO_PATCHES ? { APOLLO_PATCHES: process.env.APOLLO_PATCHES } : {};
-  return { PATH: process.env.PATH, DYNAMODB_ENDPOINT: s.dynamodb, SNS_ENDPOINT: s.sns, SQS_ENDPOINT: s.sqs, S3_ENDPOINT: s.s3, LOG_LEVEL: 'warn', ...patches, ...extra };
+  return {
+    PATH: process.env.PATH,
+    DYNAMODB_ENDPOINT: s.dynamodb,
+    SNS_ENDPOINT: s.sns,
+    SQS_ENDPOINT: s.sqs,
+    S3_ENDPOINT: s.s3,
+    LOG_LEVEL: 'warn',
+    ...patches,
+    ...extra,
+  };
 }
 
 /** Fresh tables for one test file, so files never see each other's data. */

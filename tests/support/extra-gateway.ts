@@ -7,7 +7,12 @@ import { freshTables, servers, stackEnv } from './env';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Another gateway process over a stack's subgraphs and Redis, with `env` over the stack's. */
-export async function startExtraGateway(stack: Stack, name: string, env: Record<string, string>, logDir: string): Promise<{ proc: ManagedProcess; url: string; metricsUrl: string }> {
+export async function startExtraGateway(
+  stack: Stack,
+  name: string,
+  env: Record<string, string>,
+  logDir: string,
+): Promise<{ proc: ManagedProcess; url: string; metricsUrl: string }> {
   const port = await findFreePort();
   const metricsPort = await findFreePort();
   const proc = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway', 'main.ts')], {
@@ -16,7 +21,14 @@ export async function startExtraGateway(stack: Stack, name: string, env: Record<
     logFile: path.join(logDir, `${name}.log`),
   });
   const url = `http://127.0.0.1:${port}/graphql`;
-  await waitFor(() => fetch(url.replace('/graphql', '/health')).then((r) => r.ok, () => false), { timeoutMs: 60_000, what: name, failFast: proc.exited });
+  await waitFor(
+    () =>
+      fetch(url.replace('/graphql', '/health')).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs: 60_000, what: name, failFast: proc.exited },
+  );
   return { proc, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 

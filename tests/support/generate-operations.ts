@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mulberry32 } from '../../bench/workloads';
+import { mulberry32 } from '../../workloads/random';
 
 /**
  * Random operations over the public schema (schema/api.graphql), from a seeded PRNG so that a
@@ -67,20 +67,22 @@ class Generator {
   private value(arg: GraphQLArgument | { name: string; type: GraphQLInputType }, required: boolean): unknown {
     const type = getNullableType(arg.type);
     if (!required && this.chance(0.6)) return undefined;
-    if (isListType(type)) return Array.from({ length: 1 + Math.floor(this.random() * 4) }, () => this.value({ name: arg.name, type: type.ofType as GraphQLInputType }, true));
+    if (isListType(type)) return Array.from({ length: 1 + Math.floor(this.random() * 4) }, () => this.value({ name: arg.name, type: type.ofType }, true));
     if (isEnumType(type)) return this.pick(type.getValues()).name;
     if (isInputObjectType(type)) return undefined;
     const name = getNamedType(type).name;
     if (name === 'ID') return this.id();
-    if (name === 'Int') return arg.name === 'page' ? 1 + Math.floor(this.random() * 2) : arg.name === 'year' ? this.pick([1999, 2008, 2019]) : 1 + Math.floor(this.random() * 4);
-    if (name === 'String') return arg.name === 'query' ? this.pick(['the', 'star', 'love', 'zzzq']) : arg.name === 'country' ? this.pick(['US', 'GB', 'FR']) : undefined;
+    if (name === 'Int')
+      return arg.name === 'page' ? 1 + Math.floor(this.random() * 2) : arg.name === 'year' ? this.pick([1999, 2008, 2019]) : 1 + Math.floor(this.random() * 4);
+    if (name === 'String')
+      return arg.name === 'query' ? this.pick(['the', 'star', 'love', 'zzzq']) : arg.name === 'country' ? this.pick(['US', 'GB', 'FR']) : undefined;
     if (name === 'Boolean') return this.chance(0.5);
     return undefined;
   }
 
   private literal(type: GraphQLInputType, v: unknown): string {
     const t = getNullableType(type);
-    if (Array.isArray(v)) return `[${v.map((x) => this.literal(isListType(t) ? (t.ofType as GraphQLInputType) : t, x)).join(', ')}]`;
+    if (Array.isArray(v)) return `[${v.map((x) => this.literal(isListType(t) ? t.ofType : t, x)).join(', ')}]`;
     if (isEnumType(t)) return String(v);
     return JSON.stringify(v);
   }
@@ -116,7 +118,9 @@ class Generator {
 
   selection(type: GraphQLObjectType, depth: number): string {
     // Pages of films only at the root: below a list they multiply (20 films x 20 recommendations).
-    const fields = Object.values(type.getFields()).filter((f) => !SKIPPED_FIELDS.has(`${type.name}.${f.name}`) && (depth === 0 || getNamedType(f.type).name !== 'MoviePage'));
+    const fields = Object.values(type.getFields()).filter(
+      (f) => !SKIPPED_FIELDS.has(`${type.name}.${f.name}`) && (depth === 0 || getNamedType(f.type).name !== 'MoviePage'),
+    );
     const leaves = fields.filter((f) => !isObjectType(getNamedType(f.type)));
     const objects = fields.filter((f) => isObjectType(getNamedType(f.type)));
     const chosen = new Set<GraphQLField<unknown, unknown>>();
@@ -165,4 +169,3 @@ export function generateOperations(count: number, seed: number, ids: string[], s
   const random = mulberry32(seed);
   return Array.from({ length: count }, () => new Generator(schema, random, ids).operation());
 }
-

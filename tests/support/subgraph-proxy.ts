@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { mulberry32 } from '../../bench/workloads';
+import { mulberry32 } from '../../workloads/random';
 
 /**
  * An HTTP proxy in front of a real subgraph that two gateways share, so that both see the same
@@ -25,7 +25,10 @@ export interface SubgraphProxy {
 }
 
 function seedOf(seed: number, op: { query?: string; variables?: unknown }): number {
-  return createHash('sha256').update(`${seed}\n${op.query}\n${JSON.stringify(op.variables ?? {})}`).digest().readUInt32LE(0);
+  return createHash('sha256')
+    .update(`${seed}\n${op.query}\n${JSON.stringify(op.variables ?? {})}`)
+    .digest()
+    .readUInt32LE(0);
 }
 
 /** Objects in an answer's data, with their paths (lists element by element). */
@@ -74,35 +77,43 @@ export async function startSubgraphProxy(target: string, seed: number): Promise<
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', async () => {
-      if (proxy.mode === 'down') return req.socket.destroy();
-      if (proxy.mode === 'http500') {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        return res.end('{"errors":[{"message":"Injected 500"}]}');
-      }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
-      try {
-        const upstream = await fetch(target, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
-        const text = await upstream.text();
-        let out = text;
-        if (proxy.mode === 'inject' && upstream.ok && req.method === 'POST') {
-          const sent = JSON.parse(body) as { query?: string; variables?: unknown } | { query?: string; variables?: unknown }[];
-          const got = JSON.parse(text) as Result | Result[];
-          const one = (op: { query?: string; variables?: unknown }, result: Result) =>
-            /^\s*mutation\b/.test(op.query ?? '') ? result : change(result, mulberry32(seedOf(seed, op)), changed);
-          out = JSON.stringify(Array.isArray(sent) && Array.isArray(got) ? got.map((g, i) => one(sent[i], g)) : one(sent as { query?: string }, got as Result));
-        }
-        const passOn: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'application/json' };
-        const cc = upstream.headers.get('cache-control');
-        if (cc) passOn['cache-control'] = cc;
-        res.writeHead(upstream.status, passOn);
-        res.end(out);
-      } catch (err) {
-        res.writeHead(502);
-        res.end(String(err));
-      }
-    });
+    // The handler answers every failure itself (502), so nothing is left to a rejected promise.
+    req.on(
+      'end',
+      () =>
+        void (async () => {
+          if (proxy.mode === 'down') return req.socket.destroy();
+          if (proxy.mode === 'http500') {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            return res.end('{"errors":[{"message":"Injected 500"}]}');
+          }
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(req.headers))
+            if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
+          try {
+            const upstream = await fetch(target, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
+            const text = await upstream.text();
+            let out = text;
+            if (proxy.mode === 'inject' && upstream.ok && req.method === 'POST') {
+              const sent = JSON.parse(body) as { query?: string; variables?: unknown } | { query?: string; variables?: unknown }[];
+              const got = JSON.parse(text) as Result | Result[];
+              const one = (op: { query?: string; variables?: unknown }, result: Result) =>
+                /^\s*mutation\b/.test(op.query ?? '') ? result : change(result, mulberry32(seedOf(seed, op)), changed);
+              out = JSON.stringify(
+                Array.isArray(sent) && Array.isArray(got) ? got.map((g, i) => one(sent[i], g)) : one(sent as { query?: string }, got as Result),
+              );
+            }
+            const passOn: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'application/json' };
+            const cc = upstream.headers.get('cache-control');
+            if (cc) passOn['cache-control'] = cc;
+            res.writeHead(upstream.status, passOn);
+            res.end(out);
+          } catch (err) {
+            res.writeHead(502);
+            res.end(String(err));
+          }
+        })(),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };

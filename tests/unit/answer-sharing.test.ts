@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { deepFreeze, planRecipes, recipeKey, shareAlong, type CopyTrie, type Recipe } from '../../gateway/apollo-patches/answer-sharing';
-import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../bench/workloads';
+import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../workloads/operations';
 
 /** Query plans made by Apollo's own planner from our checked-in supergraph, as the gateway makes them. */
 const supergraph = Supergraph.build(readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8'));
@@ -75,7 +75,13 @@ describe('which parts of a subgraph answer a plan writes into', () => {
 describe('sharing an answer along a recipe', () => {
   const answer = () =>
     deepFreeze({
-      popularMovies: { page: 1, results: [{ id: '1', genres: [{ id: 1, name: 'Drama' }], poster: { url: 'a' } }, { id: '2', genres: [], poster: null }] },
+      popularMovies: {
+        page: 1,
+        results: [
+          { id: '1', genres: [{ id: 1, name: 'Drama' }], poster: { url: 'a' } },
+          { id: '2', genres: [], poster: null },
+        ],
+      },
     });
 
   it('gives fresh objects along the paths and shares the rest', () => {

@@ -31,7 +31,7 @@ function installIn(setting: 'on' | 'off', fakeVersion?: string) {
 
 describe('the fence around Apollo internals (gateway/apollo-patches)', () => {
   it('pins the versions package.json pins', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package.json the gateway runs with, read as Node reads it
     const pkg = require('../../package.json') as { dependencies: Record<string, string> };
     for (const [name, version] of Object.entries(TESTED_VERSIONS)) expect(pkg.dependencies[name]).toBe(version);
     expect(versionMismatches()).toEqual([]);

@@ -10,7 +10,14 @@ describe('root fields that need a caller (@requiresCaller)', () => {
   const fields = authenticatedRootFields(supergraph);
 
   it('are every Marquee mutation, read from the composed supergraph', () => {
-    expect([...(fields.get('Mutation') ?? [])].sort()).toEqual(['deleteRating', 'followMovie', 'markNotificationsRead', 'rateMovie', 'unfollowMovie', 'updateNotificationPreferences']);
+    expect([...(fields.get('Mutation') ?? [])].sort()).toEqual([
+      'deleteRating',
+      'followMovie',
+      'markNotificationsRead',
+      'rateMovie',
+      'unfollowMovie',
+      'updateNotificationPreferences',
+    ]);
     expect(fields.get('Query')).toBeUndefined();
   });
 
@@ -21,7 +28,9 @@ describe('root fields that need a caller (@requiresCaller)', () => {
     };
     expect(check('mutation { x: rateMovie(input: { movieId: "1", score: 5 }) { rating { id } } }')).toBe('rateMovie');
     expect(check('mutation { ... on Mutation { followMovie(movieId: "1") { following } } }')).toBe('followMovie');
-    expect(check('mutation { ...M } fragment M on Mutation { ...N } fragment N on Mutation { unfollowMovie(movieId: "1") { following } }')).toBe('unfollowMovie');
+    expect(check('mutation { ...M } fragment M on Mutation { ...N } fragment N on Mutation { unfollowMovie(movieId: "1") { following } }')).toBe(
+      'unfollowMovie',
+    );
     expect(check('{ genres { id } }')).toBeUndefined();
   });
 

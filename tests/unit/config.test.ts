@@ -35,11 +35,20 @@ describe('configuration', () => {
     expect(() => loadMoviesConfig({ ...tmdb, NODE_ENV: 'production' })).toThrow(/GATEWAY_PUBLIC_KEY is required/);
     expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey })).toThrow(/CURSOR_SECRET is required/);
     expect(() => loadRatingsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey })).toThrow(/CURSOR_SECRET is required/);
-    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey, CURSOR_SECRET: 'c'.repeat(32) })).toThrow(/SNS_TOPIC_ARN/);
+    expect(() => loadNotificationsConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey, CURSOR_SECRET: 'c'.repeat(32) })).toThrow(
+      /SNS_TOPIC_ARN/,
+    );
     expect(loadMoviesConfig({ ...tmdb, NODE_ENV: 'production', GATEWAY_PUBLIC_KEY: keys.publicKey })).not.toHaveProperty('CURSOR_SECRET');
-    const g = loadGatewayConfig({ NODE_ENV: 'production', GATEWAY_SIGNING_KEY: keys.signingKey, JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' });
+    const g = loadGatewayConfig({
+      NODE_ENV: 'production',
+      GATEWAY_SIGNING_KEY: keys.signingKey,
+      JWT_SECRET: 'j'.repeat(32),
+      JWT_ALLOW_HS256_IN_PRODUCTION: 'true',
+    });
     expect(g.introspection).toBe(false);
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' })).toThrow(/GATEWAY_SIGNING_KEY is required/);
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), JWT_ALLOW_HS256_IN_PRODUCTION: 'true' })).toThrow(
+      /GATEWAY_SIGNING_KEY is required/,
+    );
   });
 
   it('gives the subgraphs a public key only: a private one in GATEWAY_PUBLIC_KEY stops them at start', () => {

@@ -1,6 +1,15 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { signCaller, verifyCaller, InvalidCallerError, createCallerSigner, createCallerVerifier, callerKey, generateGatewayKeys, gatewayKeyProblem } from '../../platform/identity';
+import {
+  signCaller,
+  verifyCaller,
+  InvalidCallerError,
+  createCallerSigner,
+  createCallerVerifier,
+  callerKey,
+  generateGatewayKeys,
+  gatewayKeyProblem,
+} from '../../platform/identity';
 
 // The gateway signs with the private key; subgraphs verify with the public key only.
 const { signingKey: secret, publicKey } = generateGatewayKeys();
@@ -43,7 +52,9 @@ describe('gateway identity signature', () => {
     const foreign = await signCaller(generateGatewayKeys().signingKey, { userId: 'u1', partnerId: null }, 'ratings');
     await expect(verifyCaller(publicKey, foreign, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
     const claims = () => new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('marquee-gateway').setAudience('ratings');
-    const expired = await claims().setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(privateKey);
+    const expired = await claims()
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(privateKey);
     await expect(verifyCaller(publicKey, expired, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
     const forever = await claims().sign(privateKey);
     await expect(verifyCaller(publicKey, forever, 'ratings')).rejects.toBeInstanceOf(InvalidCallerError);
@@ -53,7 +64,12 @@ describe('gateway identity signature', () => {
 
   it('cannot be minted with what a subgraph holds: the public key signs nothing, as a key or as an HMAC secret', async () => {
     await expect(signCaller(publicKey, { userId: 'u1', partnerId: null }, 'ratings')).rejects.toThrow();
-    const hmac = await new SignJWT({ uid: 'u1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('marquee-gateway').setAudience('ratings').setExpirationTime('1m').sign(new TextEncoder().encode(publicKey));
+    const hmac = await new SignJWT({ uid: 'u1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('marquee-gateway')
+      .setAudience('ratings')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(publicKey));
     await expect(verifyCaller(publicKey, hmac, 'ratings')).rejects.toThrow(/invalid gateway signature/);
     // The configuration refuses the private key where only the public one belongs, and other key types.
     expect(gatewayKeyProblem(secret, 'public')).toMatch(/private key/);
@@ -73,7 +89,10 @@ describe('gateway identity signature', () => {
     expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toMatchObject({ alg: 'EdDSA' });
     await expect(verifyCaller(publicJwk, token, 'movies')).resolves.toEqual({ userId: 'u1', partnerId: null });
     const escaped = publicKey.replace(/\n/g, '\\n');
-    await expect(verifyCaller(escaped, await signCaller(secret, { userId: 'u2', partnerId: null }, 'movies'), 'movies')).resolves.toEqual({ userId: 'u2', partnerId: null });
+    await expect(verifyCaller(escaped, await signCaller(secret, { userId: 'u2', partnerId: null }, 'movies'), 'movies')).resolves.toEqual({
+      userId: 'u2',
+      partnerId: null,
+    });
     await expect(verifyCaller(publicKey, token, 'movies')).rejects.toBeInstanceOf(InvalidCallerError);
   });
 
@@ -107,7 +126,12 @@ describe('gateway identity signature', () => {
 
     // A token about to expire is accepted, then refused once it has: the remembered answer dies with it.
     const exp = Math.floor(Date.now() / 1000) + 1;
-    const short = await new SignJWT({ uid: 'u2' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('marquee-gateway').setAudience('ratings').setExpirationTime(exp).sign(privateKey);
+    const short = await new SignJWT({ uid: 'u2' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('marquee-gateway')
+      .setAudience('ratings')
+      .setExpirationTime(exp)
+      .sign(privateKey);
     await expect(verify(short)).resolves.toEqual({ userId: 'u2', partnerId: null });
     await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
     await expect(verify(short)).rejects.toBeInstanceOf(InvalidCallerError);

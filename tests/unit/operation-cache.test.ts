@@ -29,7 +29,9 @@ describe('the Operation executeQueryPlan builds per request, remembered per pars
     const other = parse('fragment F on Movie { id }').definitions[0];
     const withOtherFragment: DocumentNode = { kind: Kind.DOCUMENT, definitions: [doc.definitions[0], other] };
     expect(remembered(api, withOtherFragment, { validate: false }).toString()).toContain('id');
-    remembered(Supergraph.build(readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8')).apiSchema(), asExecuted(doc), { validate: false });
+    remembered(Supergraph.build(readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8')).apiSchema(), asExecuted(doc), {
+      validate: false,
+    });
     remembered(api, doc, { operationName: 'A' });
     remembered(api, doc, { operationName: 'A' });
     expect(built).toBe(5);

@@ -16,15 +16,16 @@ import {
 } from 'graphql';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { APOLLO_RESULT_SHAPING, computeResponse, install, type ComputeResponseArgs } from '../../gateway/apollo-patches/result-shaping';
-import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../bench/workloads';
-import { mulberry32 } from '../../bench/workloads';
+import { SCALING_QUERY, W1_QUERY, W2_QUERY } from '../../workloads/operations';
+import { mulberry32 } from '../../workloads/random';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const supergraph = Supergraph.build(readFileSync(path.join(ROOT, 'schema', 'supergraph.graphql'), 'utf8'));
 const api = supergraph.apiSchema();
 const gqlSchema: GraphQLSchema = api.toGraphQLJSSchema();
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const apollo = (require(APOLLO_RESULT_SHAPING) as { computeResponse: typeof computeResponse }).computeResponse;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- Apollo's own computeResponse, from the module object the patch replaces it in
+const apolloModule = require(APOLLO_RESULT_SHAPING) as { computeResponse: typeof computeResponse };
+const apollo = apolloModule.computeResponse;
 
 const QUERIES: [string, Record<string, unknown>][] = [
   [W1_QUERY, {}],
@@ -93,7 +94,13 @@ function randomData(doc: DocumentNode, seed: number): Record<string, unknown> {
         else if (f.name.value === '__typename') continue;
         else if (f.name.value.startsWith('__')) continue;
         else if (rand() < 0.03) continue;
-        else Object.defineProperty(out, f.alias?.value ?? f.name.value, { value: value(type.getFields()[f.name.value].type, f.selectionSet), enumerable: true, writable: true, configurable: true });
+        else
+          Object.defineProperty(out, f.alias?.value ?? f.name.value, {
+            value: value(type.getFields()[f.name.value].type, f.selectionSet),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
       }
     };
     fill(sel);
@@ -104,7 +111,10 @@ function randomData(doc: DocumentNode, seed: number): Record<string, unknown> {
 }
 
 type Outcome = { data?: unknown; errors?: { message: string; path?: unknown; code?: unknown }[]; threw?: string };
-function run(fn: (args: ComputeResponseArgs) => { data: unknown; errors: { message: string; path?: unknown; extensions?: Record<string, unknown> }[] }, args: ComputeResponseArgs): Outcome {
+function run(
+  fn: (args: ComputeResponseArgs) => { data: unknown; errors: { message: string; path?: unknown; extensions?: Record<string, unknown> }[] },
+  args: ComputeResponseArgs,
+): Outcome {
   try {
     const { data, errors } = fn(args);
     return { data: JSON.parse(JSON.stringify(data ?? null)), errors: errors.map((e) => ({ message: e.message, path: e.path, code: e.extensions?.code })) };
@@ -122,8 +132,8 @@ describe('result shaping (our computeResponse against Apollo’s)', () => {
     for (let seed = 1; seed <= 400; seed++) {
       const input = randomData(doc, seed);
       const args = (): ComputeResponseArgs => ({ operation, variables, input: structuredClone(input), introspectionHandling: () => ({ introspected: true }) });
-      const ours = run(computeResponse as never, args());
-      const theirs = run(apollo as never, args());
+      const ours = run(computeResponse, args());
+      const theirs = run(apollo, args());
       expect(ours).toEqual(theirs);
       if (theirs.errors?.length) withErrors++;
       if (theirs.errors?.some((e) => e.message.startsWith('Cannot return null for non-nullable'))) bubbled++;
@@ -139,11 +149,9 @@ describe('result shaping (our computeResponse against Apollo’s)', () => {
     expect(src).toMatch(/\(0, resultShaping_1\.computeResponse\)\(/);
     const original = install();
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      expect((require(APOLLO_RESULT_SHAPING) as { computeResponse: unknown }).computeResponse).toBe(computeResponse);
+      expect(apolloModule.computeResponse).toBe(computeResponse);
     } finally {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require(APOLLO_RESULT_SHAPING) as { computeResponse: unknown }).computeResponse = original;
+      apolloModule.computeResponse = original;
     }
   });
 });

@@ -31,7 +31,14 @@ describe('the Node runtime', () => {
     expect(ok.status).toBe(0);
     expect(ok.stderr).toBe('');
     // The same check as an older Node would see it: process.versions reports major - 4.
-    const old = spawnSync(process.execPath, ['-e', `Object.defineProperty(process.versions, 'node', { value: '${major - 4}.20.2' }); Object.defineProperty(process, 'version', { value: 'v${major - 4}.20.2' }); require(${JSON.stringify(script)})`], { encoding: 'utf8' });
+    const old = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `Object.defineProperty(process.versions, 'node', { value: '${major - 4}.20.2' }); Object.defineProperty(process, 'version', { value: 'v${major - 4}.20.2' }); require(${JSON.stringify(script)})`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(old.status).toBe(1);
     expect(old.stderr.trim().split('\n')).toHaveLength(1);
     expect(old.stderr).toContain(`needs Node.js ${major} or newer, this is v${major - 4}.20.2`);

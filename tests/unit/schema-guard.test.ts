@@ -9,7 +9,8 @@ import { buildManifest, MANIFEST_PATH } from '../../scripts/persisted-operations
 const released = readFileSync(PATHS.released, 'utf8');
 const current = readFileSync(PATHS.current, 'utf8');
 const changelog = readFileSync(PATHS.changelog, 'utf8');
-const withAck = (paths: string[]) => changelog.replace('### Breaking\n', `### Breaking\n\n${paths.map((p) => `- \`${p}\` acknowledged in a test`).join('\n')}\n`);
+const withAck = (paths: string[]) =>
+  changelog.replace('### Breaking\n', `### Breaking\n\n${paths.map((p) => `- \`${p}\` acknowledged in a test`).join('\n')}\n`);
 
 describe('breaking-change guard', () => {
   it('passes for the repository as it is', async () => {
@@ -43,7 +44,10 @@ describe('breaking-change guard', () => {
   });
 
   it('accepts a safe change (a new field)', async () => {
-    const safe = current.replace('  """The film\'s tagline, when it has one."""\n  tagline: String\n', '  """The film\'s tagline, when it has one."""\n  tagline: String\n\n  """Keywords."""\n  keywords: [String!]\n');
+    const safe = current.replace(
+      '  """The film\'s tagline, when it has one."""\n  tagline: String\n',
+      '  """The film\'s tagline, when it has one."""\n  tagline: String\n\n  """Keywords."""\n  keywords: [String!]\n',
+    );
     expect(safe).not.toBe(current);
     const r = await checkSchema(released, safe, changelog);
     expect(r.ok).toBe(true);

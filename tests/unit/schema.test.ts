@@ -43,10 +43,14 @@ describe('schema', () => {
 
   it('generated resolver types and client documents are current (run `npm run codegen`)', () => {
     // graphql-codegen's check mode exits non-zero when any generated file would change.
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.ts', '--check', '--silent'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.ts', '--check', '--silent'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect({ status: run.status, output: run.status === 0 ? '' : run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
   }, 120_000);
 });

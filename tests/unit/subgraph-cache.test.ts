@@ -1,11 +1,8 @@
-import type Redis from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { RecentWriters, SubgraphAnswerCache, remainingHint, storableFor } from '../../gateway/subgraph-cache';
-import { createRedisClient } from '../../platform/cache';
 import { findFreePort } from '../../local/processes';
-import { startRedis } from '../../local/redis';
-import { servers } from '../support/env';
+import { redisClients } from '../support/redis-clients';
 
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
@@ -106,40 +103,8 @@ describe('SubgraphAnswerCache in memory', () => {
   });
 });
 
-describe('SubgraphAnswerCache over Redis', () => {
-  const clients: Redis[] = [];
-  afterAll(() => clients.forEach((c) => c.disconnect()));
-  const client = (url: string) => {
-    const c = createRedisClient(url);
-    c.on('error', () => {});
-    clients.push(c);
-    return c;
-  };
-  // The client refuses commands until connected (it never queues them), so a test waits.
-  const ready = async (url: string) => {
-    const c = client(url);
-    if (c.status !== 'ready') await new Promise((r) => c.once('ready', r));
-    return c;
-  };
-
-  it('shares entries between instances through Redis, with their expiry', async () => {
-    const redis = await ready(servers().redis);
-    const a = new SubgraphAnswerCache({ redis });
-    const b = new SubgraphAnswerCache({ redis });
-    const key = a.key('movies', `http://unit-${Date.now()}/graphql`, '{"query":"{ a }"}');
-    a.store(key, '{"data":{"a":1}}', 30);
-    await settle();
-    expect(b.peek(key)).toBeUndefined();
-    expect(await b.lookup(key)).toEqual({ text: '{"data":{"a":1}}', maxAge: expect.any(Number) });
-    // …and from then on b holds it in memory.
-    expect(b.peek(key)?.text).toBe('{"data":{"a":1}}');
-    const pttl = await redis.pttl(key);
-    expect(pttl).toBeGreaterThan(28_000);
-    expect(pttl).toBeLessThanOrEqual(30_000);
-    // Another instance whose clock says the entry is past its max-age does not take it.
-    const later = new SubgraphAnswerCache({ redis, now: () => Date.now() + 30_000 });
-    expect(await later.lookup(key)).toBeUndefined();
-  });
+describe('SubgraphAnswerCache with Redis down', () => {
+  const { client } = redisClients();
 
   it('treats Redis being down as a miss, and writes to it as no-ops', async () => {
     const dead = client(`redis://127.0.0.1:${await findFreePort()}`);
@@ -153,23 +118,5 @@ describe('SubgraphAnswerCache over Redis', () => {
     expect(cache.peek('marquee:sc:movies:y')).toEqual({ text: '{}', maxAge: expect.any(Number) });
     await expect(cache.lookup('marquee:sc:movies:z')).resolves.toBeUndefined();
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['subgraph cache: redis unavailable; memory only']);
-  });
-
-  it('misses, without failing, when Redis stops in the middle', async () => {
-    const own = await startRedis();
-    try {
-      const redis = await ready(own.url);
-      const cache = new SubgraphAnswerCache({ redis });
-      const other = new SubgraphAnswerCache({ redis });
-      const key = cache.key('ratings', 'http://ratings/graphql', 'q');
-      cache.store(key, '{"data":{}}', 30);
-      await settle();
-      expect(await other.lookup(key)).toBeDefined();
-      await own.stop();
-      const fresh = new SubgraphAnswerCache({ redis });
-      await expect(fresh.lookup(key)).resolves.toBeUndefined();
-    } finally {
-      await own.stop();
-    }
   });
 });

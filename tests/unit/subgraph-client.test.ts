@@ -85,7 +85,11 @@ describe('SubgraphClient', () => {
   it('tells anonymous callers apart by IP: a private answer is shared by the same IP only', async () => {
     const client = new SubgraphClient({ ...options, url, dedupe: true });
     const anonymous = (clientIp: string) => ({ userId: null, partnerId: null, clientIp, requestId: 'r1' });
-    await Promise.all([call(client, '{ private }', null, anonymous('203.0.113.1')), call(client, '{ private }', null, anonymous('203.0.113.1')), call(client, '{ private }', null, anonymous('203.0.113.2'))]);
+    await Promise.all([
+      call(client, '{ private }', null, anonymous('203.0.113.1')),
+      call(client, '{ private }', null, anonymous('203.0.113.1')),
+      call(client, '{ private }', null, anonymous('203.0.113.2')),
+    ]);
     expect(seen).toHaveLength(2);
     await client.close();
   });

@@ -25,7 +25,7 @@ afterAll(() => local.close());
 
 async function get(p: string) {
   const res = await fetch(`${local.url}${p}`, { headers: { authorization: 'Bearer t' } });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await res.json() };
 }
 const keys = (o: object) => Object.keys(o).sort();
 
@@ -108,7 +108,10 @@ const keys = (o: object) => Object.keys(o).sort();
   afterAll(() => new Promise((r) => server.close(r)));
 
   it('reads a detail, a detail with appended blocks, a list and a person', async () => {
-    const [fightClub, appended] = await client.movies([{ id: '550', blocks: [] }, { id: '12313', blocks: ['credits', 'videos', 'release_dates', 'recommendations', 'similar'] }]);
+    const [fightClub, appended] = await client.movies([
+      { id: '550', blocks: [] },
+      { id: '12313', blocks: ['credits', 'videos', 'release_dates', 'recommendations', 'similar'] },
+    ]);
     expect(fightClub).not.toBeInstanceOf(TmdbError);
     expect((fightClub as Exclude<typeof fightClub, TmdbError>).detail.title).toBe('Fight Club');
     const a = appended as Exclude<typeof appended, TmdbError>;
@@ -122,7 +125,10 @@ const keys = (o: object) => Object.keys(o).sort();
   });
 
   it('classifies the real error bodies', async () => {
-    const [missing, auth] = await client.movies([{ id: '1', blocks: [] }, { id: '2', blocks: [] }]);
+    const [missing, auth] = await client.movies([
+      { id: '1', blocks: [] },
+      { id: '2', blocks: [] },
+    ]);
     expect((missing as TmdbError).kind).toBe('not_found');
     expect((auth as TmdbError).kind).toBe('auth');
   });

@@ -55,10 +55,16 @@ function summary(s: { average: number | null; count: number } | null | undefined
 function userFromToken(token: string | null): string | null {
   if (!token) return null;
   try {
-    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).sub ?? null;
+    const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: string };
+    return claims.sub ?? null;
   } catch {
     return null;
   }
+}
+
+/** Runs an async click handler; its failure is shown, never left unhandled. */
+function onClick(target: HTMLElement, action: () => Promise<void>): void {
+  target.addEventListener('click', () => void action().catch(showError));
 }
 
 async function loadMovies() {
@@ -70,7 +76,7 @@ async function loadMovies() {
     if (m.poster) item.append(el('img', { src: m.poster.url, alt: `${m.title} poster`, loading: 'lazy' }));
     item.append(el('strong', {}, m.title), el('div', { class: 'muted' }, `${m.year ?? ''} · ${m.genres.map((g) => g.name).join(', ')}`));
     item.append(el('div', { 'data-testid': `summary-${m.id}` }, summary(m.ratingSummary)));
-    item.addEventListener('click', () => openDetail(m.id).catch(showError));
+    onClick(item, () => openDetail(m.id));
     list.append(item);
   }
 }
@@ -80,7 +86,11 @@ function renderDetail(movie: NonNullable<MovieDetailQuery['movie']>) {
   box.hidden = false;
   box.replaceChildren(
     el('h2', { 'data-testid': 'detail-title' }, movie.title),
-    el('p', { class: 'muted' }, `${movie.releaseDate ?? ''} · ${movie.runtime ?? '?'} min · directed by ${movie.directors.map((d) => d.name).join(', ') || 'unknown'}`),
+    el(
+      'p',
+      { class: 'muted' },
+      `${movie.releaseDate ?? ''} · ${movie.runtime ?? '?'} min · directed by ${movie.directors.map((d) => d.name).join(', ') || 'unknown'}`,
+    ),
     el('p', {}, movie.overview ?? ''),
     el('p', {}, `Cast: ${movie.cast.map((c) => `${c.person.name}${c.character ? ` (${c.character})` : ''}`).join(', ')}`),
     el('p', { 'data-testid': 'detail-summary' }, summary(movie.ratingSummary)),
@@ -96,23 +106,15 @@ function renderDetail(movie: NonNullable<MovieDetailQuery['movie']>) {
   const review = el('input', { 'data-testid': 'review', placeholder: 'a short review (optional)', size: '40' });
   review.value = movie.viewerRating?.review ?? '';
   const rate = el('button', { 'data-testid': 'rate' }, movie.viewerRating ? 'Update rating' : 'Rate');
-  rate.addEventListener('click', async () => {
-    try {
-      await client.mutate({ mutation: RateMovieDocument, variables: { input: { movieId: movie.id, score: Number(score.value), review: review.value || null } } });
-      await openDetail(movie.id);
-      await loadMovies();
-    } catch (err) {
-      showError(err);
-    }
+  onClick(rate, async () => {
+    await client.mutate({ mutation: RateMovieDocument, variables: { input: { movieId: movie.id, score: Number(score.value), review: review.value || null } } });
+    await openDetail(movie.id);
+    await loadMovies();
   });
   const follow = el('button', { 'data-testid': 'follow' }, movie.viewerIsFollowing ? 'Unfollow' : 'Follow');
-  follow.addEventListener('click', async () => {
-    try {
-      await client.mutate({ mutation: movie.viewerIsFollowing ? UnfollowMovieDocument : FollowMovieDocument, variables: { movieId: movie.id } });
-      await openDetail(movie.id);
-    } catch (err) {
-      showError(err);
-    }
+  onClick(follow, async () => {
+    await client.mutate({ mutation: movie.viewerIsFollowing ? UnfollowMovieDocument : FollowMovieDocument, variables: { movieId: movie.id } });
+    await openDetail(movie.id);
   });
   box.append(el('div', {}, 'Your score: '), score, review, rate, follow);
 }
