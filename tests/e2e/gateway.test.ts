@@ -75,6 +75,9 @@ beforeAll(async () => {
         ...baseEnv(`gwp-${suffix}`),
         NODE_ENV: 'production',
         SAFELIST: 'enforce',
+        // Another deployment: its own Redis database, so the dev stack's cached public answers
+        // (the subgraph cache) never stand in for this stack's failing ratings subgraph.
+        REDIS_URL: `${servers().redis.replace(/\/\d*$/, '')}/1`,
         RATINGS_TABLE: 'no-such-table',
         JWT_SECRET: LOCAL_JWT_SECRET,
         JWT_ALLOW_HS256_IN_PRODUCTION: 'true',
