@@ -10,7 +10,8 @@
  * The young generation is pinned too: since Node 22, V8 sizes the semi-spaces from the memory it
  * sees (this 24 GiB machine: 64 MiB each, heap limit 352 MiB with the 160 MiB cap; Node 20: 16 MiB,
  * 208 MiB), so the same image would have a different heap shape on every task size and in the
- * benchmark. 16 MiB is what Node 20 chose here.
+ * benchmark. 16 MiB is what Node 20 chose here. Without the pin, under load, the collector took
+ * 40–49 % of the gateway's CPU (5–6× the CPU per operation of Node 20: docs/performance.md).
  */
 export const GATEWAY_NODE_ARGS = ['--max-old-space-size=160', '--max-semi-space-size=16'];
 export const GATEWAY_ENTRY = 'dist/gateway/main.js';
