@@ -26,8 +26,7 @@ export function createApolloGateway(
 ): { gateway: ApolloGateway; clients: SubgraphClient[] } {
   const { redis, registry, logger } = deps;
   const urls = subgraphUrls(cfg);
-  const cache =
-    cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
+  const cache = cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
   const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(cfg.SUPERGRAPH_PATH, logger),

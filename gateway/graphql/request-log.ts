@@ -6,7 +6,10 @@ import type { GatewayContext } from './context';
  * Each operation's duration in a histogram, by operation name and outcome, and one log line.
  * `operationLabel` bounds the names (clients choose them: platform/metric-labels.ts).
  */
-export function requestLog(requests: Histogram<'operation' | 'status'>, operationLabel: (name: string | null | undefined) => string): ApolloServerPlugin<GatewayContext> {
+export function requestLog(
+  requests: Histogram<'operation' | 'status'>,
+  operationLabel: (name: string | null | undefined) => string,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();

@@ -18,7 +18,13 @@ describe('operation limits, tagged through graphql-armor rejection callbacks', (
   const { registry, errors } = errorCounter();
   const armor = createArmor({ MAX_DEPTH: 3, MAX_ALIASES: 2, MAX_DIRECTIVES: 2 });
   // Production: the codes must survive masking, with armor's own messages.
-  const server = new ApolloServer({ typeDefs, resolvers, validationRules: armor.validationRules, plugins: armor.plugins, formatError: formatGatewayError(true, errors) });
+  const server = new ApolloServer({
+    typeDefs,
+    resolvers,
+    validationRules: armor.validationRules,
+    plugins: armor.plugins,
+    formatError: formatGatewayError(true, errors),
+  });
   beforeAll(() => server.start());
   afterAll(() => server.stop());
 
@@ -31,7 +37,12 @@ describe('operation limits, tagged through graphql-armor rejection callbacks', (
   it.each([
     ['depth', '{ a { a { a { a { b } } } } }', 'QUERY_TOO_DEEP', /^Syntax Error: Query depth limit of 3 exceeded, found 5\.$/],
     ['aliases', '{ x: a { b } y: a { b } z: a { b } }', 'TOO_MANY_ALIASES', /^Syntax Error: Aliases limit of 2 exceeded, found 3\.$/],
-    ['directives', '{ a @include(if: true) { b @include(if: true) } c: a @skip(if: false) { b } }', 'TOO_MANY_DIRECTIVES', /^Syntax Error: Directives limit of 2 exceeded, found 3\.$/],
+    [
+      'directives',
+      '{ a @include(if: true) { b @include(if: true) } c: a @skip(if: false) { b } }',
+      'TOO_MANY_DIRECTIVES',
+      /^Syntax Error: Directives limit of 2 exceeded, found 3\.$/,
+    ],
   ])('refuses too much %s with HTTP 400 and its own code', async (_kind, query, code, message) => {
     const { status, errors: found } = await run(query);
     expect(status).toBe(400);
@@ -56,7 +67,11 @@ describe('subgraphs that cannot be reached', () => {
   const { errors } = errorCounter();
   const format = formatGatewayError(false, errors);
   // How Apollo formats an error a subgraph client threw: its message, no code of its own.
-  const thrown = { message: "Couldn't reach subgraph ratings: ECONNREFUSED connect ECONNREFUSED", path: ['movie', 'ratingSummary'], extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  const thrown = {
+    message: "Couldn't reach subgraph ratings: ECONNREFUSED connect ECONNREFUSED",
+    path: ['movie', 'ratingSummary'],
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
   const unavailable = {
     message: 'The ratings service is unavailable; these fields could not be loaded.',
     path: ['movie', 'ratingSummary'],
