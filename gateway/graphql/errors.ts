@@ -26,13 +26,11 @@ export function formatGatewayError(production: boolean, errors: Counter<'code'>)
 function subgraphUnavailable(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const subgraph = unavailableSubgraph(original(error));
   if (subgraph === undefined) return formatted;
-  // A failed call reaches Apollo as thrown, with no serviceName; the error names its subgraph.
-  const named = formatted.extensions?.serviceName;
-  const service = typeof named === 'string' ? named : subgraph;
+  // A failed call reaches Apollo as thrown, without @apollo/gateway's serviceName: the error names its subgraph.
   return {
     ...formatted,
-    message: `The ${service} service is unavailable; these fields could not be loaded.`,
-    extensions: { code: 'SUBGRAPH_UNAVAILABLE', service },
+    message: `The ${subgraph} service is unavailable; these fields could not be loaded.`,
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE', service: subgraph },
   };
 }
 
