@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTrustProxy } from './trust-proxy';
+import { parsePartnerKeys } from './pipeline/partner-key';
 import { commonEnv, ConfigError, gatewayKey, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
 
 const optionalPositiveInt = () => z.coerce.number().int().positive().optional();
@@ -103,6 +104,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (isProduction(cfg) && cfg.JWT_JWKS_URL && (!cfg.JWT_ISSUER || !cfg.JWT_AUDIENCE)) {
     throw new ConfigError('gateway: JWT_ISSUER and JWT_AUDIENCE are required with JWT_JWKS_URL');
   }
+  // A malformed PARTNER_KEYS stops start-up here, before anything runs (the partner-key step parses it again).
+  parsePartnerKeys(cfg.PARTNER_KEYS);
   // Introspection and Sandbox are for local development; production opts in explicitly.
   const introspection = cfg.INTROSPECTION ? cfg.INTROSPECTION === 'true' : !isProduction(cfg);
   return { ...cfg, introspection };

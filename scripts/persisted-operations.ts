@@ -10,7 +10,7 @@ import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinition
 const ROOT = path.resolve(__dirname, '..');
 export const MANIFEST_PATH = path.join(ROOT, 'schema', 'persisted-operations.json');
 
-import { sha256, type PersistedOperation } from '../gateway/persisted';
+import { sha256, type PersistedOperation } from '../gateway/pipeline/persisted';
 
 export function buildManifest(dir = path.join(ROOT, 'schema', 'operations')) {
   const defs: DefinitionNode[] = [];

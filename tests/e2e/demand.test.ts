@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Stack } from '../../local/stack';
 import type { ManagedProcess } from '../../local/processes';
 import { freshIps, startExtraGateway, startStackBehindProxy } from '../support/extra-gateway';
-import { hashApiKey } from '../../gateway/partners';
+import { hashApiKey } from '../../gateway/pipeline/partner-key';
 import { codes, postGraphQL, type GraphQLResponse } from '../support/graphql';
 
 /**

@@ -6,8 +6,8 @@ import { waitFor, type ManagedProcess } from '../../local/processes';
 import { freshIps, startExtraGateway, startStackBehindProxy } from '../support/extra-gateway';
 import { makeToken } from '../../scripts/token';
 import { buildManifest } from '../../scripts/persisted-operations';
-import { sha256 } from '../../gateway/persisted';
-import { hashApiKey } from '../../gateway/partners';
+import { sha256 } from '../../gateway/pipeline/persisted';
+import { hashApiKey } from '../../gateway/pipeline/partner-key';
 import { codes, postGraphQL } from '../support/graphql';
 import { INTERNAL_IDENTITY_HEADER, signCaller } from '../../platform/identity';
 

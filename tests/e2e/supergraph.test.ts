@@ -182,6 +182,11 @@ describe('the supergraph over HTTP', () => {
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({ movie: { title: 'Fight Club', followerCount: null } });
       expect(codes(res)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+      // Recognised by the subgraph client's error type, which names the subgraph (docs/errors.md).
+      expect(res.body.errors[0]).toMatchObject({
+        message: expect.stringMatching(/^The notifications service is unavailable/),
+        extensions: { service: 'notifications' },
+      });
       const partial = await gql('{ movie(id: "550") { title ratingSummary { count } } }');
       expect(partial.body.data.movie).toEqual({ title: 'Fight Club', ratingSummary: { count: 1 } });
       const health = await fetch(stack.gatewayUrl.replace('/graphql', '/health'));

@@ -1,6 +1,6 @@
 import { generateGatewayKeys } from '../../platform/identity';
 import { SignJWT } from 'jose';
-import { AuthError, createTokenVerifier } from '../../gateway/auth';
+import { AuthError, createTokenVerifier } from '../../gateway/pipeline/authentication';
 import { loadGatewayConfig } from '../../gateway/config';
 import { makeToken } from '../../scripts/token';
 

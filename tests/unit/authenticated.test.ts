@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { authenticatedRootFields, selectsAuthenticated } from '../../gateway/authenticated';
+import { authenticatedRootFields, selectsAuthenticated } from '../../gateway/graphql/authenticated';
 
 const supergraph = readFileSync(path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8');
 const op = (doc: ReturnType<typeof parse>) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;

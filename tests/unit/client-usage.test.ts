@@ -1,7 +1,6 @@
 import { buildSchema, parse } from 'graphql';
-import { deprecatedFields } from '../../gateway/client-usage';
-import { limitCode } from '../../gateway/limits';
-import { createPartnerLookup, hashApiKey, parsePartnerKeys } from '../../gateway/partners';
+import { deprecatedFields } from '../../gateway/graphql/client-usage';
+import { createPartnerLookup, hashApiKey, parsePartnerKeys } from '../../gateway/pipeline/partner-key';
 
 describe('deprecated field usage', () => {
   const schema = buildSchema(`
@@ -12,18 +11,6 @@ describe('deprecated field usage', () => {
     expect(deprecatedFields(schema, parse('{ movie { title year } }'))).toEqual(['Movie.year']);
     expect(deprecatedFields(schema, parse('{ movie { ...F } } fragment F on Movie { year releaseDate }'))).toEqual(['Movie.year']);
     expect(deprecatedFields(schema, parse('{ movie { title } }'))).toEqual([]);
-  });
-});
-
-describe('operation limit codes', () => {
-  it('maps graphql-armor messages to stable codes', () => {
-    expect(limitCode('Syntax Error: Query depth limit of 12 exceeded, found 14.')).toBe('QUERY_TOO_DEEP');
-    expect(limitCode('Syntax Error: Aliases limit of 30 exceeded, found 60.')).toBe('TOO_MANY_ALIASES');
-    // Cost is demand control now (gateway/cost.ts, COST_LIMIT_EXCEEDED), not an armor message.
-    expect(limitCode('Syntax Error: Query Cost limit of 5000 exceeded, found 9000.')).toBeUndefined();
-    expect(limitCode('Syntax Error: Token limit of 3000 exceeded.')).toBe('TOO_MANY_TOKENS');
-    expect(limitCode('Syntax Error: Directives limit of 30 exceeded, found 40.')).toBe('TOO_MANY_DIRECTIVES');
-    expect(limitCode('Cannot query field "x" on type "Query".')).toBeUndefined();
   });
 });
 

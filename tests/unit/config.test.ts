@@ -29,6 +29,8 @@ describe('configuration', () => {
     expect(() => loadMoviesConfig({})).toThrow(/TMDB_ACCESS_TOKEN/);
     expect(() => loadGatewayConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32/);
     expect(() => loadGatewayConfig({})).toThrow(ConfigError);
+    // Checked with the rest of the configuration, before the gateway starts anything.
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), PARTNER_KEYS: '[{"id":"acme"}]' })).toThrow(/PARTNER_KEYS: 0.tier/);
   });
 
   it('refuses to run in production without its secrets', () => {

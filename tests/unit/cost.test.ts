@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
-import { CostEstimator } from '../../gateway/cost';
+import { CostEstimator } from '../../gateway/graphql/cost';
 import { loadGatewayConfig } from '../../gateway/config';
 import { SCALING_QUERY, W1_QUERY, W2_QUERY, W3_MUTATION } from '../../workloads/operations';
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
-import { securityHeaders } from '../../gateway/security-headers';
+import { securityHeaders } from '../../gateway/pipeline/security-headers';
 
 async function headersOf(middleware: express.RequestHandler): Promise<Record<string, string>> {
   const app = express();

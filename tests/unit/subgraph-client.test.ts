@@ -2,7 +2,7 @@ import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { BATCH_RETRY_MS, SubgraphClient, cacheHint } from '../../gateway/subgraph-client';
+import { BATCH_RETRY_MS, SubgraphClient, SubgraphHttpError, SubgraphUnavailableError, cacheHint, unavailableSubgraph } from '../../gateway/subgraph-client';
 import { SubgraphAnswerCache } from '../../gateway/subgraph-cache';
 import { INTERNAL_IDENTITY_HEADER, generateGatewayKeys, verifyCaller } from '../../platform/identity';
 
@@ -19,6 +19,19 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ body, identity: req.headers[INTERNAL_IDENTITY_HEADER] as string | undefined, requestId: req.headers['x-request-id'] as string | undefined });
       if (body.includes('slow')) return; // never answers
+      if (body.includes('cutoff')) {
+        // Headers and half a body, then the connection drops.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"data":');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      if (body.includes('unavailable')) {
+        // What a proxy in front of a subgraph answers when no task can take the call.
+        res.statusCode = 503;
+        res.end('no healthy upstream');
+        return;
+      }
       if (body.includes('fail')) {
         res.statusCode = 500;
         res.end('{"errors":[{"message":"boom"}]}');
@@ -173,6 +186,11 @@ describe('SubgraphClient', () => {
     // The batch gets a 500 (its wording is no one's): each call goes again on its own.
     const [failed, b] = await Promise.allSettled([call(client, '{ fail }', null, ctx), call(client, '{ b }', null, ctx)]);
     expect(failed).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/^500: subgraph t answered/) }) });
+    // A 500 is the subgraph's failure, not its absence: typed with its status, not unavailable.
+    const reason = (failed as PromiseRejectedResult).reason as unknown;
+    expect(reason).toBeInstanceOf(SubgraphHttpError);
+    expect((reason as SubgraphHttpError).status).toBe(500);
+    expect(unavailableSubgraph(reason)).toBeUndefined();
     expect(b).toMatchObject({ status: 'fulfilled', value: { data: { query: '{ b }' } } });
     expect(seen.map((s) => Array.isArray(JSON.parse(s.body)))).toEqual([true, false, false]);
     // Remembered: the next request's parallel calls are not batched.
@@ -199,6 +217,7 @@ describe('SubgraphClient', () => {
     const ctx = { userId: null, partnerId: null, requestId: 'r6' };
     const calls = [call(client, '{ a }', null, ctx), call(client, '{ b }', null, ctx)];
     for (const c of calls) await expect(c).rejects.toThrow(/Couldn't reach subgraph t/);
+    for (const c of calls) await expect(c).rejects.toBeInstanceOf(SubgraphUnavailableError);
     await client.close();
   });
 
@@ -212,14 +231,33 @@ describe('SubgraphClient', () => {
   it('gives up on a subgraph that does not answer within the timeout', async () => {
     const client = new SubgraphClient({ ...options, url, timeoutMs: 300, dedupe: false });
     const started = Date.now();
-    await expect(call(client, '{ slow }', null)).rejects.toThrow(/Couldn't reach subgraph t: .*Timeout/i);
+    const slow = call(client, '{ slow }', null);
+    await expect(slow).rejects.toThrow(/Couldn't reach subgraph t: .*Timeout/i);
+    expect(unavailableSubgraph(await slow.catch((e: unknown) => e))).toBe('t');
     expect(Date.now() - started).toBeLessThan(2000);
     await client.close();
   });
 
   it('reports an unreachable subgraph clearly', async () => {
     const client = new SubgraphClient({ name: 'gone', url: 'http://127.0.0.1:1/graphql', signingKey, timeoutMs: 500, connections: 1, dedupe: true });
-    await expect(call(client, '{ a }', null)).rejects.toThrow(/Couldn't reach subgraph gone: ECONNREFUSED/);
+    const refused = call(client, '{ a }', null);
+    await expect(refused).rejects.toThrow(/Couldn't reach subgraph gone: ECONNREFUSED/);
+    // Recognised by type, whatever the message says (the gateway's SUBGRAPH_UNAVAILABLE).
+    expect(unavailableSubgraph(await refused.catch((e: unknown) => e))).toBe('gone');
+    await client.close();
+  });
+
+  it('counts an answer cut off, and a proxy answering 503, as an unavailable subgraph (by type, not message)', async () => {
+    const client = new SubgraphClient({ ...options, url, dedupe: false });
+    const cut = await call(client, '{ cutoff }', null).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(SubgraphUnavailableError);
+    expect(unavailableSubgraph(cut)).toBe('t');
+    const proxied = await call(client, '{ unavailable }', null).catch((e: unknown) => e);
+    expect(proxied).toBeInstanceOf(SubgraphHttpError);
+    expect((proxied as SubgraphHttpError).status).toBe(503);
+    expect(unavailableSubgraph(proxied)).toBe('t');
+    // An ordinary error whose text happens to read like a network failure is not one.
+    expect(unavailableSubgraph(new Error("Couldn't reach subgraph t: ECONNREFUSED"))).toBeUndefined();
     await client.close();
   });
 

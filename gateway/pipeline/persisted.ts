@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse, print } from 'graphql';
 import type { Request, RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
+import { sendError } from './locals';
 
 /**
  * Persisted operations. A request may name a registered operation by hash alone
@@ -77,7 +78,7 @@ export function asked(req: Request): Asked | null {
 }
 
 function refuse(res: Response, code: string, message: string): void {
-  res.status(403).json({ errors: [{ message, extensions: { code } }] });
+  sendError(res, 403, code, message);
 }
 
 export function persistedOperations(operations: PersistedOperation[], mode: 'off' | 'enforce'): RequestHandler {

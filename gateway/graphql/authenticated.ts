@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Kind, parse, type OperationDefinitionNode, type SelectionSetNode, type FragmentDefinitionNode, type DocumentNode } from 'graphql';
 
 /**
@@ -26,10 +25,6 @@ export function authenticatedRootFields(supergraphSdl: string): Map<string, Set<
     }
   }
   return out;
-}
-
-export function authenticatedRootFieldsFromFile(path: string): Map<string, Set<string>> {
-  return authenticatedRootFields(readFileSync(path, 'utf8'));
 }
 
 const ROOT: Record<OperationDefinitionNode['operation'], string> = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' };

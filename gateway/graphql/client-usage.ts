@@ -1,7 +1,7 @@
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { boundedLabelTuple } from '../platform/metric-labels';
+import { boundedLabelTuple } from '../../platform/metric-labels';
 
 /**
  * Who uses what: clients identify themselves with Apollo's `apollographql-client-name` and

@@ -1,6 +1,6 @@
 import { readFileSync, watchFile, unwatchFile } from 'node:fs';
 import type { SupergraphSdlHook } from '@apollo/gateway';
-import type { Logger } from '../platform/logger';
+import type { Logger } from '../../platform/logger';
 
 /**
  * Serves the checked-in supergraph file and hot-swaps it when the file changes, so a schema

@@ -1,6 +1,12 @@
+import type { RequestHandler } from 'express';
 import type Redis from 'ioredis';
+import type { Counter } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RateTier } from './partners';
+import { ErrorCode } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import type { GatewayConfig } from '../config';
+import { locals, sendError } from './locals';
+import type { RateTier } from './partner-key';
 
 /**
  * Requests per minute for each kind of caller. Redis-backed so the budget holds across gateway
@@ -16,7 +22,7 @@ export type Subject = { kind: 'partner'; id: string; tier: RateTier } | { kind: 
 
 export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
 
-function limiter(redis: Redis | undefined, name: string, points: number): RateLimiterAbstract {
+export function limiter(redis: Redis | undefined, name: string, points: number): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration: 60 });
   return redis
     ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration: 60, insuranceLimiter: memory, useRedisPackage: false })
@@ -68,33 +74,59 @@ export function createCostRateLimiter(limits: CostRateLimits, redis?: Redis): ((
   };
 }
 
-/**
- * Failed authentication per client IP (invalid user tokens, unknown partner keys), with its own
- * budget. Once an IP has used it up, every request with credentials from it is refused before
- * they are checked, so a right guess among many wrong ones is refused too until the minute passes.
- */
-export interface AuthFailureLimiter {
-  /** Seconds to wait when this IP may not try credentials now, else 0. */
-  blocked(ip: string): Promise<number>;
-  /** Counts one failure; the seconds to wait when it is one more than the budget, else 0. */
-  failed(ip: string): Promise<number>;
+type LimitsConfig = Pick<
+  GatewayConfig,
+  | 'RATE_LIMIT_ANONYMOUS'
+  | 'RATE_LIMIT_USER'
+  | 'RATE_LIMIT_PARTNER_STANDARD'
+  | 'RATE_LIMIT_PARTNER_PREMIUM'
+  | 'RATE_LIMIT_PARTNER_INTERNAL'
+  | 'RATE_LIMIT_COST_ANONYMOUS'
+  | 'RATE_LIMIT_COST_USER'
+  | 'RATE_LIMIT_COST_PARTNER_STANDARD'
+  | 'RATE_LIMIT_COST_PARTNER_PREMIUM'
+  | 'RATE_LIMIT_COST_PARTNER_INTERNAL'
+>;
+
+/** RATE_LIMIT_* (requests a minute). */
+export function requestLimits(cfg: LimitsConfig): RateLimits {
+  return {
+    anonymousPerMinute: cfg.RATE_LIMIT_ANONYMOUS,
+    userPerMinute: cfg.RATE_LIMIT_USER,
+    tiers: { standard: cfg.RATE_LIMIT_PARTNER_STANDARD, premium: cfg.RATE_LIMIT_PARTNER_PREMIUM, internal: cfg.RATE_LIMIT_PARTNER_INTERNAL },
+  };
 }
 
-export function createAuthFailureLimiter(perMinute: number, redis?: Redis): AuthFailureLimiter {
-  const failures = limiter(redis, 'auth-failures', perMinute);
-  const wait = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+/** RATE_LIMIT_COST_* (estimated cost a minute), each unset = off. */
+export function costLimits(cfg: LimitsConfig): CostRateLimits {
   return {
-    async blocked(ip) {
-      const res = await failures.get(ip).catch(() => null);
-      return res && res.consumedPoints > perMinute ? wait(res) : 0;
-    },
-    async failed(ip) {
-      try {
-        await failures.consume(ip, 1);
-        return 0;
-      } catch (rejection) {
-        return rejection instanceof RateLimiterRes ? wait(rejection) : 0;
-      }
-    },
+    anonymousPerMinute: cfg.RATE_LIMIT_COST_ANONYMOUS,
+    userPerMinute: cfg.RATE_LIMIT_COST_USER,
+    tiers: { standard: cfg.RATE_LIMIT_COST_PARTNER_STANDARD, premium: cfg.RATE_LIMIT_COST_PARTNER_PREMIUM, internal: cfg.RATE_LIMIT_COST_PARTNER_INTERNAL },
+  };
+}
+
+/**
+ * The step: who this request counts against (the partner, else the user, else the client IP),
+ * left on `res.locals` for the cost-unit limit, and one request taken from their budget; over it,
+ * HTTP 429 RATE_LIMITED with Retry-After.
+ */
+export function rateLimit(take: (subject: Subject) => Promise<RateDecision>, rateLimited: Counter<'kind'>, logger: Logger): RequestHandler {
+  return async (req, res, next) => {
+    const { partner, userId } = locals(res);
+    const subject: Subject = partner
+      ? { kind: 'partner', id: partner.id, tier: partner.tier }
+      : userId
+        ? { kind: 'user', id: userId }
+        : { kind: 'ip', id: req.ip ?? 'unknown' };
+    locals(res).rateSubject = subject;
+    const decision = await take(subject);
+    if (decision.allowed) return next();
+    rateLimited.inc({ kind: subject.kind });
+    logger.info({ requestId: locals(res).requestId, ip: req.ip, kind: subject.kind }, 'rate limited');
+    res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+    sendError(res, 429, ErrorCode.RATE_LIMITED, `Too many requests; retry after ${decision.retryAfterSeconds}s.`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
   };
 }

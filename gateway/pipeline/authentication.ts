@@ -1,5 +1,8 @@
+import type { RequestHandler } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from '../config';
+import type { CredentialGuard } from './auth-failures';
+import { locals } from './locals';
 
 /**
  * Verifies end-user bearer tokens: HS256 with JWT_SECRET in local mode, or keys from the
@@ -53,5 +56,23 @@ export function createTokenVerifier(
       if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (err as { claim?: string }).claim === 'exp') throw new AuthError('The token has no expiry (exp).');
       throw new AuthError('The token is invalid.');
     }
+  };
+}
+
+/**
+ * The step: a request with `Authorization` is a user's, or refused with 401 (a bad token is never
+ * downgraded to anonymous); failures count against the IP's budget (auth-failures.ts).
+ */
+export function userToken(verify: TokenVerifier, guard: CredentialGuard): RequestHandler {
+  return async (req, res, next) => {
+    const authorization = req.header('authorization');
+    if (authorization === undefined) return next();
+    try {
+      locals(res).userId = await verify(authorization);
+    } catch (err) {
+      if (!(err instanceof AuthError)) return next(err);
+      return guard.refuse(req, res, err.message);
+    }
+    next();
   };
 }

@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { ConfigError } from '../platform/config';
+import { ConfigError } from '../../platform/config';
+import type { CredentialGuard } from './auth-failures';
+import { locals } from './locals';
 
 /**
  * Partner API keys (`x-api-key`). Only SHA-256 hashes are configured (PARTNER_KEYS, injected
@@ -46,5 +49,17 @@ export function createPartnerLookup(raw: string | undefined): (apiKey: string) =
     // No early exit: every key costs the same comparisons.
     for (const p of partners) if (timingSafeEqual(presented, p.hash)) found = p.partner;
     return found;
+  };
+}
+
+/** The step: a request with `x-api-key` is that partner's, or refused with 401 (counted as a failed authentication). */
+export function partnerKey(findPartner: (apiKey: string) => Partner | null, guard: CredentialGuard): RequestHandler {
+  return async (req, res, next) => {
+    const apiKey = req.header('x-api-key');
+    if (apiKey === undefined) return next();
+    const partner = findPartner(apiKey);
+    if (!partner) return guard.refuse(req, res, 'Unknown API key.');
+    locals(res).partner = partner;
+    next();
   };
 }
