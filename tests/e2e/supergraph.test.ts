@@ -183,7 +183,7 @@ describe('the supergraph over HTTP', () => {
       expect(res.body.data).toEqual({ movie: { title: 'Fight Club', followerCount: null } });
       expect(codes(res)).toEqual(['SUBGRAPH_UNAVAILABLE']);
       // Recognised by the subgraph client's error type, which names the subgraph (docs/errors.md).
-      expect(res.body.errors[0]).toMatchObject({
+      expect(res.body.errors?.[0]).toMatchObject({
         message: expect.stringMatching(/^The notifications service is unavailable/),
         extensions: { service: 'notifications' },
       });
