@@ -72,7 +72,7 @@ function lazy<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
-export function createKit(name: string, cfg: KitEnv, gatewayPublicKey: string, injected: InjectedClients = {}): { kit: Kit; close(): Promise<void> } {
+export function createKit(name: string, cfg: KitEnv, gatewayPublicKey: string, injected: InjectedClients = {}): { kit: Kit; close: () => Promise<void> } {
   const logger = createLogger(name, cfg.LOG_LEVEL);
   const registry = createMetricsRegistry(name);
   const closers = new Closers();

@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from '../identity';
 import { maskError, ErrorCode } from '../errors';
 import { listen, once } from '../http';
-import { startMetricsServer } from '../metrics';
+import { startMetricsServer, type MetricsServer } from '../metrics';
 import type { Logger } from '../logger';
 import { operationCacheHints, requestMetrics } from './plugins';
 import { runChecks, type ReadinessChecks } from './readiness';
@@ -118,7 +118,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   );
 
   let port: number;
-  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>>;
+  let metricsServer: MetricsServer;
   try {
     port = await listen(httpServer, opts.port, opts.host);
     metricsServer = await startMetricsServer(opts.registry, opts.metricsPort, opts.host);

@@ -29,7 +29,14 @@ const get = async (url: string, path: '/health' | '/ready') => {
 beforeAll(async () => {
   tmdb = await startTmdbServer({ port: 0, accessToken: 'tok' });
   tables = await freshTables();
-  env = { TMDB_BASE_URL: tmdb.url, TMDB_ACCESS_TOKEN: 'tok', DYNAMODB_ENDPOINT: servers().dynamodb, SNS_ENDPOINT: servers().sns, LOG_LEVEL: 'silent', ...tables };
+  env = {
+    TMDB_BASE_URL: tmdb.url,
+    TMDB_ACCESS_TOKEN: 'tok',
+    DYNAMODB_ENDPOINT: servers().dynamodb,
+    SNS_ENDPOINT: servers().sns,
+    LOG_LEVEL: 'silent',
+    ...tables,
+  };
 });
 
 afterAll(async () => {
@@ -86,7 +93,10 @@ describe('the subgraph kit', () => {
   });
 
   it('notifications without SNS_TOPIC_ARN starts no relay', async () => {
-    const notifications = await startNotificationsService(loadNotificationsConfig({ ...env, NOTIFICATIONS_PORT: '0', NOTIFICATIONS_METRICS_PORT: '0' }), secret);
+    const notifications = await startNotificationsService(
+      loadNotificationsConfig({ ...env, NOTIFICATIONS_PORT: '0', NOTIFICATIONS_METRICS_PORT: '0' }),
+      secret,
+    );
     try {
       expect(notifications.relay).toBeUndefined();
     } finally {
@@ -107,7 +117,9 @@ describe('the subgraph kit', () => {
     const first = await startMoviesService(loadMoviesConfig({ ...env, MOVIES_PORT: '0', MOVIES_METRICS_PORT: '0' }), secret);
     try {
       // The port is taken: listen fails after setup made the cache and the TMDB client.
-      await expect(startMoviesService(loadMoviesConfig({ ...env, MOVIES_PORT: String(first.port), MOVIES_METRICS_PORT: '0' }), secret)).rejects.toThrow(/EADDRINUSE/);
+      await expect(startMoviesService(loadMoviesConfig({ ...env, MOVIES_PORT: String(first.port), MOVIES_METRICS_PORT: '0' }), secret)).rejects.toThrow(
+        /EADDRINUSE/,
+      );
       expect((await get(first.url, '/health')).status).toBe(200);
     } finally {
       await first.stop();

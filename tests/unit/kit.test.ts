@@ -8,7 +8,13 @@ import { Closers, createKit, type KitEnv } from '../../platform/kit/resources';
 const log = createLogger('kit-test', 'silent');
 const key = generateGatewayKeys().publicKey;
 // Endpoints nothing listens on: the clients are made, never used.
-const env: KitEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9', SNS_ENDPOINT: 'http://127.0.0.1:9' };
+const env: KitEnv = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  AWS_REGION: 'us-east-1',
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+  SNS_ENDPOINT: 'http://127.0.0.1:9',
+};
 const tmdbEnv = {
   TMDB_BASE_URL: 'http://127.0.0.1:9',
   TMDB_ACCESS_TOKEN: 'token',
@@ -55,7 +61,10 @@ describe('createKit', () => {
   });
 
   it('closes what it made, and nothing it was given', async () => {
-    const given = { doc: createDynamoDb({ region: 'us-east-1', endpoint: env.DYNAMODB_ENDPOINT }), sns: createSns({ region: 'us-east-1', endpoint: env.SNS_ENDPOINT }) };
+    const given = {
+      doc: createDynamoDb({ region: 'us-east-1', endpoint: env.DYNAMODB_ENDPOINT }),
+      sns: createSns({ region: 'us-east-1', endpoint: env.SNS_ENDPOINT }),
+    };
     const givenDoc = jest.spyOn(given.doc, 'destroy');
     const givenSns = jest.spyOn(given.sns, 'destroy');
     const withGiven = createKit('notifications', env, key, given);

@@ -38,7 +38,8 @@ export const Query: QueryResolvers = {
   upcomingMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.upcoming(checkPage(page)).catch(upstream)),
   nowPlayingMovies: async (_p, { page }, ctx) => toPage(await ctx.tmdb.nowPlaying(checkPage(page)).catch(upstream)),
   trendingMovies: async (_p, { window, page }, ctx) => toPage(await ctx.tmdb.trending(window === 'WEEK' ? 'week' : 'day', checkPage(page)).catch(upstream)),
-  discoverMovies: async (_p, { filter, sort, page }, ctx) => toPage(await ctx.tmdb.discover(discoverQuery(filter ?? {}, sort), checkPage(page)).catch(upstream)),
+  discoverMovies: async (_p, { filter, sort, page }, ctx) =>
+    toPage(await ctx.tmdb.discover(discoverQuery(filter ?? {}, sort), checkPage(page)).catch(upstream)),
   searchPeople: async (_p, { query, page }, ctx) => {
     const q = checkQuery(query);
     return toPersonPage(await ctx.tmdb.searchPeople(q, checkPage(page)).catch(upstream));
