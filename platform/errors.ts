@@ -1,8 +1,10 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The stable `extensions.code` values clients may rely on. Adding one is a schema-level promise:
- * document it in docs/errors.md.
+ * The `extensions.code` values the subgraphs and platform code raise. They are not all a client
+ * sees: the gateway adds its own (operation limits, body size, safelist, unreachable subgraph) and
+ * passes Apollo Server's client codes through (APOLLO_CLIENT_CODES below). Every code a client
+ * may rely on, with its HTTP status, is in docs/errors.md; a new one is documented there first.
  */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',

@@ -1,5 +1,5 @@
 import { ConfigError } from './config';
-import { createLogger, type Logger } from './logger';
+import type { Logger } from './logger';
 
 /**
  * The gateway signs the gateway→subgraph identity with GATEWAY_SIGNING_KEY and the subgraphs
@@ -29,23 +29,4 @@ export function stopOnSignals(server: { stop(): Promise<void> }, logger: Logger)
   };
   process.once('SIGTERM', handler);
   process.once('SIGINT', handler);
-}
-
-/**
- * A subgraph process: load and validate its config (one clear line and exit 1 on a bad value),
- * start it, and stop it gracefully on SIGTERM.
- */
-export function runSubgraph<C extends { LOG_LEVEL: string; GATEWAY_PUBLIC_KEY?: string }>(
-  name: string,
-  load: () => C,
-  start: (cfg: C, gatewayPublicKey: string) => Promise<{ stop(): Promise<void> }>,
-): void {
-  (async () => {
-    const cfg = load();
-    const server = await start(cfg, resolveGatewayKey('GATEWAY_PUBLIC_KEY', cfg.GATEWAY_PUBLIC_KEY));
-    stopOnSignals(server, createLogger(name, cfg.LOG_LEVEL));
-  })().catch((err) => {
-    console.error(err instanceof ConfigError ? err.message : err);
-    process.exit(1);
-  });
 }

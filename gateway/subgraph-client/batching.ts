@@ -115,7 +115,7 @@ function parseOrUndefined(text: string): unknown {
   }
 }
 
-/** An operation's own hint in a batch answer, where the subgraph states one (platform/subgraph-server.ts). */
+/** An operation's own hint in a batch answer, where the subgraph states one (platform/kit/plugins.ts). */
 function ownCacheControl(result: AnswerBody): string | undefined {
   const hint = result.extensions?.cacheControl as { maxAge?: unknown; scope?: unknown } | undefined;
   if (typeof hint?.maxAge !== 'number' || (hint.scope !== 'PUBLIC' && hint.scope !== 'PRIVATE')) return undefined;

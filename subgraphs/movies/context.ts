@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { Caller } from '../../platform/identity';
-import type { Logger } from '../../platform/logger';
+import { callerKey } from '../../platform/identity';
+import type { RequestScope } from '../../platform/kit';
 import type { MovieWithBlocks, TmdbClient } from '../../platform/tmdb/client';
 import type { TmdbError } from '../../platform/tmdb/errors';
 import type { MovieBlock, TmdbPerson } from '../../platform/tmdb/types';
@@ -10,9 +10,16 @@ export interface MovieKey {
   blocks: MovieBlock[];
 }
 
-export interface MoviesContext {
-  caller: Caller;
-  log: Logger;
+/** What the movies subgraph builds once per process and hands to every request. */
+export interface MoviesDeps {
+  tmdb: TmdbClient;
+  imageBaseUrl: string;
+  /** TMDB_MAX_FETCHES_PER_REQUEST. */
+  maxFetchesPerRequest: number;
+}
+
+export interface MoviesContext extends RequestScope {
+  /** The request's view of the TMDB client: its fetch limit, and its caller's share of the budget. */
   tmdb: TmdbClient;
   imageBaseUrl: string;
   /** Movie details by id and appended blocks; one TMDB call per distinct film per request. */
@@ -20,10 +27,12 @@ export interface MoviesContext {
   personLoader: DataLoader<string, TmdbPerson>;
 }
 
-export function createMoviesContext(base: { caller: Caller; log: Logger; tmdb: TmdbClient; imageBaseUrl: string }): MoviesContext {
-  const { tmdb } = base;
+export function createMoviesContext(request: RequestScope, deps: MoviesDeps): MoviesContext {
+  const tmdb = deps.tmdb.forRequest(deps.maxFetchesPerRequest, callerKey(request.caller));
   return {
-    ...base,
+    ...request,
+    tmdb,
+    imageBaseUrl: deps.imageBaseUrl,
     movieLoader: new DataLoader<MovieKey, MovieWithBlocks, string>(
       async (keys) => {
         // Fields of one film ask for different blocks; merge them so the film costs one call.

@@ -1,5 +1,5 @@
-import { runSubgraph } from '../../platform/startup';
+import { runSubgraph } from '../../platform/kit';
 import { loadMoviesConfig } from './config';
-import { startMoviesService } from './service';
+import { movies } from './service';
 
-runSubgraph('movies', () => loadMoviesConfig(), startMoviesService);
+runSubgraph(movies, () => loadMoviesConfig());

@@ -1,5 +1,5 @@
-import { runSubgraph } from '../../platform/startup';
+import { runSubgraph } from '../../platform/kit';
 import { loadNotificationsConfig } from './config';
-import { startNotificationsService } from './service';
+import { notifications } from './service';
 
-runSubgraph('notifications', () => loadNotificationsConfig(), startNotificationsService);
+runSubgraph(notifications, () => loadNotificationsConfig());

@@ -1,26 +1,18 @@
+import { resumeAfter, toConnection } from '../../platform/connection';
+import { checkFirst } from '../../platform/cursor';
+import { forbidden, notFound, userInputError } from '../../platform/errors';
+import { notificationId, parseNotificationId, parseTmdbId, ratingId } from '../../platform/ids';
 import { mapLimit } from '../../platform/map-limit';
-import { forbidden, notFound, unauthenticated, userInputError } from '../../platform/errors';
-import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
-import { notificationId, parseNotificationId, ratingId } from '../../platform/ids';
+import { viewer } from '../../platform/viewer';
 import { movieExists } from '../../platform/tmdb/config';
 import type { NotificationsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import { keys, toNotification, toPreferences, type StoredItem } from './store';
 
-function viewer(ctx: NotificationsContext): string {
-  if (!ctx.caller.userId) throw unauthenticated();
-  return ctx.caller.userId;
-}
-
 /** Viewer fields of a User are readable by that user only. */
 function self(ctx: NotificationsContext, userId: string): string {
   if (viewer(ctx) !== userId) throw forbidden('Only the user can read their own follows and notifications.');
   return userId;
-}
-
-function movieId(id: string, field = 'movieId'): string {
-  if (!/^[1-9]\d{0,9}$/.test(id)) throw userInputError(`${field} must be a TMDB id (a positive integer).`, field);
-  return id;
 }
 
 /** The key of an item within a listing, so a cursor can resume after it. */
@@ -34,9 +26,8 @@ function listKey(kind: 'feed' | 'unread' | 'follows', item: StoredItem): Record<
 async function page(ctx: NotificationsContext, kind: 'feed' | 'unread' | 'follows', userId: string, first: number, after: string | null | undefined) {
   checkFirst(first);
   const scope = `${kind}:${userId}`;
-  const result = await ctx.store.page({ kind, userId, first, after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined });
-  const edges = result.items.map((item) => ({ item, cursor: encodeCursor(ctx.cursorSecret, scope, listKey(kind, item)) }));
-  return { edges, pageInfo: { hasNextPage: result.hasNext, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+  const result = await ctx.store.page({ kind, userId, first, after: resumeAfter(ctx.cursorSecret, scope, after) });
+  return toConnection(ctx.cursorSecret, scope, result, (item) => listKey(kind, item));
 }
 
 async function unreadCount(ctx: NotificationsContext, userId: string): Promise<number> {
@@ -49,7 +40,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     followMovie: async (_p, args, ctx) => {
       const userId = viewer(ctx);
-      const id = movieId(args.movieId);
+      const id = parseTmdbId(args.movieId, 'movieId');
       if (!(await movieExists(ctx.tmdb, id))) throw notFound(`No film with id ${id} in the catalogue.`);
       await ctx.store.follow(userId, id);
       ctx.readYourWrites();
@@ -58,7 +49,7 @@ export const resolvers: Resolvers = {
     },
     unfollowMovie: async (_p, args, ctx) => {
       const userId = viewer(ctx);
-      const id = movieId(args.movieId);
+      const id = parseTmdbId(args.movieId, 'movieId');
       await ctx.store.unfollow(userId, id);
       ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
@@ -91,7 +82,7 @@ export const resolvers: Resolvers = {
       const current = toPreferences(await ctx.items.load(keys.prefs(userId)));
       const muted = input.mutedMovieIds ?? current.mutedMovieIds;
       if (muted.length > 500) throw userInputError('At most 500 muted films.', 'input.mutedMovieIds');
-      muted.forEach((id) => movieId(id, 'input.mutedMovieIds'));
+      muted.forEach((id) => parseTmdbId(id, 'input.mutedMovieIds'));
       const next = { kinds: [...new Set(input.kinds ?? current.kinds)], mutedMovieIds: [...new Set(muted)] };
       await ctx.store.savePreferences(userId, next);
       ctx.readYourWrites();
@@ -112,12 +103,12 @@ export const resolvers: Resolvers = {
       const p = await page(ctx, 'follows', self(ctx, user.id), first, after);
       return {
         pageInfo: p.pageInfo,
-        edges: p.edges.map((e) => ({ cursor: e.cursor, node: { id: String(e.item.movieId) }, followedAt: String(e.item.followedAt) })),
+        edges: p.edges.map((e) => ({ cursor: e.cursor, node: { id: String(e.node.movieId) }, followedAt: String(e.node.followedAt) })),
       };
     },
     notifications: async (user, { first, after, unreadOnly }, ctx) => {
       const p = await page(ctx, unreadOnly ? 'unread' : 'feed', self(ctx, user.id), first, after);
-      return { pageInfo: p.pageInfo, edges: p.edges.map((e) => ({ cursor: e.cursor, node: toNotification(e.item) })) };
+      return { pageInfo: p.pageInfo, edges: p.edges.map((e) => ({ cursor: e.cursor, node: toNotification(e.node) })) };
     },
     unreadNotificationCount: async (user, _a, ctx) => unreadCount(ctx, self(ctx, user.id)),
     notificationPreferences: async (user, _a, ctx) => toPreferences(await ctx.items.load(keys.prefs(self(ctx, user.id)))),

@@ -1,38 +1,19 @@
-import DataLoader from 'dataloader';
-import type { Caller } from '../../platform/identity';
-import type { Logger } from '../../platform/logger';
+import { createItemsLoader, type ItemsContext } from '../../platform/items-loader';
+import type { RequestScope } from '../../platform/kit';
 import type { TmdbClient } from '../../platform/tmdb/client';
-import type { ItemKey, RatingsStore, StoredItem } from './store';
+import type { RatingsStore } from './store';
 
-export interface RatingsContext {
-  caller: Caller;
-  log: Logger;
+/** What the ratings subgraph builds once per process and hands to every request. */
+export interface RatingsDeps {
   store: RatingsStore;
   tmdb: TmdbClient;
   /** Signs pagination cursors. */
   cursorSecret: string;
-  /**
-   * Any item of the ratings table by key. Summaries and viewer ratings of every film in an
-   * operation are read together: one BatchGetItem per tick of the event loop.
-   */
-  items: DataLoader<ItemKey, StoredItem | null, string>;
-  /**
-   * Set by a mutation once it has written: the items it reads from then on (its payload) are
-   * read with ConsistentRead, so the payload shows the write rather than the state before it.
-   */
-  readYourWrites: () => void;
 }
 
-export function createRatingsContext(base: { caller: Caller; log: Logger; store: RatingsStore; tmdb: TmdbClient; cursorSecret: string }): RatingsContext {
-  let consistent = false;
-  return {
-    ...base,
-    items: new DataLoader<ItemKey, StoredItem | null, string>((ks) => base.store.batchGet(ks, consistent), {
-      cacheKeyFn: (k) => `${k.pk}|${k.sk}`,
-      maxBatchSize: 100,
-    }),
-    readYourWrites: () => {
-      consistent = true;
-    },
-  };
+/** `items` reads the ratings table: summaries and viewer ratings of every film in an operation together. */
+export interface RatingsContext extends RequestScope, RatingsDeps, ItemsContext {}
+
+export function createRatingsContext(request: RequestScope, deps: RatingsDeps): RatingsContext {
+  return { ...request, ...deps, ...createItemsLoader((keys, consistent) => deps.store.batchGet(keys, consistent)) };
 }

@@ -1,5 +1,5 @@
-import { runSubgraph } from '../../platform/startup';
+import { runSubgraph } from '../../platform/kit';
 import { loadRatingsConfig } from './config';
-import { startRatingsService } from './service';
+import { ratings } from './service';
 
-runSubgraph('ratings', () => loadRatingsConfig(), startRatingsService);
+runSubgraph(ratings, () => loadRatingsConfig());

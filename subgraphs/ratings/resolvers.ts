@@ -1,30 +1,21 @@
-import { ErrorCode, coded, forbidden, notFound, unauthenticated } from '../../platform/errors';
-import { parseRatingId, ratingId } from '../../platform/ids';
-import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
+import { resumeAfter, toConnection, type Page } from '../../platform/connection';
+import { checkFirst } from '../../platform/cursor';
+import { ErrorCode, coded, forbidden, notFound } from '../../platform/errors';
+import { parseRatingId, parseTmdbId, ratingId } from '../../platform/ids';
+import { viewer } from '../../platform/viewer';
 import { movieExists } from '../../platform/tmdb/config';
 import type { RatingsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import type { RatingItem } from './model';
 import { ConflictError, edgeKey, keys, toRating, toSummary } from './store';
-import { parseMovieId, parseReview, parseScore } from './validation';
-
-function viewer(ctx: RatingsContext): string {
-  if (!ctx.caller.userId) throw unauthenticated();
-  return ctx.caller.userId;
-}
+import { parseReview, parseScore } from './validation';
 
 async function requireMovie(ctx: RatingsContext, movieId: string): Promise<void> {
   if (!(await movieExists(ctx.tmdb, movieId))) throw notFound(`No film with id ${movieId} in the catalogue.`);
 }
 
-function connection(ctx: RatingsContext, scope: string, page: Awaited<ReturnType<RatingsContext['store']['page']>>, totalCount: number) {
-  // Each edge's cursor is its own index key, so a client may resume after any edge.
-  const edges = page.items.map((node) => ({ node, cursor: encodeCursor(ctx.cursorSecret, scope, edgeKey(scope, node)) }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: page.hasNext, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    totalCount,
-  };
+function connection(ctx: RatingsContext, scope: string, page: Page<RatingItem>, totalCount: number) {
+  return { ...toConnection(ctx.cursorSecret, scope, page, (r) => edgeKey(scope, r)), totalCount };
 }
 
 function conflicts(err: unknown): never {
@@ -40,7 +31,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     rateMovie: async (_p, { input }, ctx) => {
       const userId = viewer(ctx);
-      const movieId = parseMovieId(input.movieId, 'input.movieId');
+      const movieId = parseTmdbId(input.movieId, 'input.movieId');
       const halves = parseScore(input.score);
       const review = parseReview(input.review);
       await requireMovie(ctx, movieId);
@@ -53,7 +44,7 @@ export const resolvers: Resolvers = {
     },
     deleteRating: async (_p, { movieId }, ctx) => {
       const userId = viewer(ctx);
-      parseMovieId(movieId, 'movieId');
+      parseTmdbId(movieId, 'movieId');
       const deleted = await ctx.store.delete(userId, movieId).catch(conflicts);
       ctx.readYourWrites();
       ctx.items.clear(keys.summary(movieId)).clear(keys.rating(movieId, userId));
@@ -74,7 +65,7 @@ export const resolvers: Resolvers = {
           partition: `MOVIE#${movie.id}`,
           forward: orderBy === 'OLDEST' || orderBy === 'LOWEST',
           first,
-          after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined,
+          after: resumeAfter(ctx.cursorSecret, scope, after),
         }),
         ctx.items.load(keys.summary(movie.id)),
       ]);
@@ -122,7 +113,7 @@ export const resolvers: Resolvers = {
           partition: `USER#${user.id}`,
           forward: false,
           first,
-          after: after != null ? decodeCursor(ctx.cursorSecret, scope, after) : undefined,
+          after: resumeAfter(ctx.cursorSecret, scope, after),
         }),
         ctx.items.load(keys.userStats(user.id)),
       ]);

@@ -25,8 +25,3 @@ export function parseReview(review: string | null | undefined): string | undefin
   if (CONTROL.test(trimmed)) throw userInputError('review must not contain control characters.', 'input.review');
   return trimmed;
 }
-
-export function parseMovieId(id: string, field: string): string {
-  if (!/^[1-9]\d{0,9}$/.test(id)) throw userInputError(`${field} must be a TMDB id (a positive integer).`, field);
-  return id;
-}

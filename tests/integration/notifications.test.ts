@@ -1,7 +1,7 @@
 import { startTmdbServer, type TmdbServer } from '../../local/tmdb/server';
 import { loadNotificationsConfig } from '../../subgraphs/notifications/config';
 import { startNotificationsService } from '../../subgraphs/notifications/service';
-import type { RunningServer } from '../../platform/subgraph-server';
+import type { RunningServer } from '../../platform/kit';
 import { callSubgraph, codes, testSecret } from '../support/graphql';
 import { freshTables, servers } from '../support/env';
 import { NotificationsStore } from '../../subgraphs/notifications/store';

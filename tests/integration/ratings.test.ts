@@ -1,7 +1,7 @@
 import { startTmdbServer, type TmdbServer } from '../../local/tmdb/server';
 import { loadRatingsConfig } from '../../subgraphs/ratings/config';
 import { startRatingsService } from '../../subgraphs/ratings/service';
-import type { RunningServer } from '../../platform/subgraph-server';
+import type { RunningServer } from '../../platform/kit';
 import { callSubgraph, codes, testSecret } from '../support/graphql';
 import { countingDynamoDb, freshTables, servers } from '../support/env';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -41,6 +41,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await ratings?.stop();
   await tmdb?.close();
+  // Injected, so ours to close: the kit closes only the clients it made.
+  ddb?.doc.destroy();
 });
 
 describe('ratings subgraph against DynamoDB Local', () => {

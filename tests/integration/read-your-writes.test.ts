@@ -5,7 +5,7 @@ import { loadNotificationsConfig } from '../../subgraphs/notifications/config';
 import { startNotificationsService } from '../../subgraphs/notifications/service';
 import { NotificationsStore } from '../../subgraphs/notifications/store';
 import { newEventId } from '../../platform/events/types';
-import type { RunningServer } from '../../platform/subgraph-server';
+import type { RunningServer } from '../../platform/kit';
 import { callSubgraph, testSecret } from '../support/graphql';
 import { freshTables, servers, staleReadsDynamoDb } from '../support/env';
 

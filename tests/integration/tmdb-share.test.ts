@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { startTmdbServer, type TmdbServer } from '../../local/tmdb/server';
 import { loadMoviesConfig } from '../../subgraphs/movies/config';
 import { startMoviesService } from '../../subgraphs/movies/service';
-import type { RunningServer } from '../../platform/subgraph-server';
+import type { RunningServer } from '../../platform/kit';
 import { callSubgraphAs, codes, testSecret } from '../support/graphql';
 import { servers } from '../support/env';
 

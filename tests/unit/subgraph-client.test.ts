@@ -41,7 +41,7 @@ beforeAll(async () => {
       // fields makes the whole answer private, as Apollo Server's cache control does.
       const parsed = JSON.parse(body) as { query: string } | { query: string }[];
       const ops = Array.isArray(parsed) ? parsed : [parsed];
-      // In a batch each operation also states its own hint, as platform/subgraph-server.ts does.
+      // In a batch each operation also states its own hint, as platform/kit/plugins.ts does.
       const ownHint = (op: { query: string }) => ({ cacheControl: { maxAge: 30, scope: op.query.includes('private') ? 'PRIVATE' : 'PUBLIC' } });
       const results = ops.map((op) => ({ data: { value: seen.length, query: op.query }, ...(Array.isArray(parsed) ? { extensions: ownHint(op) } : {}) }));
       // Slow enough that concurrent callers overlap.

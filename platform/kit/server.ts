@@ -2,19 +2,20 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { DocumentNode } from 'graphql';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { Histogram, type Registry } from 'prom-client';
-import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from './identity';
-import { maskError, ErrorCode } from './errors';
-import { listen, once } from './http';
-import { startMetricsServer } from './metrics';
-import { subgraphOperationLabel } from './metric-labels';
-import type { Logger } from './logger';
+import type { Registry } from 'prom-client';
+import { INTERNAL_IDENTITY_HEADER, InvalidCallerError, REQUEST_ID, createCallerVerifier, type Caller } from '../identity';
+import { maskError, ErrorCode } from '../errors';
+import { listen, once } from '../http';
+import { startMetricsServer, type MetricsServer } from '../metrics';
+import type { Logger } from '../logger';
+import { operationCacheHints, requestMetrics } from './plugins';
+import { runChecks, type ReadinessChecks } from './readiness';
 
 export interface SubgraphServerOptions<Ctx extends BaseContext> {
   name: string;
@@ -31,7 +32,7 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   registry: Registry;
   buildContext: (caller: Caller, log: Logger) => Ctx | Promise<Ctx>;
   /** Dependencies the service cannot answer without; /ready fails while any is false. */
-  readiness?: () => Promise<Record<string, boolean>>;
+  readiness: ReadinessChecks;
   /** Closes clients after the HTTP server has drained. */
   onShutdown?: () => Promise<void>;
   /** Largest accepted body; the gateway sends far less. */
@@ -46,8 +47,9 @@ export interface RunningServer {
 }
 
 /**
- * Starts one subgraph: GraphQL at /graphql behind the gateway signature check, plus /health,
- * /ready, and /metrics on a port of its own. Every subgraph uses this so that they behave alike for operators.
+ * The HTTP side of a subgraph: GraphQL at /graphql behind the gateway signature check, plus
+ * /health, /ready, and /metrics on a port of its own. Every subgraph runs on this (through
+ * startSubgraph) so that they behave alike for operators.
  */
 export async function startSubgraphServer<Ctx extends BaseContext>(opts: SubgraphServerOptions<Ctx>): Promise<RunningServer> {
   const verifyCaller = createCallerVerifier(opts.gatewayPublicKey, opts.name);
@@ -57,17 +59,6 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
   // Above the gateway's keep-alive idle time, so the gateway never reuses a socket we are closing.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
-
-  const duration = new Histogram({
-    name: 'marquee_subgraph_request_duration_seconds',
-    help: 'GraphQL request duration in the subgraph',
-    labelNames: ['operation', 'status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [opts.registry],
-  });
-
-  // The gateway names subgraph operations after its clients' operations: bounded labels.
-  const operationLabel = subgraphOperationLabel(opts.name);
 
   const schema = buildSubgraphSchema({ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> });
   const apollo = new ApolloServer<Ctx>({
@@ -86,28 +77,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       // We do not report to Apollo Studio; inline traces would only cost time.
       ApolloServerPluginInlineTraceDisabled(),
       operationCacheHints(),
-      {
-        async requestDidStart(rc) {
-          const started = process.hrtime.bigint();
-          return {
-            async willSendResponse(ctx) {
-              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              const errors = ctx.errors?.length ?? 0;
-              duration.observe({ operation: operationLabel(ctx.operationName), status: errors ? 'error' : 'ok' }, seconds);
-              const log = (rc.contextValue as { log?: Logger }).log ?? opts.logger;
-              log.info({ operation: ctx.operationName, ms: Math.round(seconds * 1000), errors }, 'graphql request');
-            },
-            async didEncounterErrors(ctx) {
-              const log = (rc.contextValue as { log?: Logger }).log ?? opts.logger;
-              for (const e of ctx.errors) {
-                if (!e.extensions?.code || e.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) {
-                  log.error({ err: e.originalError ?? e, path: e.path }, 'resolver error');
-                }
-              }
-            },
-          };
-        },
-      },
+      requestMetrics(opts.name, opts.registry, opts.logger),
     ],
   });
   await apollo.start();
@@ -116,8 +86,7 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     res.json({ status: 'ok', service: opts.name });
   });
   app.get('/ready', async (_req, res) => {
-    const checks = opts.readiness ? await opts.readiness().catch(() => ({ dependencies: false })) : {};
-    const ready = Object.values(checks).every(Boolean);
+    const { ready, checks } = await runChecks(opts.readiness);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: opts.name, checks });
   });
 
@@ -148,8 +117,16 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     }),
   );
 
-  const port = await listen(httpServer, opts.port, opts.host);
-  const metricsServer = await startMetricsServer(opts.registry, opts.metricsPort, opts.host);
+  let port: number;
+  let metricsServer: MetricsServer;
+  try {
+    port = await listen(httpServer, opts.port, opts.host);
+    metricsServer = await startMetricsServer(opts.registry, opts.metricsPort, opts.host);
+  } catch (err) {
+    // A port in use: stop what started, so the caller's clean-up leaves nothing running.
+    await apollo.stop().catch(() => {});
+    throw err;
+  }
   opts.logger.info({ port, metricsPort: metricsServer.port }, `${opts.name} subgraph listening`);
 
   return {
@@ -161,27 +138,5 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       await opts.onShutdown?.();
       await metricsServer.close();
     }),
-  };
-}
-
-/**
- * A batch's Cache-Control header is the most restrictive of its operations', so a public
- * operation batched with a private one would look private to the gateway's subgraph cache.
- * In a batch each cacheable operation also states its own hint in `extensions.cacheControl`;
- * the gateway reads it and ignores the rest of extensions.
- */
-function operationCacheHints<Ctx extends BaseContext>(): ApolloServerPlugin<Ctx> {
-  return {
-    async requestDidStart({ requestIsBatched }) {
-      if (!requestIsBatched) return;
-      return {
-        async willSendResponse({ response, overallCachePolicy, errors }) {
-          const policy = overallCachePolicy.policyIfCacheable();
-          if (!policy || errors?.length || response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, cacheControl: { maxAge: policy.maxAge, scope: policy.scope } };
-        },
-      };
-    },
   };
 }
