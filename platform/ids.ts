@@ -20,3 +20,8 @@ export function parseNotificationId(id: string): string | null {
   const raw = Buffer.from(id, 'base64url').toString('utf8');
   return /^\d{4}-\d{2}-\d{2}T[\d:.]+Z~[0-9a-f]{16}$/.test(raw) ? raw : null;
 }
+
+/** A TMDB id as Marquee accepts one: a positive integer of at most ten digits, no leading zero. */
+export function isTmdbId(id: string): boolean {
+  return /^[1-9]\d{0,9}$/.test(id);
+}

@@ -8,7 +8,7 @@ import { startSubgraphServer, type RunningServer } from '../../platform/subgraph
 import type { MoviesConfig } from './config';
 import { createMoviesContext, type MoviesContext } from './context';
 import { resolvers } from './resolvers';
-import { createTmdbClient } from '../../platform/tmdb/config';
+import { createTmdbClient } from '../../platform/tmdb/create-client';
 import { callerKey } from '../../platform/identity';
 
 export async function startMoviesService(cfg: MoviesConfig, gatewayPublicKey: string): Promise<RunningServer> {

@@ -2,7 +2,7 @@ import { mapLimit } from '../../platform/map-limit';
 import { forbidden, notFound, unauthenticated, userInputError } from '../../platform/errors';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
 import { notificationId, parseNotificationId, ratingId } from '../../platform/ids';
-import { movieExists } from '../../platform/tmdb/config';
+import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { NotificationsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import { keys, toNotification, toPreferences, type StoredItem } from './store';

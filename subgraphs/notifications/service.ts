@@ -10,7 +10,7 @@ import { createMetricsRegistry } from '../../platform/metrics';
 import { loadSubgraphSdl } from '../../platform/schema-files';
 import { cursorKey } from '../../platform/cursor';
 import { startSubgraphServer, type RunningServer } from '../../platform/subgraph-server';
-import { createTmdbClient } from '../../platform/tmdb/config';
+import { createTmdbClient } from '../../platform/tmdb/create-client';
 import type { NotificationsConfig } from './config';
 import { createNotificationsContext, type NotificationsContext } from './context';
 import { Outbox } from './outbox';

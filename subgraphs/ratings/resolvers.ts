@@ -1,7 +1,7 @@
 import { ErrorCode, coded, forbidden, notFound, unauthenticated } from '../../platform/errors';
 import { parseRatingId, ratingId } from '../../platform/ids';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/cursor';
-import { movieExists } from '../../platform/tmdb/config';
+import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { RatingsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import type { RatingItem } from './model';

@@ -9,7 +9,7 @@ import { createMetricsRegistry } from '../../platform/metrics';
 import { loadSubgraphSdl } from '../../platform/schema-files';
 import { cursorKey } from '../../platform/cursor';
 import { startSubgraphServer, type RunningServer } from '../../platform/subgraph-server';
-import { createTmdbClient } from '../../platform/tmdb/config';
+import { createTmdbClient } from '../../platform/tmdb/create-client';
 import type { RatingsConfig } from './config';
 import { createRatingsContext, type RatingsContext } from './context';
 import { resolvers } from './resolvers';
