@@ -185,7 +185,11 @@ export class SubgraphAnswerCache {
     const entry = { text, expiresAt: this.now() + maxAgeSeconds * 1000 };
     this.memory.set(key, entry);
     const redis = this.redis;
-    if (redis) void this.availability.attempt(() => redis.set(key, encode(entry), 'PX', maxAgeSeconds * 1000), () => undefined);
+    if (redis)
+      void this.availability.attempt(
+        () => redis.set(key, encode(entry), 'PX', maxAgeSeconds * 1000),
+        () => undefined,
+      );
   }
 
   count(subgraph: string, result: 'hit' | 'miss'): void {

@@ -78,7 +78,11 @@ export class RedisCache implements Cache {
     if (keys.length === 0) return [];
     return this.availability.attempt(
       () => this.redis.mget(...keys),
-      () => this.bypassed('get', keys.map(() => null)),
+      () =>
+        this.bypassed(
+          'get',
+          keys.map(() => null),
+        ),
     );
   }
 

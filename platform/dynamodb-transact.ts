@@ -29,6 +29,14 @@ export function onlyConflicts(c: Cancelled): boolean {
   return c.reasons.every((r) => r === 'None' || r === 'TransactionConflict');
 }
 
+/**
+ * Under optimistic concurrency (a condition on the version read), a failed condition is a lost
+ * race too: another writer changed the item since we read it, so read again and try again.
+ */
+export function lostOptimisticRace(c: Cancelled): boolean {
+  return c.reasons.every((r) => r === 'None' || r === 'ConditionalCheckFailed' || r === 'TransactionConflict');
+}
+
 /** The index of the first item whose condition failed, or -1. */
 export function failedCondition(c: Cancelled): number {
   return c.reasons.indexOf('ConditionalCheckFailed');

@@ -23,7 +23,7 @@ function gaugeFor(registry: Registry | undefined): Gauge<'use'> | undefined {
   if (!g) {
     g = new Gauge({
       name: 'marquee_redis_available',
-      help: 'Whether the last Redis command of each optional use (cache, subgraph_cache, tmdb_budget, tmdb_caller_share) worked: 1, or 0 while it runs on its fallback',
+      help: 'Whether the last Redis command of each optional use of Redis worked: 1, or 0 while that use runs on its fallback',
       labelNames: ['use'],
       registers: [registry],
     });

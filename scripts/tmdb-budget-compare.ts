@@ -45,12 +45,20 @@ function rlf(redis: Redis, key: string, opts: { execEvenly?: boolean; maxQueueSi
   return { limiter: { take: (caller) => queue.removeTokens(1, caller) }, queue };
 }
 
-/** Two replicas (two connections), 30 callers at once: when was each one granted? */
-async function sharedBurst(a: Limiter, b: Limiter): Promise<string> {
+/**
+ * Two replicas (two connections), 30 callers at once: when was each one granted? With `leadMs`,
+ * one caller comes first and the 30 that much later (a window already open, as in steady traffic).
+ */
+async function sharedBurst(a: Limiter, b: Limiter, leadMs?: number): Promise<string> {
   const started = Date.now();
   const times: number[] = [];
+  if (leadMs !== undefined) {
+    await a.take();
+    times.push(Date.now());
+    await sleep(leadMs);
+  }
   await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).take().then(() => times.push(Date.now()))));
-  return `granted ${times.length}/30, worst 1 s window ${worstSecond(times)} (limit ${RATE}), last grant after ${Date.now() - started} ms`;
+  return `granted ${times.length}, worst 1 s window ${worstSecond(times)} (limit ${RATE}), last grant after ${Date.now() - started} ms`;
 }
 
 /** 20 callers at once on one replica, 300 ms longest wait: who is refused, and when? */
@@ -66,7 +74,8 @@ async function maxWait(take: (deadline: number) => Promise<unknown>): Promise<st
       ),
     ),
   );
-  return `granted ${granted.length}, refused ${refused.length}, longest wait of a granted caller ${Math.max(0, ...granted)} ms, refusals after ${Math.min(...refused)}–${Math.max(...refused)} ms`;
+  const refusals = refused.length ? `refusals after ${Math.min(...refused)}–${Math.max(...refused)} ms` : 'no refusals';
+  return `granted ${granted.length}, refused ${refused.length}, longest wait of a granted caller ${Math.max(0, ...granted)} ms, ${refusals}`;
 }
 
 function heapMb(): number {
@@ -92,17 +101,22 @@ async function main(): Promise<void> {
   try {
     const [r1, r2] = [await client(), await client()];
     console.log(`1. One budget of ${RATE}/s shared by two replicas, a burst of 30`);
-    console.log(`   ours (token bucket in Redis):          ${await sharedBurst(ours(createBudget({ ratePerSecond: RATE, redis: r1, key: 'm:a', maxWaitMs: 20_000 })), ours(createBudget({ ratePerSecond: RATE, redis: r2, key: 'm:a', maxWaitMs: 20_000 }))))}`);
-    console.log(`   rate-limiter-flexible (fixed window):  ${await sharedBurst(rlf(r1, 'm:b').limiter, rlf(r2, 'm:b').limiter)}`);
-    console.log(`   rate-limiter-flexible, execEvenly:     ${await sharedBurst(rlf(r1, 'm:c', { execEvenly: true }).limiter, rlf(r2, 'm:c', { execEvenly: true }).limiter)}`);
+    const replica = (redis: Redis, key: string) => ours(createBudget({ ratePerSecond: RATE, redis, key, maxWaitMs: 20_000 }));
+    const even = { execEvenly: true };
+    for (const lead of [undefined, 900]) {
+      const n = lead === undefined ? 'a' : 'b';
+      console.log(lead === undefined ? '   (a) 30 callers at once' : `   (b) one caller, then 30 more ${lead} ms later`);
+      console.log(`   ours (token bucket in Redis):          ${await sharedBurst(replica(r1, `m:${n}1`), replica(r2, `m:${n}1`), lead)}`);
+      console.log(`   rate-limiter-flexible (fixed window):  ${await sharedBurst(rlf(r1, `m:${n}2`).limiter, rlf(r2, `m:${n}2`).limiter, lead)}`);
+      console.log(`   rate-limiter-flexible, execEvenly:     ${await sharedBurst(rlf(r1, `m:${n}3`, even).limiter, rlf(r2, `m:${n}3`, even).limiter, lead)}`);
+    }
 
     console.log('2. Longest wait 300 ms, 20 callers at once');
     const budget = createBudget({ ratePerSecond: RATE, redis: r1, key: 'm:d', maxWaitMs: 300 });
-    console.log(`   ours (refuses a caller whose wait would exceed it, at once):  ${await maxWait(() => budget.acquire())}`);
+    console.log(`   ours (refuses as soon as a wait would pass 300 ms):            ${await maxWait(() => budget.acquire())}`);
     const expiring = rlf(r1, 'm:e').queue;
-    console.log(
-      `   rate-limiter-flexible, expiresUnixAt (whole seconds):          ${await maxWait((deadline) => expiring.removeTokens(1, undefined, Math.ceil(deadline / 1000)))}`,
-    );
+    const inWholeSeconds = (deadline: number) => expiring.removeTokens(1, undefined, Math.ceil(deadline / 1000));
+    console.log(`   rate-limiter-flexible, expiresUnixAt (whole seconds):          ${await maxWait(inWholeSeconds)}`);
     const raced = rlf(r1, 'm:f');
     let grantedAfterRefusal = 0;
     console.log(

@@ -62,8 +62,6 @@ export class TmdbCache {
   }
 
   async storeNotFound(key: string, ttl: number): Promise<void> {
-    await this.cache.setMany([
-      { key, value: JSON.stringify({ f: Date.now() + ttl * 1000, v: null, nf: 1 } satisfies CacheEnvelope<null>), ttlSeconds: ttl },
-    ]);
+    await this.cache.setMany([{ key, value: JSON.stringify({ f: Date.now() + ttl * 1000, v: null, nf: 1 } satisfies CacheEnvelope<null>), ttlSeconds: ttl }]);
   }
 }

@@ -190,7 +190,10 @@ export class OutboxRelay {
 
   private publish(items: OutboxEvent[]): Promise<Set<string>> {
     const { sns, topicArn, outbox, logger, crash } = this.opts;
-    return publishEvents({ sns, topicArn, outbox, owner: this.owner, logger, metrics: this.metrics, crash, unlessLost: (i, w) => this.unlessLost(i, w) }, items);
+    return publishEvents(
+      { sns, topicArn, outbox, owner: this.owner, logger, metrics: this.metrics, crash, unlessLost: (i, w) => this.unlessLost(i, w) },
+      items,
+    );
   }
 
   /** Awaits an owner-conditioned write; false when the lease had been lost. */

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems, type ItemKey, type StoredItem } from '../../platform/dynamodb-batch';
-import { transactOnce, TransactionCancelledError, type TransactItems } from '../../platform/dynamodb-transact';
+import { lostOptimisticRace, transactOnce, TransactionCancelledError, type TransactItems } from '../../platform/dynamodb-transact';
 import { RETRY_POLICIES, TRY_AGAIN, untilDone } from '../../platform/retry';
 import { newEventId, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
 import type { RatingItem, SummaryItem } from './model';
@@ -52,63 +52,71 @@ export class RatingsStore {
    * a request that already succeeded finds an identical rating and writes nothing.
    */
   async rate(userId: string, movieId: string, scoreHalves: number, review: string | undefined): Promise<{ rating: RatingItem; changed: boolean }> {
-    return untilDone(RETRY_POLICIES.dynamoTransaction, async () => {
-      const existing = await this.getRating(movieId, userId);
-      if (existing && existing.scoreHalves === scoreHalves && (existing.review ?? undefined) === review) {
-        return { rating: existing, changed: false };
-      }
-      const now = new Date().toISOString();
-      const rating: RatingItem = {
-        movieId,
-        userId,
-        scoreHalves,
-        review,
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-        version: (existing?.version ?? 0) + 1,
-      };
-      const type: RatingEventType = existing ? 'RatingUpdated' : 'RatingCreated';
-      const items: TransactItems = [
-        {
-          Put: {
-            TableName: this.opts.table,
-            Item: ratingToItem(rating),
-            ...(existing
-              ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': existing.version } }
-              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    return untilDone(
+      RETRY_POLICIES.dynamoTransaction,
+      async () => {
+        const existing = await this.getRating(movieId, userId);
+        if (existing && existing.scoreHalves === scoreHalves && (existing.review ?? undefined) === review) {
+          return { rating: existing, changed: false };
+        }
+        const now = new Date().toISOString();
+        const rating: RatingItem = {
+          movieId,
+          userId,
+          scoreHalves,
+          review,
+          createdAt: existing?.createdAt ?? now,
+          updatedAt: now,
+          version: (existing?.version ?? 0) + 1,
+        };
+        const type: RatingEventType = existing ? 'RatingUpdated' : 'RatingCreated';
+        const items: TransactItems = [
+          {
+            Put: {
+              TableName: this.opts.table,
+              Item: ratingToItem(rating),
+              ...(existing
+                ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': existing.version } }
+                : { ConditionExpression: 'attribute_not_exists(pk)' }),
+            },
           },
-        },
-      ];
-      const summary = summaryUpdate(existing ?? null, rating);
-      if (summary) items.push({ Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summary } });
-      if (!existing) items.push(this.userStatsAdd(userId, 1));
-      items.push(this.eventPut(type, rating, now));
-      return (await this.tryTransact(items)) ? { rating, changed: true } : TRY_AGAIN;
-    }, tooManyChanges);
+        ];
+        const summary = summaryUpdate(existing ?? null, rating);
+        if (summary) items.push({ Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summary } });
+        if (!existing) items.push(this.userStatsAdd(userId, 1));
+        items.push(this.eventPut(type, rating, now));
+        return (await this.tryTransact(items)) ? { rating, changed: true } : TRY_AGAIN;
+      },
+      tooManyChanges,
+    );
   }
 
   /** Deletes a user's rating; false when there was none. */
   async delete(userId: string, movieId: string): Promise<boolean> {
-    return untilDone(RETRY_POLICIES.dynamoTransaction, async () => {
-      const existing = await this.getRating(movieId, userId);
-      if (!existing) return false;
-      const now = new Date().toISOString();
-      const items: TransactItems = [
-        {
-          Delete: {
-            TableName: this.opts.table,
-            Key: keys.rating(movieId, userId),
-            ConditionExpression: '#v = :v',
-            ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':v': existing.version },
+    return untilDone(
+      RETRY_POLICIES.dynamoTransaction,
+      async () => {
+        const existing = await this.getRating(movieId, userId);
+        if (!existing) return false;
+        const now = new Date().toISOString();
+        const items: TransactItems = [
+          {
+            Delete: {
+              TableName: this.opts.table,
+              Key: keys.rating(movieId, userId),
+              ConditionExpression: '#v = :v',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':v': existing.version },
+            },
           },
-        },
-        { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing, null)! } },
-        this.userStatsAdd(userId, -1),
-        this.eventPut('RatingDeleted', existing, now),
-      ];
-      return (await this.tryTransact(items)) ? true : TRY_AGAIN;
-    }, tooManyChanges);
+          { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing, null)! } },
+          this.userStatsAdd(userId, -1),
+          this.eventPut('RatingDeleted', existing, now),
+        ];
+        return (await this.tryTransact(items)) ? true : TRY_AGAIN;
+      },
+      tooManyChanges,
+    );
   }
 
   /**
@@ -119,8 +127,7 @@ export class RatingsStore {
   private async tryTransact(items: TransactItems): Promise<boolean> {
     const out = await transactOnce(this.opts.doc, items);
     if (out === 'committed') return true;
-    const lostRace = out.reasons.every((c) => c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict');
-    if (!lostRace) throw new TransactionCancelledError('rating', out);
+    if (!lostOptimisticRace(out)) throw new TransactionCancelledError('rating', out);
     return false;
   }
 

@@ -22,8 +22,18 @@ describe('RedisAvailability', () => {
     expect(lines.map((l) => l.msg)).toEqual(['tmdb budget: redis unavailable; own bucket']);
     expect(lines[0].use).toBe('tmdb_budget');
 
-    expect(await availability.attempt(async () => 'from redis', () => 'fallback')).toBe('from redis');
-    expect(await availability.attempt(async () => 'again', () => 'fallback')).toBe('again');
+    expect(
+      await availability.attempt(
+        async () => 'from redis',
+        () => 'fallback',
+      ),
+    ).toBe('from redis');
+    expect(
+      await availability.attempt(
+        async () => 'again',
+        () => 'fallback',
+      ),
+    ).toBe('again');
     expect(availability.ok).toBe(true);
     expect(await gauge()).toBe(1);
     expect(lines.map((l) => l.msg)).toEqual(['tmdb budget: redis unavailable; own bucket', 'tmdb budget: redis available again']);

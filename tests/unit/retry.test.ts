@@ -1,5 +1,5 @@
 import { RETRY_POLICIES, TRY_AGAIN, retryDelay, retryPolicy, retrySpec, untilDone, type RetrySpec } from '../../platform/retry';
-import { failedCondition, onlyConflicts, type Cancelled } from '../../platform/dynamodb-transact';
+import { failedCondition, lostOptimisticRace, onlyConflicts, type Cancelled } from '../../platform/dynamodb-transact';
 
 // Delays of a millisecond, so the tests do not wait out real backoffs.
 const quick = (name: keyof typeof RETRY_POLICIES): RetrySpec => retrySpec(name, { initialDelayMs: 1, maxDelayMs: 1 });
@@ -140,5 +140,13 @@ describe('DynamoDB cancellation reasons', () => {
     expect(onlyConflicts(c('None', 'ThrottlingError'))).toBe(false);
     expect(failedCondition(c('None', 'None', 'ConditionalCheckFailed'))).toBe(2);
     expect(failedCondition(c('TransactionConflict'))).toBe(-1);
+  });
+
+  it('counts a failed version condition as a lost race under optimistic concurrency, and nothing else', () => {
+    expect(lostOptimisticRace(c('ConditionalCheckFailed', 'None', 'TransactionConflict'))).toBe(true);
+    for (const other of ['ValidationError', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'ItemCollectionSizeLimitExceeded']) {
+      expect(lostOptimisticRace(c('ConditionalCheckFailed', other))).toBe(false);
+      expect(onlyConflicts(c('TransactionConflict', other))).toBe(false);
+    }
   });
 });
