@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../platform/logger';
+import { RedisAvailability } from '../platform/redis-availability';
 
 /**
  * The gateway's cache of public subgraph answers, one entry per subgraph fetch (the query
@@ -121,17 +122,24 @@ export class SubgraphAnswerCache {
   private readonly redis: Redis | undefined;
   private readonly prefix: string;
   private readonly counter;
-  private readonly log: Logger | undefined;
   private readonly now: () => number;
-  private redisOk = true;
+  private readonly availability: RedisAvailability;
 
   constructor(opts: SubgraphAnswerCacheOptions = {}) {
     this.memory = new LRUCache({ maxSize: opts.memoryBytes ?? 16 * 1024 * 1024, sizeCalculation: (e) => e.text.length * 2 + 64 });
     this.redis = opts.redis;
     this.prefix = opts.prefix ?? 'marquee:sc:';
     this.counter = counterFor(opts.registry);
-    this.log = opts.logger;
     this.now = opts.now ?? Date.now;
+    // The gateway's Redis client is shared (rate limits too), so only this cache's own commands
+    // say whether it is on Redis or on memory only: no watch() of the client's events.
+    this.availability = new RedisAvailability({
+      use: 'subgraph_cache',
+      name: 'subgraph cache',
+      fallback: 'memory only',
+      logger: opts.logger,
+      registry: opts.redis ? opts.registry : undefined,
+    });
   }
 
   /** Whether a memory miss can still be a hit (then finding out takes a Redis round trip). */
@@ -160,14 +168,11 @@ export class SubgraphAnswerCache {
   /** Redis, for what the in-process tier does not hold; a Redis hit is kept in memory too. */
   async lookup(key: string): Promise<Hit | undefined> {
     if (!this.redis) return undefined;
-    let value: string | null;
-    try {
-      value = await this.redis.get(key);
-      this.redisUp();
-    } catch (err) {
-      this.redisDown(err);
-      return undefined;
-    }
+    const redis = this.redis;
+    const value = await this.availability.attempt(
+      () => redis.get(key),
+      () => null,
+    );
     const entry = value === null ? undefined : decode(value);
     const hint = entry && remainingHint(entry, this.now());
     if (!entry || !hint) return undefined;
@@ -179,24 +184,15 @@ export class SubgraphAnswerCache {
     if (maxAgeSeconds <= 0) return;
     const entry = { text, expiresAt: this.now() + maxAgeSeconds * 1000 };
     this.memory.set(key, entry);
-    this.redis?.set(key, encode(entry), 'PX', maxAgeSeconds * 1000).then(
-      () => this.redisUp(),
-      (err: unknown) => this.redisDown(err),
-    );
+    const redis = this.redis;
+    if (redis)
+      void this.availability.attempt(
+        () => redis.set(key, encode(entry), 'PX', maxAgeSeconds * 1000),
+        () => undefined,
+      );
   }
 
   count(subgraph: string, result: 'hit' | 'miss'): void {
     this.counter?.inc({ subgraph, result });
-  }
-
-  // One line when Redis goes away and one when it is back, not one per request.
-  private redisDown(err: unknown): void {
-    if (this.redisOk) this.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'subgraph cache: redis unavailable; memory only');
-    this.redisOk = false;
-  }
-
-  private redisUp(): void {
-    if (!this.redisOk) this.log?.info('subgraph cache: redis available again');
-    this.redisOk = true;
   }
 }

@@ -2,12 +2,14 @@ import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from './logger';
+import { RedisAvailability } from './redis-availability';
 
 /**
  * A string key/value cache with TTLs. Redis when REDIS_URL is set (shared by all replicas),
  * else an in-process LRU. A cache is an optimisation: Redis being slow or down must never fail
- * a request, so every Redis error degrades to a miss (reads) or a no-op (writes), is logged
- * and counted, and Redis is used again as soon as it answers.
+ * a request, so every Redis error degrades to a miss (reads) or a no-op (writes), is counted,
+ * logged once per outage (platform/redis-availability.ts), and Redis is used again as soon as
+ * it answers.
  */
 export interface Cache {
   getMany(keys: string[]): Promise<(string | null)[]>;
@@ -46,21 +48,18 @@ export interface RedisCacheOptions {
 
 export class RedisCache implements Cache {
   readonly redis: Redis;
-  private readonly log: Logger;
+  private readonly availability: RedisAvailability;
   private readonly errors?: Counter<'op'>;
-  private ok = true;
 
   constructor(opts: RedisCacheOptions) {
-    this.log = opts.logger;
     this.redis = createRedisClient(opts.url, opts.commandTimeoutMs, opts.password);
-    this.redis.on('error', (err) => {
-      if (this.ok) this.log.warn({ err: err.message }, 'redis unavailable; cache bypassed');
-      this.ok = false;
-    });
-    this.redis.on('ready', () => {
-      if (!this.ok) this.log.info('redis available again');
-      this.ok = true;
-    });
+    this.availability = new RedisAvailability({
+      use: 'cache',
+      name: 'cache',
+      fallback: 'cache bypassed',
+      logger: opts.logger,
+      registry: opts.registry,
+    }).watch(this.redis);
     if (opts.registry) {
       this.errors = new Counter({
         name: 'marquee_cache_errors_total',
@@ -72,35 +71,38 @@ export class RedisCache implements Cache {
   }
 
   get healthy(): boolean {
-    return this.ok && this.redis.status === 'ready';
+    return this.availability.ok && this.redis.status === 'ready';
   }
 
   async getMany(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
-    try {
-      return await this.redis.mget(...keys);
-    } catch (err) {
-      this.failed('get', err);
-      return keys.map(() => null);
-    }
+    return this.availability.attempt(
+      () => this.redis.mget(...keys),
+      () =>
+        this.bypassed(
+          'get',
+          keys.map(() => null),
+        ),
+    );
   }
 
   async setMany(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
     if (entries.length === 0) return;
-    try {
-      const p = this.redis.pipeline();
-      for (const e of entries) p.set(e.key, e.value, 'EX', Math.max(1, Math.round(e.ttlSeconds)));
-      const results = await p.exec();
-      const firstErr = results?.find(([e]) => e)?.[0];
-      if (firstErr) throw firstErr;
-    } catch (err) {
-      this.failed('set', err);
-    }
+    await this.availability.attempt(
+      async () => {
+        const p = this.redis.pipeline();
+        for (const e of entries) p.set(e.key, e.value, 'EX', Math.max(1, Math.round(e.ttlSeconds)));
+        const results = await p.exec();
+        const firstErr = results?.find(([e]) => e)?.[0];
+        if (firstErr) throw firstErr;
+      },
+      () => this.bypassed('set', undefined),
+    );
   }
 
-  private failed(op: string, err: unknown): void {
+  private bypassed<T>(op: string, answer: T): T {
     this.errors?.inc({ op });
-    this.log.warn({ op, err: err instanceof Error ? err.message : String(err) }, 'redis command failed; cache bypassed');
+    return answer;
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,8 @@ import { isProduction } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { createMetricsRegistry } from '../metrics';
 import type { TmdbClient } from '../tmdb/client';
-import { createTmdbClient, type TmdbEnv } from '../tmdb/config';
+import type { TmdbEnv } from '../tmdb/config';
+import { createTmdbClient } from '../tmdb/create-client';
 
 /** The settings the kit reads itself (platform/config.ts's commonEnv, tmdbEnv, and the AWS endpoints). */
 export interface KitEnv {

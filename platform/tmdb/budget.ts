@@ -1,13 +1,17 @@
 import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../logger';
+import { RedisAvailability, type RedisUse } from '../redis-availability';
 import { TmdbError } from './errors';
 
 /**
  * The global TMDB request budget: a token bucket kept in Redis so that every replica of every service draws from one bucket. A request
  * takes a token or waits in a bounded local queue; past `maxWaitMs` or `maxQueue` it fails
  * with RATE_LIMITED instead of piling up. While Redis is unreachable each process falls back to
- * its own bucket of the same rate (documented: N replicas may then reach N× the rate).
+ * its own bucket of the same rate (documented: N replicas may then reach N× the rate), says so
+ * once (platform/redis-availability.ts) and goes back to the shared bucket when Redis answers.
+ * docs/dependencies.md says why this is not rate-limiter-flexible.
  */
 export interface Budget {
   acquire(): Promise<void>;
@@ -43,6 +47,7 @@ export interface BudgetOptions {
   maxWaitMs?: number;
   maxQueue?: number;
   registry?: Registry;
+  logger?: Logger;
 }
 
 /** A token bucket (Redis, or this process while Redis is unreachable): how long until a token, 0 = taken. */
@@ -55,8 +60,23 @@ function bucketShape(ratePerSecond: number): { capacity: number; rate: number } 
   return { capacity, rate: Math.max(0.1, ratePerSecond - capacity) };
 }
 
-function tokenBucket(redis: Redis | undefined, ratePerSecond: number, maxLocalKeys: number): Take {
+interface BucketStore {
+  redis?: Redis;
+  use: RedisUse;
+  logger?: Logger;
+  registry?: Registry;
+}
+
+function tokenBucket(store: BucketStore, ratePerSecond: number, maxLocalKeys: number): Take {
   const { capacity, rate } = bucketShape(ratePerSecond);
+  const { redis } = store;
+  const availability = new RedisAvailability({
+    use: store.use,
+    name: store.use === 'tmdb_budget' ? 'tmdb budget' : 'tmdb caller shares',
+    fallback: 'this process keeps its own bucket',
+    logger: store.logger,
+    registry: redis ? store.registry : undefined,
+  });
   const local = new LRUCache<string, { tokens: number; ts: number }>({ max: maxLocalKeys });
   const takeLocal = (key: string): number => {
     const now = Date.now();
@@ -71,12 +91,16 @@ function tokenBucket(redis: Redis | undefined, ratePerSecond: number, maxLocalKe
     return Math.ceil(((1 - state.tokens) * 1000) / rate);
   };
   return async (key) => {
-    if (!redis || redis.status !== 'ready') return takeLocal(key);
-    try {
-      return Number(await redis.eval(TAKE, 1, key, rate, capacity));
-    } catch {
+    if (!redis) return takeLocal(key);
+    // Not connected: no command would go out (no offline queue), so do not try one.
+    if (redis.status !== 'ready') {
+      availability.down(`redis connection ${redis.status}`);
       return takeLocal(key);
     }
+    return availability.attempt(
+      async () => Number(await redis.eval(TAKE, 1, key, rate, capacity)),
+      () => takeLocal(key),
+    );
   };
 }
 
@@ -96,7 +120,7 @@ export function createBudget(opts: BudgetOptions): Budget {
   const maxWait = opts.maxWaitMs ?? 5_000;
   const maxQueue = opts.maxQueue ?? 500;
   const key = opts.key ?? 'tmdb:budget';
-  const take = tokenBucket(opts.redis, opts.ratePerSecond, 1);
+  const take = tokenBucket({ redis: opts.redis, use: 'tmdb_budget', logger: opts.logger, registry: opts.registry }, opts.ratePerSecond, 1);
   let waiting = 0;
   const metrics = opts.registry
     ? {
@@ -155,6 +179,7 @@ export interface CallerBudgetOptions {
   keyPrefix: string;
   maxWaitMs?: number;
   registry?: Registry;
+  logger?: Logger;
 }
 
 export function createCallerBudgets(opts: CallerBudgetOptions): CallerBudgets {
@@ -162,7 +187,7 @@ export function createCallerBudgets(opts: CallerBudgetOptions): CallerBudgets {
   const { capacity } = bucketShape(opts.ratePerSecond);
   // More waiters than the bucket can serve within maxWait would only time out.
   const maxWaiting = Math.ceil((opts.ratePerSecond * maxWait) / 1000) + capacity;
-  const take = tokenBucket(opts.redis, opts.ratePerSecond, 10_000);
+  const take = tokenBucket({ redis: opts.redis, use: 'tmdb_caller_share', logger: opts.logger, registry: opts.registry }, opts.ratePerSecond, 10_000);
   const waiting = new Map<string, number>();
   const refused = opts.registry
     ? new Counter({

@@ -1,74 +1,30 @@
-import { ConsecutiveBreaker, DelegateBackoff, BrokenCircuitError, circuitBreaker, handleWhen, retry, wrap, type IRetryBackoffContext } from 'cockatiel';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Cache } from '../cache';
-import type { Logger } from '../logger';
+import type { CallerBudgets } from './budget';
+import { decode, sorted, TmdbCache, TTL } from './cache-entries';
 import { TmdbError } from './errors';
-import type { Budget, CallerBudgets } from './budget';
-import type {
-  MovieBlock,
-  TmdbErrorBody,
-  TmdbGenre,
-  TmdbMovieBlocks,
-  TmdbMovieDetail,
-  TmdbMovieListItem,
-  TmdbPaged,
-  TmdbPerson,
-  TmdbPersonCredits,
-} from './types';
+import { TmdbHttp, type TmdbHttpOptions } from './http';
+import { assemble, detailOnly, type MovieWithBlocks } from './movie-blocks';
+import type { MovieBlock, TmdbGenre, TmdbMovieDetail, TmdbMovieListItem, TmdbPaged, TmdbPerson, TmdbPersonCredits } from './types';
 
-export interface TmdbClientOptions {
-  baseUrl: string;
-  accessToken?: string;
-  apiKey?: string;
-  language?: string;
-  timeoutMs: number;
-  maxRetries: number;
-  /** Longest Retry-After we are willing to sleep through inside one request. */
-  maxRetryAfterMs: number;
+export type { MovieWithBlocks } from './movie-blocks';
+
+/** The HTTP side's options (http.ts), and what the cache and the callers' shares need. */
+export interface TmdbClientOptions extends TmdbHttpOptions {
   cache: Cache;
-  logger: Logger;
-  registry?: Registry;
   /** How long a cached copy stays usable, past its TTL, when TMDB is failing. */
   staleSeconds?: number;
-  /** The shared request budget every call to TMDB draws from. */
-  budget?: Budget;
-  /** Each caller's share of that budget, taken first by requests' views (forRequest with a caller). */
+  /** Each caller's share of the budget, taken first by requests' views (forRequest with a caller). */
   callerBudgets?: CallerBudgets;
-  /** Consecutive outages that open the circuit, and how long it stays open before a probe. */
-  circuitThreshold?: number;
-  circuitHalfOpenMs?: number;
   /** How long a not-found answer is remembered (negative cache), so unknown ids are not asked again. 0 = never. */
   notFoundTtlSeconds?: number;
 }
 
-/** Seconds each kind of resource stays fresh in the cache. */
-export const TTL = {
-  movie: 6 * 3600,
-  person: 24 * 3600,
-  list: 15 * 60,
-  search: 3600,
-  genres: 24 * 3600,
-} as const;
-
-const CACHE_VERSION = 'v1';
-
-interface CacheEnvelope<T> {
-  /** epoch ms after which the value is stale */
-  f: number;
-  v: T;
-  /** A remembered not-found answer (no value). */
-  nf?: 1;
-}
-
-export interface MovieWithBlocks {
-  detail: TmdbMovieDetail;
-  blocks: TmdbMovieBlocks;
-}
-
 /**
- * The only code that speaks to TMDB. In order, a read goes: shared cache → an identical request
- * already in flight (coalescing) → HTTP with timeout, retries and a circuit breaker. When TMDB
- * fails, a stale cached copy is served if there is one.
+ * The only way to TMDB. In order, a read goes: shared cache (cache-entries.ts) → an identical
+ * request already in flight (coalescing) → the caller's share of the budget → HTTP with the
+ * global budget, timeout, retries and a circuit breaker (http.ts). When TMDB fails, a stale
+ * cached copy is served if there is one.
  */
 export class TmdbClient {
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -76,35 +32,14 @@ export class TmdbClient {
   private fetchLimit?: { max: number; seen: Set<string> };
   /** Set on a request's view: whose share of the TMDB budget its fetches draw from. */
   private caller?: string;
-  private readonly policy;
+  private readonly http: TmdbHttp;
+  private readonly tmdbCache: TmdbCache;
   private readonly metrics;
 
   constructor(private readonly opts: TmdbClientOptions) {
     if (!opts.accessToken && !opts.apiKey) throw new Error('TmdbClient needs an access token or an API key');
-    // A Retry-After longer than we are willing to hold a request for is answered at once.
-    const retryable = handleWhen(
-      (err) => err instanceof TmdbError && err.retryable && (err.retryAfterMs === undefined || err.retryAfterMs <= opts.maxRetryAfterMs),
-    );
-    const retryPolicy = retry(retryable, {
-      maxAttempts: opts.maxRetries,
-      // Honour TMDB's Retry-After; otherwise exponential backoff with full jitter.
-      backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
-        const err = 'error' in ctx.result ? ctx.result.error : undefined;
-        if (err instanceof TmdbError && err.retryAfterMs !== undefined) return err.retryAfterMs;
-        return Math.random() * Math.min(2000, 100 * 2 ** ctx.attempt);
-      }),
-    });
-    // Only outages open the circuit: a 404 or a bad key is an answer, not a failure of TMDB.
-    const breaker = circuitBreaker(
-      handleWhen((err) => err instanceof TmdbError && err.kind === 'unavailable'),
-      {
-        halfOpenAfter: opts.circuitHalfOpenMs ?? 5_000,
-        breaker: new ConsecutiveBreaker(opts.circuitThreshold ?? 5),
-      },
-    );
-    breaker.onBreak(() => opts.logger.error('tmdb circuit open'));
-    breaker.onReset(() => opts.logger.info('tmdb circuit closed'));
-    this.policy = wrap(retryPolicy, breaker);
+    this.http = new TmdbHttp(opts);
+    this.tmdbCache = new TmdbCache(opts.cache, opts.language, opts.staleSeconds);
     this.metrics = opts.registry ? makeMetrics(opts.registry) : undefined;
   }
 
@@ -184,10 +119,10 @@ export class TmdbClient {
   async movies(requests: { id: string; blocks: MovieBlock[] }[]): Promise<(MovieWithBlocks | TmdbError)[]> {
     const keys: string[] = [];
     for (const r of requests) {
-      keys.push(this.key(`/movie/${r.id}#base`));
-      for (const b of r.blocks) keys.push(this.key(`/movie/${r.id}#${b}`));
+      keys.push(this.tmdbCache.key(`/movie/${r.id}#base`));
+      for (const b of r.blocks) keys.push(this.tmdbCache.key(`/movie/${r.id}#${b}`));
     }
-    const raw = await this.opts.cache.getMany(keys);
+    const raw = await this.tmdbCache.getMany(keys);
     const now = Date.now();
     let i = 0;
     return Promise.all(
@@ -213,10 +148,10 @@ export class TmdbClient {
             `/movie/${encodeURIComponent(r.id)}`,
             query,
             (f) => [
-              { key: this.key(`/movie/${r.id}#base`), value: detailOnly(f), ttl: TTL.movie },
-              ...missing.map((b) => ({ key: this.key(`/movie/${r.id}#${b}`), value: f[b], ttl: TTL.movie })),
+              { key: this.tmdbCache.key(`/movie/${r.id}#base`), value: detailOnly(f), ttl: TTL.movie },
+              ...missing.map((b) => ({ key: this.tmdbCache.key(`/movie/${r.id}#${b}`), value: f[b], ttl: TTL.movie })),
             ],
-            this.key(`/movie/${r.id}#base`),
+            this.tmdbCache.key(`/movie/${r.id}#base`),
           );
           const blocks = cachedBlocks.map(([b, c]) => [b, missing.includes(b) ? fetched[b] : c!.v] as const);
           return assemble(detailOnly(fetched), blocks);
@@ -239,8 +174,8 @@ export class TmdbClient {
   // --- generic cached GET -------------------------------------------------------------------
 
   async get<T>(path: string, query: Record<string, string>, ttlSeconds: number): Promise<T> {
-    const key = this.key(path + '?' + new URLSearchParams(sorted(query)).toString());
-    const [raw] = await this.opts.cache.getMany([key]);
+    const key = this.tmdbCache.key(path + '?' + new URLSearchParams(sorted(query)).toString());
+    const [raw] = await this.tmdbCache.getMany([key]);
     const cached = decode<T>(raw);
     if (cached?.nf && cached.f > Date.now()) {
       this.metrics?.cache.inc({ result: 'negative_hit' });
@@ -261,27 +196,6 @@ export class TmdbClient {
       }
       throw err;
     }
-  }
-
-  private key(resource: string): string {
-    return `tmdb:${CACHE_VERSION}:${this.opts.language ?? 'default'}:${resource}`;
-  }
-
-  private async store(entries: { key: string; value: unknown; ttl: number }[]): Promise<void> {
-    const staleSeconds = this.opts.staleSeconds ?? 7 * 24 * 3600;
-    await this.opts.cache.setMany(
-      entries.map((e) => ({
-        key: e.key,
-        value: JSON.stringify({ f: Date.now() + e.ttl * 1000, v: e.value } satisfies CacheEnvelope<unknown>),
-        ttlSeconds: e.ttl + staleSeconds,
-      })),
-    );
-  }
-
-  private async storeNotFound(key: string, ttl: number): Promise<void> {
-    await this.opts.cache.setMany([
-      { key, value: JSON.stringify({ f: Date.now() + ttl * 1000, v: null, nf: 1 } satisfies CacheEnvelope<null>), ttlSeconds: ttl },
-    ]);
   }
 
   /**
@@ -330,14 +244,14 @@ export class TmdbClient {
     toCache: (value: T) => { key: string; value: unknown; ttl: number }[],
     notFoundKey: string,
   ): Promise<T> {
-    const p = this.fetchWithPolicy<T>(path, query);
+    const p = this.http.get<T>(path, query);
     this.inflight.set(id, p);
     const notFoundTtl = this.opts.notFoundTtlSeconds ?? 300;
     p.then(
-      (value) => this.store(toCache(value)),
+      (value) => this.tmdbCache.store(toCache(value)),
       (err: unknown) => {
         // Remember a not-found briefly, so unknown ids cannot be replayed at TMDB.
-        if (err instanceof TmdbError && err.kind === 'not_found' && notFoundTtl > 0) return this.storeNotFound(notFoundKey, notFoundTtl);
+        if (err instanceof TmdbError && err.kind === 'not_found' && notFoundTtl > 0) return this.tmdbCache.storeNotFound(notFoundKey, notFoundTtl);
         return undefined;
       },
     )
@@ -345,115 +259,10 @@ export class TmdbClient {
       .finally(() => setImmediate(() => this.inflight.delete(id)));
     return p;
   }
-
-  private async fetchWithPolicy<T>(path: string, query: Record<string, string>): Promise<T> {
-    try {
-      return await this.policy.execute(() => this.fetchOnce<T>(path, query));
-    } catch (err) {
-      if (err instanceof BrokenCircuitError) throw new TmdbError('unavailable', 'TMDB circuit open');
-      throw err;
-    }
-  }
-
-  private async fetchOnce<T>(path: string, query: Record<string, string>): Promise<T> {
-    const url = new URL(this.opts.baseUrl.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    if (this.opts.language) url.searchParams.set('language', this.opts.language);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.opts.accessToken) headers.authorization = `Bearer ${this.opts.accessToken}`;
-    else if (this.opts.apiKey) url.searchParams.set('api_key', this.opts.apiKey);
-    const endpoint = endpointLabel(path);
-    await this.opts.budget?.acquire();
-    const started = process.hrtime.bigint();
-    let status = 'error';
-    try {
-      let res: Response;
-      try {
-        res = await fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
-      } catch (err) {
-        status = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network';
-        throw new TmdbError('unavailable', `TMDB request failed: ${status}`);
-      }
-      status = String(res.status);
-      const text = await res.text();
-      if (res.ok) {
-        try {
-          return JSON.parse(text) as T;
-        } catch {
-          status = 'malformed';
-          throw new TmdbError('unavailable', 'TMDB sent a malformed response');
-        }
-      }
-      throw classify(res, text);
-    } finally {
-      this.metrics?.requests.inc({ endpoint, status });
-      this.metrics?.latency.observe({ endpoint }, Number(process.hrtime.bigint() - started) / 1e9);
-    }
-  }
-}
-
-function classify(res: Response, text: string): TmdbError {
-  let body: TmdbErrorBody = {};
-  try {
-    body = JSON.parse(text) as TmdbErrorBody;
-  } catch {
-    /* error pages are not always JSON */
-  }
-  const message = body.status_message ?? `TMDB answered ${res.status}`;
-  if (res.status === 404 || body.status_code === 34) return new TmdbError('not_found', message, res.status);
-  if (res.status === 401 || body.status_code === 7 || body.status_code === 3) return new TmdbError('auth', message, res.status);
-  if (res.status === 429 || body.status_code === 25) {
-    const ra = Number(res.headers.get('retry-after'));
-    return new TmdbError('rate_limited', message, res.status, Number.isFinite(ra) && ra >= 0 ? ra * 1000 : undefined);
-  }
-  if (res.status >= 500) return new TmdbError('unavailable', message, res.status);
-  return new TmdbError('bad_request', message, res.status);
-}
-
-function decode<T>(raw: string | null | undefined): CacheEnvelope<T> | null {
-  if (!raw) return null;
-  try {
-    return JSON.parse(raw) as CacheEnvelope<T>;
-  } catch {
-    return null;
-  }
-}
-
-function sorted(q: Record<string, string>): [string, string][] {
-  return Object.entries(q).sort(([a], [b]) => a.localeCompare(b));
-}
-
-function detailOnly(d: TmdbMovieDetail & Record<string, unknown>): TmdbMovieDetail {
-  const { credits: _c, videos: _v, release_dates: _r, recommendations: _rec, similar: _s, images: _i, ...rest } = d;
-  return rest;
-}
-
-function assemble(detail: TmdbMovieDetail, blocks: ReadonlyArray<readonly [MovieBlock, unknown]>): MovieWithBlocks {
-  const out: TmdbMovieBlocks = {};
-  for (const [b, v] of blocks) (out as Record<string, unknown>)[b] = v;
-  return { detail, blocks: out };
-}
-
-/** Bounded label cardinality: ids become placeholders. */
-function endpointLabel(path: string): string {
-  return path.replace(/\/\d+/g, '/{id}');
 }
 
 function makeMetrics(registry: Registry) {
   return {
-    requests: new Counter({
-      name: 'marquee_tmdb_requests_total',
-      help: 'HTTP requests sent to TMDB, by endpoint and outcome',
-      labelNames: ['endpoint', 'status'],
-      registers: [registry],
-    }),
-    latency: new Histogram({
-      name: 'marquee_tmdb_request_duration_seconds',
-      help: 'TMDB request latency',
-      labelNames: ['endpoint'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
     cache: new Counter({
       name: 'marquee_tmdb_cache_total',
       help: 'TMDB cache lookups by result (hit, miss, stale, stale_served)',

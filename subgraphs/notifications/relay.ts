@@ -1,14 +1,19 @@
 import { mapLimit } from '../../platform/map-limit';
 import { randomUUID } from 'node:crypto';
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger';
 import type { RatingEvent } from '../../platform/events/types';
+import { isTmdbId } from '../../platform/ids';
+import { RETRY_POLICIES, retryDelay, retrySpec } from '../../platform/retry';
+import { holdLease, type Lease } from './lease';
 import { LeaseLost, type Outbox, type OutboxEvent } from './outbox';
+import { isCrash, type CrashHook } from './relay-crash';
+import { makeRelayMetrics } from './relay-metrics';
+import { publishEvents } from './relay-publish';
 import { keys, toPreferences, type NotificationKind, type NotificationsStore } from './store';
 
-/** Points at which tests make the relay "crash", to prove nothing is lost or duplicated. */
-export type CrashPoint = 'afterFeedPage' | 'afterPublish' | 'beforeDone';
+export { RelayCrash, type CrashPoint } from './relay-crash';
 
 export interface RelayOptions {
   outbox: Outbox;
@@ -22,9 +27,10 @@ export interface RelayOptions {
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /** Tries of one event before it is set aside as poison (RETRY_POLICIES.relayEvent: 5). */
   maxAttempts?: number;
   fanoutPageSize?: number;
-  crash?: (point: CrashPoint, event: RatingEvent) => void | Promise<void>;
+  crash?: CrashHook;
 }
 
 const EVENT_TYPES = new Set(['RatingCreated', 'RatingUpdated', 'RatingDeleted']);
@@ -45,10 +51,14 @@ export class OutboxRelay {
 
   constructor(private readonly opts: RelayOptions) {
     this.owner = opts.owner ?? `relay-${randomUUID()}`;
-    this.metrics = opts.registry ? makeMetrics(opts.registry) : undefined;
+    this.metrics = opts.registry ? makeRelayMetrics(opts.registry) : undefined;
   }
 
   start(): void {
+    const idle = this.opts.pollMs ?? 500;
+    // A failed pass backs off under RETRY_POLICIES.relayPass, on this loop's own timer so that
+    // stop() never waits out a backoff.
+    const backoff = retrySpec('relayPass', { initialDelayMs: 2 * idle });
     let failures = 0;
     const tick = async () => {
       this.running = this.runOnce().then(
@@ -64,9 +74,8 @@ export class OutboxRelay {
         },
       );
       const { processed } = ((await this.running) as { processed?: number } | undefined) ?? {};
-      const idle = this.opts.pollMs ?? 500;
       // Drain quickly while there is work; poll gently when idle; back off on failures.
-      const delay = failures ? Math.min(30_000, idle * 2 ** failures) : processed ? 0 : idle;
+      const delay = failures ? retryDelay(backoff, failures) : processed ? 0 : idle;
       if (this.timer !== undefined) this.timer = setTimeout(() => void tick(), delay);
     };
     this.timer = setTimeout(() => void tick(), 0);
@@ -98,7 +107,7 @@ export class OutboxRelay {
       await mapLimit(pending, 8, async (item) => {
         const leaseMs = this.opts.leaseMs ?? 30_000;
         if (!(await this.opts.outbox.claim(item.event.eventId, this.owner, leaseMs))) return;
-        const lease = this.hold(item.event.eventId, leaseMs);
+        const lease = holdLease(this.opts.outbox, item.event.eventId, this.owner, leaseMs, this.opts.logger);
         leases.set(item.event.eventId, lease);
         try {
           validate(item.event);
@@ -133,36 +142,6 @@ export class OutboxRelay {
       // Also on a (simulated) crash: a dead process renews nothing, so its leases lapse.
       for (const lease of leases.values()) lease.stop();
     }
-  }
-
-  /**
-   * Renews the claim every third of the lease while the event is worked on, so a fan-out longer
-   * than the lease keeps it; a renewal that finds another owner marks the lease lost.
-   */
-  private hold(eventId: string, leaseMs: number): Lease {
-    const lease: Lease = { lost: false, stop: () => clearInterval(timer) };
-    let renewing = false;
-    const timer = setInterval(
-      () => {
-        // One renewal at a time: a slow store must not pile them up.
-        if (lease.lost || renewing) return;
-        renewing = true;
-        this.opts.outbox
-          .renew(eventId, this.owner, leaseMs)
-          .then(
-            (held) => {
-              if (!held) lease.lost = true;
-            },
-            (err: unknown) => this.opts.logger.warn({ eventId, err: err instanceof Error ? err.message : String(err) }, 'lease renewal failed; retrying'),
-          )
-          .finally(() => {
-            renewing = false;
-          });
-      },
-      Math.max(10, Math.floor(leaseMs / 3)),
-    );
-    timer.unref();
-    return lease;
   }
 
   /** True (after logging) when the error means another relay holds the event: we just stop. */
@@ -209,44 +188,12 @@ export class OutboxRelay {
     item.fanoutDone = true;
   }
 
-  /** PublishBatch, ten at a time; returns the ids SNS accepted. Failures wait for the next pass. */
-  private async publish(items: OutboxEvent[]): Promise<Set<string>> {
-    const ok = new Set<string>();
-    for (let i = 0; i < items.length; i += 10) {
-      const chunk = items.slice(i, i + 10);
-      try {
-        const out = await this.opts.sns.send(
-          new PublishBatchCommand({
-            TopicArn: this.opts.topicArn,
-            PublishBatchRequestEntries: chunk.map((c, n) => ({
-              Id: String(n),
-              Message: JSON.stringify(c.event),
-              MessageAttributes: {
-                eventType: { DataType: 'String', StringValue: c.event.eventType },
-                movieId: { DataType: 'String', StringValue: c.event.movieId },
-              },
-            })),
-          }),
-        );
-        for (const s of out.Successful ?? []) {
-          const item = chunk[Number(s.Id)];
-          await this.opts.crash?.('afterPublish', item.event);
-          // Lost meanwhile: the new holder publishes again, with the same eventId (at-least-once).
-          if (await this.unlessLost(item, this.opts.outbox.progress(item.event.eventId, this.owner, { published: true }))) ok.add(item.event.eventId);
-        }
-        for (const f of out.Failed ?? []) {
-          this.metrics?.publishFailures.inc();
-          const item = chunk[Number(f.Id)];
-          await this.unlessLost(item, this.opts.outbox.failed(item.event.eventId, this.owner, `SNS: ${f.Code} ${f.Message ?? ''}`, 1000, false));
-        }
-      } catch (err) {
-        if (isCrash(err)) throw err;
-        this.metrics?.publishFailures.inc(chunk.length);
-        this.opts.logger.warn({ err: (err as Error).message, events: chunk.length }, 'SNS publish failed; events wait for the next pass');
-        for (const c of chunk) await this.unlessLost(c, this.opts.outbox.failed(c.event.eventId, this.owner, `SNS: ${(err as Error).message}`, 1000, false));
-      }
-    }
-    return ok;
+  private publish(items: OutboxEvent[]): Promise<Set<string>> {
+    const { sns, topicArn, outbox, logger, crash } = this.opts;
+    return publishEvents(
+      { sns, topicArn, outbox, owner: this.owner, logger, metrics: this.metrics, crash, unlessLost: (i, w) => this.unlessLost(i, w) },
+      items,
+    );
   }
 
   /** Awaits an owner-conditioned write; false when the lease had been lost. */
@@ -263,8 +210,10 @@ export class OutboxRelay {
   private async failedAttempt(item: OutboxEvent, err: unknown): Promise<void> {
     if (isCrash(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    const attempts = await this.opts.outbox.failed(item.event.eventId, this.owner, message, Math.min(60_000, 500 * 2 ** item.attempts));
-    if (attempts >= (this.opts.maxAttempts ?? 5)) {
+    // Its next try is recorded as its lease, so whichever relay is running then picks it up.
+    const retryInMs = retryDelay(RETRY_POLICIES.relayEvent, item.attempts + 1);
+    const attempts = await this.opts.outbox.failed(item.event.eventId, this.owner, message, retryInMs);
+    if (attempts >= (this.opts.maxAttempts ?? RETRY_POLICIES.relayEvent.retries + 1)) {
       await this.opts.outbox.dead(item.event.eventId, message, item.event);
       this.metrics?.dead.inc();
       this.opts.logger.error({ eventId: item.event.eventId, err: message }, 'poison event set aside');
@@ -274,47 +223,10 @@ export class OutboxRelay {
   }
 }
 
-interface Lease {
-  lost: boolean;
-  stop: () => void;
-}
-
-/** A simulated crash from a test hook: it must escape the relay like a dying process. */
-export class RelayCrash extends Error {
-  override name = 'RelayCrash';
-}
-function isCrash(err: unknown): boolean {
-  return err instanceof RelayCrash;
-}
-
 function validate(e: RatingEvent): void {
   if (!e || typeof e !== 'object') throw new Error('event payload missing');
   if (!EVENT_TYPES.has(e.eventType)) throw new Error(`unknown eventType ${String(e.eventType)}`);
-  if (!/^[1-9]\d{0,9}$/.test(String(e.movieId))) throw new Error(`invalid movieId ${String(e.movieId)}`);
+  if (!isTmdbId(String(e.movieId))) throw new Error(`invalid movieId ${String(e.movieId)}`);
   if (typeof e.userId !== 'string' || !e.userId) throw new Error('invalid userId');
   if (Number.isNaN(Date.parse(e.occurredAt))) throw new Error('invalid occurredAt');
-}
-
-function makeMetrics(registry: Registry) {
-  return {
-    processed: new Counter({
-      name: 'marquee_events_processed_total',
-      help: 'Rating events relayed to feeds and SNS',
-      labelNames: ['eventType'],
-      registers: [registry],
-    }),
-    delivered: new Counter({ name: 'marquee_feed_items_written_total', help: 'Feed items written', registers: [registry] }),
-    publishFailures: new Counter({
-      name: 'marquee_sns_publish_failures_total',
-      help: 'Events whose SNS publish failed (retried later)',
-      registers: [registry],
-    }),
-    leasesLost: new Counter({
-      name: 'marquee_relay_leases_lost_total',
-      help: 'Events given up because another relay took over the lease (not counted as attempts)',
-      registers: [registry],
-    }),
-    dead: new Counter({ name: 'marquee_events_dead_lettered_total', help: 'Poison events set aside', registers: [registry] }),
-    lag: new Gauge({ name: 'marquee_event_lag_seconds', help: 'Age of the oldest unprocessed event', registers: [registry] }),
-  };
 }

@@ -4,7 +4,7 @@ import { forbidden, notFound, userInputError } from '../../platform/errors';
 import { notificationId, parseNotificationId, parseTmdbId, ratingId } from '../../platform/ids';
 import { mapLimit } from '../../platform/map-limit';
 import { viewer } from '../../platform/viewer';
-import { movieExists } from '../../platform/tmdb/config';
+import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { NotificationsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import { keys, toNotification, toPreferences, type StoredItem } from './store';

@@ -3,7 +3,7 @@ import { checkFirst } from '../../platform/cursor';
 import { ErrorCode, coded, forbidden, notFound } from '../../platform/errors';
 import { parseRatingId, parseTmdbId, ratingId } from '../../platform/ids';
 import { viewer } from '../../platform/viewer';
-import { movieExists } from '../../platform/tmdb/config';
+import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { RatingsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
 import type { RatingItem } from './model';

@@ -1,7 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems, type ItemKey, type StoredItem } from '../../platform/dynamodb-batch';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { lostOptimisticRace, transactOnce, TransactionCancelledError, type TransactItems } from '../../platform/dynamodb-transact';
+import { RETRY_POLICIES, TRY_AGAIN, untilDone } from '../../platform/retry';
 import { newEventId, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
 import type { RatingItem, SummaryItem } from './model';
 import { emptySummary } from './model';
@@ -27,11 +27,11 @@ export const keys = {
 
 export type { ItemKey, StoredItem };
 
-const MAX_ATTEMPTS = 8;
-
+/** Every try lost its race with other writes to the same rating (CONFLICT for the caller). */
 export class ConflictError extends Error {
   override name = 'ConflictError';
 }
+const tooManyChanges = () => new ConflictError('Too many concurrent changes to this rating; try again.');
 
 export class RatingsStore {
   constructor(private readonly opts: RatingsStoreOptions) {}
@@ -52,79 +52,83 @@ export class RatingsStore {
    * a request that already succeeded finds an identical rating and writes nothing.
    */
   async rate(userId: string, movieId: string, scoreHalves: number, review: string | undefined): Promise<{ rating: RatingItem; changed: boolean }> {
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.getRating(movieId, userId);
-      if (existing && existing.scoreHalves === scoreHalves && (existing.review ?? undefined) === review) {
-        return { rating: existing, changed: false };
-      }
-      const now = new Date().toISOString();
-      const rating: RatingItem = {
-        movieId,
-        userId,
-        scoreHalves,
-        review,
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-        version: (existing?.version ?? 0) + 1,
-      };
-      const type: RatingEventType = existing ? 'RatingUpdated' : 'RatingCreated';
-      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-        {
-          Put: {
-            TableName: this.opts.table,
-            Item: ratingToItem(rating),
-            ...(existing
-              ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': existing.version } }
-              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    return untilDone(
+      RETRY_POLICIES.dynamoTransaction,
+      async () => {
+        const existing = await this.getRating(movieId, userId);
+        if (existing && existing.scoreHalves === scoreHalves && (existing.review ?? undefined) === review) {
+          return { rating: existing, changed: false };
+        }
+        const now = new Date().toISOString();
+        const rating: RatingItem = {
+          movieId,
+          userId,
+          scoreHalves,
+          review,
+          createdAt: existing?.createdAt ?? now,
+          updatedAt: now,
+          version: (existing?.version ?? 0) + 1,
+        };
+        const type: RatingEventType = existing ? 'RatingUpdated' : 'RatingCreated';
+        const items: TransactItems = [
+          {
+            Put: {
+              TableName: this.opts.table,
+              Item: ratingToItem(rating),
+              ...(existing
+                ? { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': existing.version } }
+                : { ConditionExpression: 'attribute_not_exists(pk)' }),
+            },
           },
-        },
-      ];
-      const summary = summaryUpdate(existing ?? null, rating);
-      if (summary) items.push({ Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summary } });
-      if (!existing) items.push(this.userStatsAdd(userId, 1));
-      items.push(this.eventPut(type, rating, now));
-      if (await this.tryTransact(items, attempt)) return { rating, changed: true };
-    }
+        ];
+        const summary = summaryUpdate(existing ?? null, rating);
+        if (summary) items.push({ Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summary } });
+        if (!existing) items.push(this.userStatsAdd(userId, 1));
+        items.push(this.eventPut(type, rating, now));
+        return (await this.tryTransact(items)) ? { rating, changed: true } : TRY_AGAIN;
+      },
+      tooManyChanges,
+    );
   }
 
   /** Deletes a user's rating; false when there was none. */
   async delete(userId: string, movieId: string): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.getRating(movieId, userId);
-      if (!existing) return false;
-      const now = new Date().toISOString();
-      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-        {
-          Delete: {
-            TableName: this.opts.table,
-            Key: keys.rating(movieId, userId),
-            ConditionExpression: '#v = :v',
-            ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':v': existing.version },
+    return untilDone(
+      RETRY_POLICIES.dynamoTransaction,
+      async () => {
+        const existing = await this.getRating(movieId, userId);
+        if (!existing) return false;
+        const now = new Date().toISOString();
+        const items: TransactItems = [
+          {
+            Delete: {
+              TableName: this.opts.table,
+              Key: keys.rating(movieId, userId),
+              ConditionExpression: '#v = :v',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':v': existing.version },
+            },
           },
-        },
-        { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing, null)! } },
-        this.userStatsAdd(userId, -1),
-        this.eventPut('RatingDeleted', existing, now),
-      ];
-      if (await this.tryTransact(items, attempt)) return true;
-    }
+          { Update: { TableName: this.opts.table, Key: keys.summary(movieId), ...summaryUpdate(existing, null)! } },
+          this.userStatsAdd(userId, -1),
+          this.eventPut('RatingDeleted', existing, now),
+        ];
+        return (await this.tryTransact(items)) ? true : TRY_AGAIN;
+      },
+      tooManyChanges,
+    );
   }
 
-  /** True when committed; false when a condition failed or a conflict cancelled it (re-read and retry). */
-  private async tryTransact(items: NonNullable<TransactWriteCommandInput['TransactItems']>, attempt: number): Promise<boolean> {
-    try {
-      await this.opts.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
-    } catch (err) {
-      if (!(err instanceof TransactionCanceledException)) throw err;
-      const reasons = (err.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-      const retryable = reasons.every((c) => c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict');
-      if (!retryable) throw new Error(`rating transaction cancelled: ${reasons.join(', ')}`, { cause: err });
-      if (attempt >= MAX_ATTEMPTS) throw new ConflictError('Too many concurrent changes to this rating; try again.');
-      await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
-      return false;
-    }
+  /**
+   * True when committed; false when another write got there first (the version condition failed,
+   * or a conflict cancelled it): re-read and try again, under RETRY_POLICIES.dynamoTransaction.
+   * Any other cancellation reason fails the request.
+   */
+  private async tryTransact(items: TransactItems): Promise<boolean> {
+    const out = await transactOnce(this.opts.doc, items);
+    if (out === 'committed') return true;
+    if (!lostOptimisticRace(out)) throw new TransactionCancelledError('rating', out);
+    return false;
   }
 
   private userStatsAdd(userId: string, delta: number) {
@@ -255,8 +259,4 @@ export function toSummary(movieId: string, item: StoredItem | null): SummaryItem
   s.reviewCount = Number(item.reviewCount ?? 0);
   s.histogram = s.histogram.map((_, i) => Number(item[`h${i + 1}`] ?? 0));
   return s;
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { startTmdbServer, type TmdbServer } from '../../local/tmdb/server';
 import { RedisCache } from '../../platform/cache';
 import { createLogger } from '../../platform/logger';
-import { createTmdbClient } from '../../platform/tmdb/config';
+import { createTmdbClient } from '../../platform/tmdb/create-client';
 import { TmdbError } from '../../platform/tmdb/errors';
 import { servers } from '../support/env';
 
