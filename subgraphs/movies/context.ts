@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/logger';
 import type { MovieWithBlocks, TmdbClient } from '../../platform/tmdb/client';
 import type { TmdbError } from '../../platform/tmdb/errors';
 import type { MovieBlock, TmdbPerson } from '../../platform/tmdb/types';
+import type { OmdbClient } from '../../platform/omdb/client';
 
 export interface MovieKey {
   id: string;
@@ -15,12 +16,14 @@ export interface MoviesContext {
   log: Logger;
   tmdb: TmdbClient;
   imageBaseUrl: string;
+  /** OMDb as this request sees it (external-ratings.ts); undefined without OMDB_API_KEY. */
+  omdb?: OmdbClient;
   /** Movie details by id and appended blocks; one TMDB call per distinct film per request. */
   movieLoader: DataLoader<MovieKey, MovieWithBlocks, string>;
   personLoader: DataLoader<string, TmdbPerson>;
 }
 
-export function createMoviesContext(base: { caller: Caller; log: Logger; tmdb: TmdbClient; imageBaseUrl: string }): MoviesContext {
+export function createMoviesContext(base: { caller: Caller; log: Logger; tmdb: TmdbClient; imageBaseUrl: string; omdb?: OmdbClient }): MoviesContext {
   const { tmdb } = base;
   return {
     ...base,

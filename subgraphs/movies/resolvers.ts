@@ -1,5 +1,6 @@
 import { userInputError } from '../../platform/errors';
 import { selectedBlocks } from './selection';
+import { externalRatingsResolvers } from './external-ratings';
 import type { MoviesContext } from './context';
 import type { MovieParent, MoviePageParent, PersonParent } from './model';
 import type { Resolvers, PosterSize, BackdropSize, ProfileSize, VideoType, MovieSort, DiscoverFilter } from './generated/resolvers';
@@ -120,6 +121,7 @@ export const resolvers: Resolvers = {
 
   Movie: {
     __resolveReference: (ref) => ({ id: ref.id }),
+    ...externalRatingsResolvers.Movie,
     id: (p) => p.id,
     title: async (p, _a, ctx) => (await listOrDetail(p, ctx, 'title')) ?? '',
     originalTitle: async (p, _a, ctx) => emptyToNull(await listOrDetail(p, ctx, 'original_title')),

@@ -10,12 +10,14 @@ import { createMoviesContext, type MoviesContext } from './context';
 import { resolvers } from './resolvers';
 import { createTmdbClient } from '../../platform/tmdb/config';
 import { callerKey } from '../../platform/identity';
+import { createOmdbClient } from '../../platform/omdb/config';
 
 export async function startMoviesService(cfg: MoviesConfig, gatewayPublicKey: string): Promise<RunningServer> {
   const logger = createLogger('movies', cfg.LOG_LEVEL);
   const registry = createMetricsRegistry('movies');
   const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
+  const omdb = createOmdbClient(cfg, { cache, logger, registry });
   return startSubgraphServer<MoviesContext>({
     name: 'movies',
     port: cfg.MOVIES_PORT,
@@ -27,7 +29,13 @@ export async function startMoviesService(cfg: MoviesConfig, gatewayPublicKey: st
     logger,
     registry,
     buildContext: (caller, log) =>
-      createMoviesContext({ caller, log, tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST, callerKey(caller)), imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL }),
+      createMoviesContext({
+        caller,
+        log,
+        tmdb: tmdb.forRequest(cfg.TMDB_MAX_FETCHES_PER_REQUEST, callerKey(caller)),
+        imageBaseUrl: cfg.TMDB_IMAGE_BASE_URL,
+        omdb: omdb?.forRequest(cfg.OMDB_MAX_FETCHES_PER_REQUEST, callerKey(caller)),
+      }),
     // The cache is optional by design, so only TMDB reachability would matter; we do not spend
     // rate budget on probes, so the movies subgraph is ready once it listens.
     readiness: async () => ({ listening: true }),

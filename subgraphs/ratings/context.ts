@@ -3,11 +3,14 @@ import type { Caller } from '../../platform/identity';
 import type { Logger } from '../../platform/logger';
 import type { TmdbClient } from '../../platform/tmdb/client';
 import type { ItemKey, RatingsStore, StoredItem } from './store';
+import type { ScoreHistoryStore } from './history';
 
 export interface RatingsContext {
   caller: Caller;
   log: Logger;
   store: RatingsStore;
+  /** Daily score snapshots (Movie.scoreHistory). */
+  history: ScoreHistoryStore;
   tmdb: TmdbClient;
   /** Signs pagination cursors. */
   cursorSecret: string;
@@ -23,7 +26,7 @@ export interface RatingsContext {
   readYourWrites: () => void;
 }
 
-export function createRatingsContext(base: { caller: Caller; log: Logger; store: RatingsStore; tmdb: TmdbClient; cursorSecret: string }): RatingsContext {
+export function createRatingsContext(base: Omit<RatingsContext, 'items' | 'readYourWrites'>): RatingsContext {
   let consistent = false;
   return {
     ...base,

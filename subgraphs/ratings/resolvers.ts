@@ -7,6 +7,7 @@ import type { Resolvers } from './generated/resolvers';
 import type { RatingItem } from './model';
 import { ConflictError, edgeKey, keys, toRating, toSummary } from './store';
 import { parseMovieId, parseReview, parseScore } from './validation';
+import { scoresResolvers } from './scores';
 
 function viewer(ctx: RatingsContext): string {
   if (!ctx.caller.userId) throw unauthenticated();
@@ -62,7 +63,9 @@ export const resolvers: Resolvers = {
   },
 
   Movie: {
-    __resolveReference: (ref) => ({ id: ref.id }),
+    // externalRatings arrives with the reference when `scores` is selected (@requires).
+    __resolveReference: (ref) => ({ id: ref.id, externalRatings: ref.externalRatings }),
+    ...scoresResolvers.Movie,
     ratingSummary: async (movie, _a, ctx) => toSummary(movie.id, await ctx.items.load(keys.summary(movie.id))),
     reviews: async (movie, { first, after, orderBy }, ctx) => {
       checkFirst(first);

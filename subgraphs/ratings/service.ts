@@ -14,6 +14,7 @@ import type { RatingsConfig } from './config';
 import { createRatingsContext, type RatingsContext } from './context';
 import { resolvers } from './resolvers';
 import { RatingsStore } from './store';
+import { ScoreHistoryStore } from './history';
 
 /** `deps` lets tests observe the real clients (e.g. count DynamoDB calls); production passes none. */
 export async function startRatingsService(cfg: RatingsConfig, gatewayPublicKey: string, deps: { doc?: DynamoDBDocumentClient } = {}): Promise<RunningServer> {
@@ -21,6 +22,7 @@ export async function startRatingsService(cfg: RatingsConfig, gatewayPublicKey: 
   const registry = createMetricsRegistry('ratings');
   const doc = deps.doc ?? createDynamoDb({ region: cfg.AWS_REGION, endpoint: cfg.DYNAMODB_ENDPOINT }, registry);
   const store = new RatingsStore({ doc, table: cfg.RATINGS_TABLE, eventsTable: cfg.EVENTS_TABLE });
+  const history = new ScoreHistoryStore({ doc, table: cfg.SCORE_HISTORY_TABLE });
   const cache = createCache({ redisUrl: cfg.REDIS_URL, redisAuthToken: cfg.REDIS_AUTH_TOKEN, logger, registry });
   const tmdb = createTmdbClient(cfg, { cache, logger, registry });
   return startSubgraphServer<RatingsContext>({
@@ -33,7 +35,7 @@ export async function startRatingsService(cfg: RatingsConfig, gatewayPublicKey: 
     production: isProduction(cfg),
     logger,
     registry,
-    buildContext: (caller, log) => createRatingsContext({ caller, log, store, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewayPublicKey) }),
+    buildContext: (caller, log) => createRatingsContext({ caller, log, store, history, tmdb, cursorSecret: cursorKey(cfg.CURSOR_SECRET, gatewayPublicKey) }),
     readiness: async () => ({
       dynamodb: await doc.send(new DescribeTableCommand({ TableName: cfg.RATINGS_TABLE })).then(
         () => true,
