@@ -9,7 +9,7 @@ import { keys, toSummary, type StoredItem } from './store';
  * The consensus of a film (docs/ratings.md, "Scores"), on 0–100:
  *
  *   critics  = mean of the Rotten Tomatoes Tomatometer and the Metascore present
- *   audience = IMDb's and TMDB's scores weighted by their votes (equal weights if none has votes)
+ *   audience = IMDb's and TMDB's scores weighted by their votes (equal weights unless both say how many)
  *   users    = Marquee's average rating × 10, from n ratings
  *   consensus = Σ wᵢ·cᵢ / Σ wᵢ over the components present, with
  *               w(critics) = 0.4, w(audience) = 0.4, w(users) = 0.2 · n / (n + 10)
@@ -30,11 +30,12 @@ function mean(xs: number[]): number | null {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 }
 
+/** Weighted by votes when every source says how many; otherwise a plain mean (no source is dropped for lacking a count). */
 function voteWeighted(xs: SnapshotSource[]): number | null {
-  const voted = xs.filter((x) => x.votes !== null && x.votes > 0);
-  if (voted.length === 0) return mean(xs.map((x) => x.score));
-  const votes = voted.reduce((a, x) => a + x.votes!, 0);
-  return voted.reduce((a, x) => a + x.score * x.votes!, 0) / votes;
+  const votes = xs.map((x) => (typeof x.votes === 'number' && x.votes > 0 ? x.votes : null));
+  if (votes.some((v) => v === null)) return mean(xs.map((x) => x.score));
+  const total = votes.reduce((a, v) => a! + v!, 0)!;
+  return xs.reduce((a, x, i) => a + x.score * votes[i]!, 0) / total;
 }
 
 /** The scores of a film from its outside ratings and Marquee's summary (average 0.5–10, or null). */
