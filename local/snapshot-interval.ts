@@ -16,7 +16,7 @@ export function startSnapshotInterval(opts: { root: string; env: Record<string, 
         name: 'snapshot',
         logFile: opts.logFile,
       });
-      stopChild = child.stop;
+      stopChild = () => child.stop();
       child.child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(child.exited() ?? `snapshot exited with ${code}`))));
     }).finally(() => {
       current = undefined;

@@ -345,10 +345,11 @@ export class MarqueeStack extends Stack {
     // shared Redis cache and OMDb quota, writes one history item per film, and exits.
     const snapshotSg = sg('Snapshot');
     redisSg.addIngressRule(snapshotSg, ec2.Port.tcp(6379), 'Redis from the score snapshot');
-    const snapshotRole = new iam.Role(this, 'SnapshotTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Marquee score snapshot task' });
-    snapshotRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:BatchGetItem'], resources: [this.tables.ratings.tableArn] }),
-    );
+    const snapshotRole = new iam.Role(this, 'SnapshotTaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Marquee score snapshot task',
+    });
+    snapshotRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:BatchGetItem'], resources: [this.tables.ratings.tableArn] }));
     snapshotRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.tables.notifications.tableArn] }));
     snapshotRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:BatchGetItem'], resources: [this.tables.scoreHistory.tableArn] }),

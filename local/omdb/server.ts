@@ -73,9 +73,7 @@ const GENRE: Record<string, string> = { 'Science Fiction': 'Sci-Fi', 'TV Movie':
 
 let values: Map<string, OmdbValues> | undefined;
 export function loadOmdbValues(): Map<string, OmdbValues> {
-  values ??= new Map(
-    (JSON.parse(readFileSync(path.join(__dirname, 'catalog.json'), 'utf8')) as { films: OmdbValues[] }).films.map((f) => [f.imdbID, f]),
-  );
+  values ??= new Map((JSON.parse(readFileSync(path.join(__dirname, 'catalog.json'), 'utf8')) as { films: OmdbValues[] }).films.map((f) => [f.imdbID, f]));
   return values;
 }
 
@@ -104,7 +102,12 @@ export function omdbAnswer(imdbId: string): Record<string, unknown> | null {
     Writer: NA,
     Actors: orNA(names(film.cast.slice(0, 3).map((c) => c.id)).join(', ')),
     Plot: orNA(film.overview),
-    Language: orNA((film.spoken_languages as { english_name?: string }[]).map((l) => l.english_name ?? '').filter(Boolean).join(', ')),
+    Language: orNA(
+      (film.spoken_languages as { english_name?: string }[])
+        .map((l) => l.english_name ?? '')
+        .filter(Boolean)
+        .join(', '),
+    ),
     Country: NA,
     Awards: NA,
     Poster: NA,
@@ -148,7 +151,12 @@ export async function startOmdbServer(opts: OmdbServerOptions = {}): Promise<Omd
     if (active) {
       active.used++;
       if (active.times !== undefined && active.used >= active.times) fault = null;
-      if (active.kind === 'status') return send(active.status, { Response: 'False', Error: `HTTP ${active.status}` }, active.status >= 500 ? '<html>Service Unavailable</html>' : undefined);
+      if (active.kind === 'status')
+        return send(
+          active.status,
+          { Response: 'False', Error: `HTTP ${active.status}` },
+          active.status >= 500 ? '<html>Service Unavailable</html>' : undefined,
+        );
       if (active.kind === 'error') return refuse(active.status ?? 200, active.message);
       if (active.kind === 'malformed') return send(200, null, '{"Title":"Fight Club","Ratings":[');
       if (active.kind === 'delay') {
@@ -180,7 +188,9 @@ export async function startOmdbServer(opts: OmdbServerOptions = {}): Promise<Omd
         return found ? send(200, found) : refuse(200, ERRORS.badId);
       }
       if (title !== null) {
-        const film = catalog.movies.find((m) => m.title.toLowerCase() === title.trim().toLowerCase() && (!q.get('y') || m.release_date.startsWith(q.get('y')!)));
+        const film = catalog.movies.find(
+          (m) => m.title.toLowerCase() === title.trim().toLowerCase() && (!q.get('y') || m.release_date.startsWith(q.get('y')!)),
+        );
         const found = film ? omdbAnswer(film.imdb_id) : null;
         return found ? send(200, found) : refuse(200, ERRORS.notFound);
       }

@@ -131,7 +131,9 @@ export class OmdbClient {
     const limit = this.fetchLimit;
     if (limit && !limit.seen.has(imdbId)) {
       if (limit.seen.size >= limit.max) {
-        return Promise.reject(new OmdbError('fetch_limit', `This operation needs more than ${limit.max} external-ratings look-ups; ask for fewer films at a time.`));
+        return Promise.reject(
+          new OmdbError('fetch_limit', `This operation needs more than ${limit.max} external-ratings look-ups; ask for fewer films at a time.`),
+        );
       }
       limit.seen.add(imdbId);
     }
@@ -203,7 +205,8 @@ export class OmdbClient {
         if (res.ok) status = 'malformed';
         throw res.ok ? new OmdbError('unavailable', 'OMDb sent a malformed response', true) : classifyOmdbError(res.status, undefined);
       }
-      const result = res.ok && String(body.Response).toLowerCase() === 'true' ? parseOmdbBody(body, imdbId) : classifyOmdbError(res.status, body.Error, quota.resetsAt());
+      const result =
+        res.ok && String(body.Response).toLowerCase() === 'true' ? parseOmdbBody(body, imdbId) : classifyOmdbError(res.status, body.Error, quota.resetsAt());
       if (result instanceof OmdbError) {
         status = result.kind === 'not_found' ? 'not_found' : status;
         if (result.kind === 'quota') {

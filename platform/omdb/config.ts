@@ -18,7 +18,11 @@ export const omdbEnv = {
   OMDB_CALLER_DAILY_LIMIT: z.coerce.number().int().min(0).default(100),
   OMDB_CACHE_TTL_SECONDS: positiveInt(24 * 3600),
   /** How long a copy is kept past its TTL, to serve while OMDb is down or the quota is spent. */
-  OMDB_STALE_SECONDS: z.coerce.number().int().min(0).default(30 * 24 * 3600),
+  OMDB_STALE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 24 * 3600),
   OMDB_TIMEOUT_MS: positiveInt(3000),
   OMDB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   OMDB_CIRCUIT_THRESHOLD: positiveInt(5),

@@ -33,7 +33,7 @@ function mean(xs: number[]): number | null {
 /** Weighted by votes when every source says how many; otherwise a plain mean (no source is dropped for lacking a count). */
 function voteWeighted(xs: SnapshotSource[]): number | null {
   const votes = xs.map((x) => (typeof x.votes === 'number' && x.votes > 0 ? x.votes : null));
-  if (votes.some((v) => v === null)) return mean(xs.map((x) => x.score));
+  if (xs.length === 0 || votes.some((v) => v === null)) return mean(xs.map((x) => x.score));
   const total = votes.reduce((a, v) => a! + v!, 0)!;
   return xs.reduce((a, x, i) => a + x.score * votes[i]!, 0) / total;
 }

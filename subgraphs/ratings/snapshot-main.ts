@@ -23,7 +23,11 @@ export async function runSnapshotTask(cfg: SnapshotConfig): Promise<SnapshotRepo
     if (cache instanceof RedisCache) await waitForRedis(cache.redis);
     const tmdb = createTmdbClient(cfg, { cache, logger });
     // Live traffic keeps its reserve: this process's view of the day's quota is lower.
-    const omdb = createOmdbClient(cfg, { cache, logger }, { dailyLimit: Math.floor(cfg.OMDB_DAILY_LIMIT * (1 - cfg.SNAPSHOT_QUOTA_RESERVE)), perCaller: false });
+    const omdb = createOmdbClient(
+      cfg,
+      { cache, logger },
+      { dailyLimit: Math.floor(cfg.OMDB_DAILY_LIMIT * (1 - cfg.SNAPSHOT_QUOTA_RESERVE)), perCaller: false },
+    );
     return await runScoreSnapshot({
       doc,
       tables: { ratings: cfg.RATINGS_TABLE, notifications: cfg.NOTIFICATIONS_TABLE },

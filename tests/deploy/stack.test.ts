@@ -303,7 +303,9 @@ describe.each([
     expect(on('notifications')).toEqual(['dynamodb:Scan']);
     expect(on('scoreHistory').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
     expect(on('events')).toEqual([]);
-    expect(grantsOf.every((g) => ['ratings', 'notifications', 'scoreHistory'].some((t) => g.resources.includes(id(t as keyof typeof stack.tables))))).toBe(true);
+    expect(grantsOf.every((g) => ['ratings', 'notifications', 'scoreHistory'].some((t) => g.resources.includes(id(t as keyof typeof stack.tables))))).toBe(
+      true,
+    );
   });
 
   it('encrypts the events topic and filters the partner subscription', () => {

@@ -96,7 +96,9 @@ describe('external ratings through the gateway', () => {
     expect(follow.body.errors).toBeUndefined();
     await stack.runSnapshot();
     const today = new Date().toISOString().slice(0, 10);
-    const res = await ask('{ a: movie(id: "550") { scoreHistory(days: 1) { date sources { source score } scores { consensus } } } b: movie(id: "155") { scoreHistory { date } } }');
+    const res = await ask(
+      '{ a: movie(id: "550") { scoreHistory(days: 1) { date sources { source score } scores { consensus } } } b: movie(id: "155") { scoreHistory { date } } }',
+    );
     expect(res.body.errors).toBeUndefined();
     // 550 was in the cache; 155 needed OMDb, whose quota is spent: it waits for the next run.
     expect(res.body.data.a.scoreHistory).toEqual([

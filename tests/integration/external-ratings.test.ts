@@ -114,7 +114,7 @@ describe('Movie.externalRatings', () => {
     expect(omdb.requests).toHaveLength(0);
   });
 
-  it("past OMDB_DAILY_LIMIT, the fourth distinct film answers its title with QUOTA_EXCEEDED on its external ratings", async () => {
+  it('past OMDB_DAILY_LIMIT, the fourth distinct film answers its title with QUOTA_EXCEEDED on its external ratings', async () => {
     const ids = ['550', '238', '680', '155'];
     const answers = [];
     for (const id of ids) answers.push(await q(movies, `{ movie(id: "${id}") { title externalRatings ${RATINGS} } }`));

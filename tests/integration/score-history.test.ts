@@ -66,10 +66,7 @@ beforeAll(async () => {
   await follows.follow('carol', '238');
   await follows.follow('carol', '155');
   await follows.unfollow('carol', '155');
-  ratings = await startRatingsService(
-    loadRatingsConfig({ RATINGS_PORT: '0', RATINGS_METRICS_PORT: '0', TMDB_BASE_URL: tmdb.url, TMDB_ACCESS_TOKEN: 'tok', ...taskEnv() }),
-    secret,
-  );
+  ratings = await startRatingsService(loadRatingsConfig({ RATINGS_PORT: '0', RATINGS_METRICS_PORT: '0', ...taskEnv() }), secret);
 });
 
 beforeEach(async () => {
@@ -122,14 +119,19 @@ describe('the daily score snapshot', () => {
     const follows = new NotificationsStore({ doc, table: fresh.NOTIFICATIONS_TABLE });
     for (const id of ['550', '238', '680', '155', '27205']) await follows.follow('dave', id);
     // A limit of 5 with a reserve of 0.4: the snapshot may take 3 of today's requests.
-    const report = await runSnapshotTask(loadSnapshotConfig(taskEnv({ ...fresh, OMDB_DAILY_LIMIT: '5', SNAPSHOT_QUOTA_RESERVE: '0.4', SNAPSHOT_CONCURRENCY: '1' })));
+    const report = await runSnapshotTask(
+      loadSnapshotConfig(taskEnv({ ...fresh, OMDB_DAILY_LIMIT: '5', SNAPSHOT_QUOTA_RESERVE: '0.4', SNAPSHOT_CONCURRENCY: '1' })),
+    );
     expect(report).toMatchObject({ tracked: 5, written: 3, deferredForQuota: 2 });
     expect(omdb.requests).toHaveLength(3);
     // Live traffic, at the full limit, still has its two.
     const cache = new RedisCache({ url: servers().redis, logger });
     try {
       await new Promise((r) => setTimeout(r, 100));
-      const live = createOmdbClient(z.object(omdbEnv).parse({ OMDB_API_KEY: 'snapshot-key', OMDB_BASE_URL: omdb.url, OMDB_DAILY_LIMIT: '5' }), { cache, logger })!;
+      const live = createOmdbClient(z.object(omdbEnv).parse({ OMDB_API_KEY: 'snapshot-key', OMDB_BASE_URL: omdb.url, OMDB_DAILY_LIMIT: '5' }), {
+        cache,
+        logger,
+      })!;
       await live.rating('tt0120737');
       await live.rating('tt0167261');
       await expect(live.rating('tt0167260')).rejects.toMatchObject({ kind: 'quota' });

@@ -193,7 +193,8 @@ describe('the local OMDb stand-in', () => {
   it('refuses past its daily limit, per key', async () => {
     const small = await startOmdbServer({ dailyLimit: 2 });
     try {
-      const ask = (key: string) => fetch(`${small.url}?apikey=${key}&i=tt0137523`).then(async (r) => [r.status, ((await r.json()) as { Error?: string }).Error]);
+      const ask = (key: string) =>
+        fetch(`${small.url}?apikey=${key}&i=tt0137523`).then(async (r) => [r.status, ((await r.json()) as { Error?: string }).Error]);
       expect(await ask('a')).toEqual([200, undefined]);
       expect(await ask('a')).toEqual([200, undefined]);
       expect(await ask('a')).toEqual([401, 'Request limit reached!']);
