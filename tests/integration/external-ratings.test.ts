@@ -100,7 +100,13 @@ describe('Movie.externalRatings', () => {
     expect(omdb.requests).toHaveLength(0);
   });
 
-  it('answers a page of films with one OMDb call per film, and a second time with none', async () => {
+  it('makes one OMDb call for a film that 30 concurrent operations ask for', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => q(movies, '{ movie(id: "603") { externalRatings { source score } } }')));
+    for (const a of answers) expect(a.body.data.movie.externalRatings).toHaveLength(4);
+    expect(omdb.requests.map((r) => r.imdbId)).toEqual(['tt0133093']);
+  });
+
+  it("answers a page of films within the day's quota, one OMDb call per film, and a second time with none", async () => {
     const page = `{ popularMovies { results { id externalRatings { source score } } } }`;
     const first = await callSubgraph(movies.url, secret, page);
     // OMDB_DAILY_LIMIT is 3 here: the first three films have their ratings, the rest the coded error.
