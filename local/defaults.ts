@@ -4,7 +4,8 @@
  */
 export const LOCAL_JWT_SECRET = 'marquee-local-development-jwt-secret-not-for-production';
 export const LOCAL_TMDB_TOKEN = 'marquee-local-tmdb-token';
+export const LOCAL_OMDB_KEY = 'marquee-local-omdb-key';
 export const LOCAL_TOPIC_NAME = 'marquee-events';
 /** Prometheus ports, as in production (each service's metrics on a port the load balancer does not route). */
 export const DEFAULT_METRICS_PORTS = { gateway: 9464, movies: 9465, ratings: 9466, notifications: 9467 } as const;
-export const DEFAULT_PORTS = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003, tmdb: 4010, dynamodb: 8000, sns: 4566 } as const;
+export const DEFAULT_PORTS = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003, tmdb: 4010, omdb: 4011, dynamodb: 8000, sns: 4566 } as const;

@@ -8,8 +8,10 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
 import { findFreePort, spawnManaged, waitFor } from './processes';
 import { startTmdbServer, type TmdbServer } from './tmdb/server';
+import { startOmdbServer, type OmdbServer } from './omdb/server';
+import { startSnapshotInterval } from './snapshot-interval';
 import { generateGatewayKeys, publicKeyOf } from '../platform/identity';
-import { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
+import { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_OMDB_KEY, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -44,6 +46,10 @@ export interface Stack {
   standIns: string[];
   /** The in-process TMDB stand-in, when it runs (its request log is what tests count). */
   tmdb?: TmdbServer;
+  /** The in-process OMDb stand-in, when it runs. */
+  omdb?: OmdbServer;
+  /** Runs the daily score snapshot once now, as the schedule does (a process that exits), and waits for it. */
+  runSnapshot(): Promise<void>;
   /** The OS process id of a running service (benchmarks pin and measure it). */
   pid(name: ServiceName): number | undefined;
   stopService(name: ServiceName): Promise<void>;
@@ -92,6 +98,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env.TMDB_BASE_URL = tmdb.url;
       env.TMDB_ACCESS_TOKEN = LOCAL_TMDB_TOKEN;
       standIns.push(`TMDB catalog   ${tmdb.url}`);
+    }
+
+    let omdb: OmdbServer | undefined;
+    if (!env.OMDB_API_KEY) {
+      step('starting the local OMDb stand-in');
+      omdb = await startOmdbServer({ port: await port(DEFAULT_PORTS.omdb), host: '127.0.0.1', apiKey: LOCAL_OMDB_KEY });
+      const server = omdb;
+      stops.push(() => server.close());
+      env.OMDB_BASE_URL = omdb.url;
+      env.OMDB_API_KEY = LOCAL_OMDB_KEY;
+      standIns.push(`OMDb           ${omdb.url}`);
     }
 
     if (!env.DYNAMODB_ENDPOINT) {
@@ -177,7 +194,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     step('starting the gateway');
     await startService('gateway');
 
-    return { gatewayUrl: urls.gateway, urls, metricsUrls, env, standIns, tmdb, pid: (name) => running.get(name)?.child.pid, stopService, startService, stop };
+    // The daily score snapshot, every SCORE_SNAPSHOT_INTERVAL_MINUTES (EventBridge Scheduler's part in AWS).
+    const { GATEWAY_SIGNING_KEY: _signing, ...snapshotEnv } = env;
+    const snapshots = startSnapshotInterval({
+      root: ROOT,
+      env: snapshotEnv,
+      intervalMinutes: Number(env.SCORE_SNAPSHOT_INTERVAL_MINUTES ?? 60),
+      logFile: opts.logDir ? path.join(opts.logDir, 'snapshot.log') : undefined,
+    });
+    stops.push(() => snapshots.stop());
+
+    return {
+      gatewayUrl: urls.gateway,
+      urls,
+      metricsUrls,
+      env,
+      standIns,
+      tmdb,
+      omdb,
+      runSnapshot: () => snapshots.runOnce(),
+      pid: (name) => running.get(name)?.child.pid,
+      stopService,
+      startService,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

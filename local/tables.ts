@@ -3,6 +3,7 @@ import { ensureTable } from '../platform/dynamodb-tables';
 import { eventsTable } from '../platform/events/table';
 import { ratingsTable } from '../subgraphs/ratings/table';
 import { notificationsTable } from '../subgraphs/notifications/table';
+import { scoreHistoryTable } from '../subgraphs/ratings/history-table';
 
 /** Creates the tables that the CDK stack owns in AWS, from the same specs. */
 export async function createLocalTables(endpoint: string, env: Record<string, string | undefined>): Promise<void> {
@@ -16,6 +17,7 @@ export async function createLocalTables(endpoint: string, env: Record<string, st
       ensureTable(client, ratingsTable, env.RATINGS_TABLE),
       ensureTable(client, notificationsTable, env.NOTIFICATIONS_TABLE),
       ensureTable(client, eventsTable, env.EVENTS_TABLE),
+      ensureTable(client, scoreHistoryTable, env.SCORE_HISTORY_TABLE),
     ]);
   } finally {
     client.destroy();

@@ -16,6 +16,8 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   CONFLICT: 'CONFLICT',
   UPSTREAM_FETCH_LIMIT: 'UPSTREAM_FETCH_LIMIT',
+  /** A daily quota of an outside service (OMDb's requests per day) is used up until `extensions.resetsAt`. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

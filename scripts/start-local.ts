@@ -25,6 +25,7 @@ async function main() {
                             (they answer only requests signed by the gateway)
   Local stand-ins           ${stack.standIns.length ? stack.standIns.join('\n                            ') : 'none: every service points at real endpoints'}
   Logs                      ${toConsole ? 'this terminal' : logDir}
+  Score snapshot            ${Number(stack.env.SCORE_SNAPSHOT_INTERVAL_MINUTES ?? 60) > 0 ? `every ${stack.env.SCORE_SNAPSHOT_INTERVAL_MINUTES ?? 60} min` : 'off'} (SCORE_SNAPSHOT_INTERVAL_MINUTES)
 
   Dev token (user "dev-user"; \`npm run token -- <userId>\` makes others):
   ${token}

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { commonEnv, subgraphEnv, loadConfig, port, requireInProduction } from '../../platform/config';
 import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
+import { omdbEnv } from '../../platform/omdb/config';
 
 const schema = z
   .object({
     ...commonEnv,
     ...subgraphEnv,
     ...tmdbEnv,
+    ...omdbEnv,
     MOVIES_PORT: port(4001),
     /** Prometheus /metrics, on a port of its own. */
     MOVIES_METRICS_PORT: port(9465),

@@ -4,6 +4,7 @@ import type { RequestScope } from '../../platform/kit';
 import type { MovieWithBlocks, TmdbClient } from '../../platform/tmdb/client';
 import type { TmdbError } from '../../platform/tmdb/errors';
 import type { MovieBlock, TmdbPerson } from '../../platform/tmdb/types';
+import type { OmdbClient } from '../../platform/omdb/client';
 
 export interface MovieKey {
   id: string;
@@ -16,12 +17,18 @@ export interface MoviesDeps {
   imageBaseUrl: string;
   /** TMDB_MAX_FETCHES_PER_REQUEST. */
   maxFetchesPerRequest: number;
+  /** OMDb (external-ratings.ts); undefined without OMDB_API_KEY. */
+  omdb?: OmdbClient;
+  /** OMDB_MAX_FETCHES_PER_REQUEST. */
+  omdbMaxFetchesPerRequest: number;
 }
 
 export interface MoviesContext extends RequestScope {
   /** The request's view of the TMDB client: its fetch limit, and its caller's share of the budget. */
   tmdb: TmdbClient;
   imageBaseUrl: string;
+  /** OMDb as this request sees it (its look-up cap and its caller's share of the quota); undefined without OMDB_API_KEY. */
+  omdb?: OmdbClient;
   /** Movie details by id and appended blocks; one TMDB call per distinct film per request. */
   movieLoader: DataLoader<MovieKey, MovieWithBlocks, string>;
   personLoader: DataLoader<string, TmdbPerson>;
@@ -33,6 +40,7 @@ export function createMoviesContext(request: RequestScope, deps: MoviesDeps): Mo
     ...request,
     tmdb,
     imageBaseUrl: deps.imageBaseUrl,
+    omdb: deps.omdb?.forRequest(deps.omdbMaxFetchesPerRequest, callerKey(request.caller)),
     movieLoader: new DataLoader<MovieKey, MovieWithBlocks, string>(
       async (keys) => {
         // Fields of one film ask for different blocks; merge them so the film costs one call.

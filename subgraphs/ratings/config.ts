@@ -3,6 +3,7 @@ import { commonEnv, subgraphEnv, loadConfig, port, requireInProduction } from '.
 import { tmdbCredentialsRequired, tmdbEnv } from '../../platform/tmdb/config';
 import { ratingsTable } from './table';
 import { eventsTable } from '../../platform/events/table';
+import { scoreHistoryTable } from './history-table';
 
 const schema = z
   .object({
@@ -17,6 +18,7 @@ const schema = z
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     RATINGS_TABLE: z.string().min(3).default(ratingsTable.defaultName),
     EVENTS_TABLE: z.string().min(3).default(eventsTable.defaultName),
+    SCORE_HISTORY_TABLE: z.string().min(3).default(scoreHistoryTable.defaultName),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
 

@@ -2,10 +2,13 @@ import { createItemsLoader, type ItemsContext } from '../../platform/items-loade
 import type { RequestScope } from '../../platform/kit';
 import type { TmdbClient } from '../../platform/tmdb/client';
 import type { RatingsStore } from './store';
+import type { ScoreHistoryStore } from './history';
 
 /** What the ratings subgraph builds once per process and hands to every request. */
 export interface RatingsDeps {
   store: RatingsStore;
+  /** Daily score snapshots (Movie.scoreHistory). */
+  history: ScoreHistoryStore;
   tmdb: TmdbClient;
   /** Signs pagination cursors. */
   cursorSecret: string;

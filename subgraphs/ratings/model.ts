@@ -1,6 +1,8 @@
 /** A film or user known only by id: other subgraphs own the rest of their fields. */
 export interface MovieRef {
   id: string;
+  /** From the movies subgraph, when an operation selects `scores` (@requires); null when it failed. */
+  externalRatings?: { source: 'IMDB' | 'ROTTEN_TOMATOES' | 'METACRITIC' | 'TMDB'; score: number; votes: number | null }[] | null;
 }
 export interface UserRef {
   id: string;

@@ -9,6 +9,7 @@ import type { Resolvers } from './generated/resolvers';
 import type { RatingItem } from './model';
 import { ConflictError, edgeKey, keys, toRating, toSummary } from './store';
 import { parseReview, parseScore } from './validation';
+import { scoresResolvers } from './scores';
 
 async function requireMovie(ctx: RatingsContext, movieId: string): Promise<void> {
   if (!(await movieExists(ctx.tmdb, movieId))) throw notFound(`No film with id ${movieId} in the catalogue.`);
@@ -53,7 +54,9 @@ export const resolvers: Resolvers = {
   },
 
   Movie: {
-    __resolveReference: (ref) => ({ id: ref.id }),
+    // externalRatings arrives with the reference when `scores` is selected (@requires).
+    __resolveReference: (ref) => ({ id: ref.id, externalRatings: ref.externalRatings }),
+    ...scoresResolvers.Movie,
     ratingSummary: async (movie, _a, ctx) => toSummary(movie.id, await ctx.items.load(keys.summary(movie.id))),
     reviews: async (movie, { first, after, orderBy }, ctx) => {
       checkFirst(first);

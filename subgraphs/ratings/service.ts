@@ -4,6 +4,7 @@ import type { RatingsConfig } from './config';
 import { createRatingsContext, type RatingsDeps } from './context';
 import { resolvers } from './resolvers';
 import { RatingsStore } from './store';
+import { ScoreHistoryStore } from './history';
 
 /** The ratings subgraph: ratings and their summaries in DynamoDB, events into the outbox table. */
 export const ratings = defineSubgraph({
@@ -12,6 +13,7 @@ export const ratings = defineSubgraph({
   ports: (cfg: RatingsConfig) => ({ port: cfg.RATINGS_PORT, metricsPort: cfg.RATINGS_METRICS_PORT }),
   setup: (kit, cfg): RatingsDeps => ({
     store: new RatingsStore({ doc: kit.dynamodb(), table: cfg.RATINGS_TABLE, eventsTable: cfg.EVENTS_TABLE }),
+    history: new ScoreHistoryStore({ doc: kit.dynamodb(), table: cfg.SCORE_HISTORY_TABLE }),
     tmdb: kit.tmdb(cfg),
     cursorSecret: cursorKey(cfg.CURSOR_SECRET, kit.gatewayPublicKey),
   }),

@@ -84,9 +84,12 @@ describe.each([
     const ratingsTable = stack.getLogicalId(stack.tables.ratings.node.defaultChild as any);
     const eventsTable = stack.getLogicalId(stack.tables.events.node.defaultChild as any);
     const notificationsTable = stack.getLogicalId(stack.tables.notifications.node.defaultChild as any);
+    const historyTable = stack.getLogicalId(stack.tables.scoreHistory.node.defaultChild as any);
     for (const g of ratings) {
       expect(g.resources).not.toContain(notificationsTable);
       if (g.resources.includes(eventsTable)) expect(g.actions.sort()).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:PutItem']);
+      // The score history is the snapshot task's to write; ratings only reads it.
+      else if (g.resources.includes(historyTable)) expect(g.actions).toEqual(['dynamodb:Query']);
       else expect(g.resources).toContain(ratingsTable);
     }
     const notifications = grants(template, stack, 'notifications');
@@ -98,7 +101,7 @@ describe.each([
 
   it('protects every table: on-demand, point-in-time recovery, encryption, TTL where items expire', () => {
     const tables = resources(template, 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(4);
     for (const [, t] of tables) {
       expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
@@ -106,6 +109,10 @@ describe.each([
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: Match.stringLikeRegexp('^marquee-notifications-'),
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: Match.stringLikeRegexp('^marquee-score-history-'),
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -159,7 +166,9 @@ describe.each([
         // Each task gets only the secrets it needs: movies has no cursors, so no cursor key.
         const expected: Record<string, string[]> = {
           // The identity's private key is the gateway's alone; subgraphs verify with the public key.
-          movies: ['GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          movies: ['GATEWAY_PUBLIC_KEY', 'OMDB_API_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          // The score snapshot calls TMDB and OMDb and uses Redis; it serves nothing, so it verifies no identity.
+          snapshot: ['OMDB_API_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           ratings: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           notifications: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           gateway: ['GATEWAY_SIGNING_KEY', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
@@ -196,6 +205,8 @@ describe.each([
     }
     for (const [, task] of resources(template, 'AWS::ECS::TaskDefinition')) {
       const c = task.Properties.ContainerDefinitions[0];
+      // The snapshot task serves nothing: it runs once and exits.
+      if (c.Name === 'snapshot') continue;
       expect(JSON.stringify(c.HealthCheck.Command)).toContain('/health');
       if (c.Name === 'gateway') expect(c.StopTimeout).toBeGreaterThanOrEqual(45);
     }
@@ -211,6 +222,10 @@ describe.each([
       notifications: ['NOTIFICATIONS_METRICS_PORT', '9467', 4003],
     };
     for (const c of containers) {
+      if (c.Name === 'snapshot') {
+        expect(c.PortMappings ?? []).toEqual([]);
+        continue;
+      }
       const [name, value, publicPort] = ports[c.Name];
       expect(c.Environment.find((e: { Name: string }) => e.Name === name)?.Value).toBe(value);
       expect(c.PortMappings.map((m: { ContainerPort: number }) => m.ContainerPort)).toEqual([publicPort]);
@@ -240,6 +255,56 @@ describe.each([
         expect.stringMatching(/TMDB circuit/),
         expect.stringMatching(/events are waiting/),
       ]),
+    );
+  });
+
+  it('runs the daily score snapshot as an ECS task that an EventBridge schedule starts, with only the data access it needs', () => {
+    const taskId = stack.getLogicalId(stack.snapshot.task.node.defaultChild as any);
+    const [[, schedule], ...more] = resources(template, 'AWS::Scheduler::Schedule');
+    expect(more).toHaveLength(0);
+    expect(schedule.Properties.ScheduleExpression).toMatch(/^cron\(/);
+    expect(schedule.Properties.State ?? 'ENABLED').toBe('ENABLED');
+    const target = schedule.Properties.Target;
+    expect(JSON.stringify(target.Arn)).toContain(stack.getLogicalId(stack.node.findChild('Cluster').node.defaultChild as any));
+    expect(JSON.stringify(target.EcsParameters.TaskDefinitionArn)).toContain(taskId);
+    expect(target.EcsParameters.LaunchType).toBe('FARGATE');
+    expect(target.EcsParameters.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBe(2);
+    // The scheduler's role may start that task and pass its roles, nothing else.
+    const roleId = (target.RoleArn['Fn::GetAtt'] as string[])[0];
+    const statements = resources(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles ?? []).some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(statements.flatMap((st: any) => [st.Action].flat()).sort()).toEqual(['ecs:RunTask', 'iam:PassRole']);
+    expect(JSON.stringify(statements.find((st: any) => st.Action === 'ecs:RunTask').Resource)).toContain(taskId);
+
+    const container = resources(template, 'AWS::ECS::TaskDefinition')
+      .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+      .find((c: { Name: string }) => c.Name === 'snapshot');
+    expect(container.Command).toEqual(['node', 'dist/subgraphs/ratings/snapshot-main.js']);
+    const env = Object.fromEntries(container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, JSON.stringify(e.Value)]));
+    for (const [name, table] of [
+      ['RATINGS_TABLE', stack.tables.ratings],
+      ['NOTIFICATIONS_TABLE', stack.tables.notifications],
+      ['SCORE_HISTORY_TABLE', stack.tables.scoreHistory],
+    ] as const) {
+      expect(env[name]).toContain(stack.getLogicalId(table.node.defaultChild as any));
+    }
+
+    // It reads the ratings and follows counters and writes the history: no other table, no SNS.
+    const id = (t: keyof typeof stack.tables) => stack.getLogicalId(stack.tables[t].node.defaultChild as any);
+    const roleLogical = stack.getLogicalId(stack.snapshot.role.node.defaultChild as any);
+    const grantsOf = resources(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles ?? []).some((r: { Ref: string }) => r.Ref === roleLogical))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .map((st: any) => ({ actions: [st.Action].flat().sort(), resources: JSON.stringify(st.Resource) }));
+    const on = (t: keyof typeof stack.tables) => grantsOf.filter((g) => g.resources.includes(id(t))).flatMap((g) => g.actions);
+    expect(on('ratings').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Scan']);
+    expect(on('notifications')).toEqual(['dynamodb:Scan']);
+    expect(on('scoreHistory').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(on('events')).toEqual([]);
+    expect(grantsOf.every((g) => ['ratings', 'notifications', 'scoreHistory'].some((t) => g.resources.includes(id(t as keyof typeof stack.tables))))).toBe(
+      true,
     );
   });
 

@@ -52,9 +52,13 @@ async function startGatewayProcess(name: string, args: string[], env: Record<str
 }
 
 beforeAll(async () => {
-  // One client sends everything here: no per-caller TMDB share (it has its own test), or the
-  // two gateways' calls would be refused by it at different moments.
-  stack = await startStack({ randomPorts: true, env: stackEnv({ ...(await freshTables()), TMDB_CALLER_SHARE: '1' }), logDir: LOGS });
+  // One client sends everything here: no per-caller TMDB share or OMDb daily share (they have
+  // their own tests), or the two gateways' calls would be refused by them at different moments.
+  stack = await startStack({
+    randomPorts: true,
+    env: stackEnv({ ...(await freshTables()), TMDB_CALLER_SHARE: '1', OMDB_CALLER_DAILY_LIMIT: '0' }),
+    logDir: LOGS,
+  });
   for (const name of ['movies', 'ratings', 'notifications'] as const) proxies[name] = await startSubgraphProxy(stack.urls[name], SEED);
   const subgraphs = { MOVIES_URL: proxies.movies.url, RATINGS_URL: proxies.ratings.url, NOTIFICATIONS_URL: proxies.notifications.url };
   const [marqueePort, stockPort] = [await findFreePort(), await findFreePort()];
@@ -155,6 +159,7 @@ async function differences(ops: Op[], concurrency = 6): Promise<string[]> {
 const FILE_VARIABLES: Record<string, Record<string, unknown>> = {
   PopularMovies: { page: 1 },
   MovieDetail: { id: '550' },
+  MovieScores: { id: '550' },
   Feed: { first: 5 },
   MovieReviews: { id: '550', first: 3 },
   SearchMovies: { query: 'fight' },

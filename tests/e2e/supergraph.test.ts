@@ -28,9 +28,10 @@ afterAll(async () => {
 
 describe('the supergraph over HTTP', () => {
   it('starts only the stand-ins the environment does not point elsewhere', () => {
-    // DYNAMODB_ENDPOINT and SNS_ENDPOINT were given (the shared test servers): only TMDB is local.
-    expect(stack.standIns).toHaveLength(1);
+    // DYNAMODB_ENDPOINT and SNS_ENDPOINT were given (the shared test servers): only TMDB and OMDb are local.
+    expect(stack.standIns).toHaveLength(2);
     expect(stack.standIns[0]).toMatch(/^TMDB catalog/);
+    expect(stack.standIns[1]).toMatch(/^OMDb /);
     expect(stack.env.SNS_TOPIC_ARN).toMatch(/^arn:aws:sns:/);
   });
 

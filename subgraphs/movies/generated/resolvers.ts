@@ -105,6 +105,21 @@ export type DiscoverFilter = {
   withCrew?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
+/** A film's rating at one outside source. */
+export type ExternalRating = {
+  __typename?: 'ExternalRating';
+  /** The rating on a scale from 0 to 100 (`8.8/10` is 88, `79%` is 79). */
+  score: Scalars['Float']['output'];
+  /** Where the rating comes from. */
+  source: RatingSource;
+  /** The film's page at the source, when it can be named (IMDb, TMDB). */
+  url: Maybe<Scalars['String']['output']>;
+  /** The rating as the source shows it, e.g. `8.8/10`, `79%` or `66/100`. */
+  value: Scalars['String']['output'];
+  /** How many votes the rating is made of, where the source says (IMDb, TMDB); null otherwise. */
+  votes: Maybe<Scalars['Int']['output']>;
+};
+
 /** A movie genre. */
 export type Genre = {
   __typename?: 'Genre';
@@ -142,6 +157,15 @@ export type Movie = {
   crew: Array<CrewMember>;
   /** The people who directed the film. */
   directors: Array<Person>;
+  /**
+   * The film's ratings at outside sources, in this order: IMDb, Rotten Tomatoes (the Tomatometer)
+   * and Metacritic, from OMDb by the film's IMDb id, each only when the source has a value; then
+   * TMDB. Only TMDB's when the film has no IMDb id or OMDb does not know it. Null, with an error,
+   * when OMDb cannot answer now and no earlier copy is kept: `QUOTA_EXCEEDED` once the day's OMDb
+   * requests are used up, `UPSTREAM_UNAVAILABLE` while OMDb is down. The rest of the film still
+   * answers.
+   */
+  externalRatings: Maybe<Array<ExternalRating>>;
   /** The film's genres. */
   genres: Array<Genre>;
   /** The film's official web site. */
@@ -468,6 +492,17 @@ export type QueryUpcomingMoviesArgs = {
   page?: Scalars['Int']['input'];
 };
 
+/** Outside sources of a film's ratings. */
+export type RatingSource =
+  /** IMDb's users, from 1 to 10. */
+  | 'IMDB'
+  /** Metacritic's Metascore: a weighted average of critics' scores, from 0 to 100. */
+  | 'METACRITIC'
+  /** Rotten Tomatoes' Tomatometer: the share of critics' reviews that are positive. */
+  | 'ROTTEN_TOMATOES'
+  /** TMDB's users, from 0 to 10. */
+  | 'TMDB';
+
 /** A language spoken in a film. */
 export type SpokenLanguage = {
   __typename?: 'SpokenLanguage';
@@ -640,6 +675,7 @@ export type ResolversTypes = ResolversObject<{
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DiscoverFilter: DiscoverFilter;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  ExternalRating: ResolverTypeWrapper<ExternalRating>;
   Genre: ResolverTypeWrapper<Genre>;
   Image: ResolverTypeWrapper<Image>;
   Movie: ResolverTypeWrapper<MovieParent>;
@@ -653,6 +689,7 @@ export type ResolversTypes = ResolversObject<{
   PosterSize: PosterSize;
   ProfileSize: ProfileSize;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RatingSource: RatingSource;
   SpokenLanguage: ResolverTypeWrapper<SpokenLanguageParent>;
   TmdbRating: ResolverTypeWrapper<TmdbRating>;
   TrendingWindow: TrendingWindow;
@@ -673,6 +710,7 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DiscoverFilter: DiscoverFilter;
   Float: Scalars['Float']['output'];
+  ExternalRating: ExternalRating;
   Genre: Genre;
   Image: Image;
   Movie: MovieParent;
@@ -733,6 +771,14 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'Date';
 }
 
+export type ExternalRatingResolvers<ContextType = MoviesContext, ParentType extends ResolversParentTypes['ExternalRating'] = ResolversParentTypes['ExternalRating']> = ResolversObject<{
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RatingSource'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  votes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type GenreResolvers<ContextType = MoviesContext, ParentType extends ResolversParentTypes['Genre'] = ResolversParentTypes['Genre']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -753,6 +799,7 @@ export type MovieResolvers<ContextType = MoviesContext, ParentType extends Resol
   collection?: Resolver<Maybe<ResolversTypes['Collection']>, ParentType, ContextType>;
   crew?: Resolver<Array<ResolversTypes['CrewMember']>, ParentType, ContextType, Partial<MovieCrewArgs>>;
   directors?: Resolver<Array<ResolversTypes['Person']>, ParentType, ContextType>;
+  externalRatings?: Resolver<Maybe<Array<ResolversTypes['ExternalRating']>>, ParentType, ContextType>;
   genres?: Resolver<Array<ResolversTypes['Genre']>, ParentType, ContextType>;
   homepage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -863,6 +910,7 @@ export type Resolvers<ContextType = MoviesContext> = ResolversObject<{
   Company?: CompanyResolvers<ContextType>;
   CrewMember?: CrewMemberResolvers<ContextType>;
   Date?: GraphQLScalarType;
+  ExternalRating?: ExternalRatingResolvers<ContextType>;
   Genre?: GenreResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   Movie?: MovieResolvers<ContextType>;

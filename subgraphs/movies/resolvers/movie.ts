@@ -4,6 +4,7 @@ import { certificationRank, emptyToNull, image, positiveOrNull, toGenre, videoTy
 import type { PersonParent } from '../model';
 import { detail, listOrDetail, related, upstream } from '../reads';
 import { checkPage } from '../validation';
+import { externalRatingsResolvers } from '../external-ratings';
 
 /**
  * A film. List fields come from the list item the film arrived with when there is one; the rest
@@ -11,6 +12,7 @@ import { checkPage } from '../validation';
  */
 export const Movie: MovieResolvers = {
   __resolveReference: (ref) => ({ id: ref.id }),
+  ...externalRatingsResolvers.Movie,
   id: (p) => p.id,
   title: async (p, _a, ctx) => (await listOrDetail(p, ctx, 'title')) ?? '',
   originalTitle: async (p, _a, ctx) => emptyToNull(await listOrDetail(p, ctx, 'original_title')),

@@ -13,6 +13,8 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** A calendar date in ISO 8601 form (`YYYY-MM-DD`), with no time or time zone. */
+  Date: { input: string; output: string; }
   /** A point in time in ISO 8601 form with a time zone, e.g. `2026-11-23T10:15:00.000Z`. */
   DateTime: { input: string; output: string; }
   _FieldSet: { input: unknown; output: unknown; }
@@ -34,9 +36,22 @@ export type DeleteRatingPayload = {
   movie: Movie;
 };
 
+/** A film's rating at one outside source (the movies subgraph resolves it). */
+export type ExternalRating = {
+  __typename?: 'ExternalRating';
+  /** The rating on a scale from 0 to 100. */
+  score: Scalars['Float']['output'];
+  /** Where the rating comes from. */
+  source: RatingSource;
+  /** How many votes the rating is made of, where the source says. */
+  votes: Maybe<Scalars['Int']['output']>;
+};
+
 /** A film as the ratings service knows it. */
 export type Movie = {
   __typename?: 'Movie';
+  /** The film's ratings at outside sources, owned by the movies subgraph; `scores` is computed from them. */
+  externalRatings: Maybe<Array<ExternalRating>>;
   /** The film's TMDB id. */
   id: Scalars['ID']['output'];
   /**
@@ -46,6 +61,17 @@ export type Movie = {
   ratingSummary: Maybe<RatingSummary>;
   /** Ratings of this film that have a written review, a page at a time. */
   reviews: RatingConnection;
+  /**
+   * The film's scores, one per day, oldest first, for the last `days` days (1 to 365), from the daily
+   * snapshot of the films users follow or have rated. Empty for a film nobody follows or rated.
+   */
+  scoreHistory: Array<ScoreSnapshot>;
+  /**
+   * One consensus from critics, audiences and Marquee's users (docs/ratings.md has the formula).
+   * Null only when the ratings service is unavailable; when the outside ratings cannot be fetched
+   * (`QUOTA_EXCEEDED` on `externalRatings`), it is computed from Marquee's users alone.
+   */
+  scores: Maybe<Scores>;
   /** The signed-in user's rating of this film; null when anonymous or not rated. */
   viewerRating: Maybe<Rating>;
 };
@@ -56,6 +82,12 @@ export type MovieReviewsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
   orderBy?: ReviewOrder;
+};
+
+
+/** A film as the ratings service knows it. */
+export type MovieScoreHistoryArgs = {
+  days?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** The entry points for changing data, as the signed-in user. */
@@ -159,6 +191,17 @@ export type RatingEdge = {
   node: Rating;
 };
 
+/** Outside sources of a film's ratings. */
+export type RatingSource =
+  /** IMDb's users, from 1 to 10. */
+  | 'IMDB'
+  /** Metacritic's Metascore: a weighted average of critics' scores, from 0 to 100. */
+  | 'METACRITIC'
+  /** Rotten Tomatoes' Tomatometer: the share of critics' reviews that are positive. */
+  | 'ROTTEN_TOMATOES'
+  /** TMDB's users, from 0 to 10. */
+  | 'TMDB';
+
 /** The aggregate of Marquee users' ratings of one film. */
 export type RatingSummary = {
   __typename?: 'RatingSummary';
@@ -188,6 +231,47 @@ export type ScoreBucket = {
   count: Scalars['Int']['output'];
   /** The score, from 0.5 to 10. */
   score: Scalars['Float']['output'];
+};
+
+/** A film's scores on one day. */
+export type ScoreSnapshot = {
+  __typename?: 'ScoreSnapshot';
+  /** The day (UTC) of the snapshot. */
+  date: Scalars['Date']['output'];
+  /** The scores computed that day. */
+  scores: Scores;
+  /** Each outside source's score that day. */
+  sources: Array<SourceScore>;
+};
+
+/**
+ * A film's scores on a scale from 0 to 100: critics, audiences, Marquee's users, and the consensus
+ * of the three. Each is null when none of its sources has a value.
+ */
+export type Scores = {
+  __typename?: 'Scores';
+  /** Audiences: IMDb's and TMDB's user ratings, weighted by their votes. */
+  audience: Maybe<Scalars['Float']['output']>;
+  /**
+   * The weighted mean of `critics` (0.4), `audience` (0.4) and `users` (up to 0.2, by how many
+   * users rated), over those present.
+   */
+  consensus: Maybe<Scalars['Float']['output']>;
+  /** Critics: the mean of the Rotten Tomatoes Tomatometer and the Metascore. */
+  critics: Maybe<Scalars['Float']['output']>;
+  /** Marquee's users: their average rating, times 10. */
+  users: Maybe<Scalars['Float']['output']>;
+};
+
+/** One outside source's score of a film on one day. */
+export type SourceScore = {
+  __typename?: 'SourceScore';
+  /** Its score, from 0 to 100. */
+  score: Scalars['Float']['output'];
+  /** The source. */
+  source: RatingSource;
+  /** How many votes it was made of, where the source says. */
+  votes: Maybe<Scalars['Int']['output']>;
 };
 
 /** A Marquee user. */
@@ -296,7 +380,9 @@ export type FederationTypes = ResolversObject<{
 export type FederationReferenceTypes = ResolversObject<{
   Movie:
     ( { __typename: 'Movie' }
-    & GraphQLRecursivePick<FederationTypes['Movie'], {"id":true}> );
+    & GraphQLRecursivePick<FederationTypes['Movie'], {"id":true}>
+    & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Movie'], {"externalRatings":{"source":true,"score":true,"votes":true}}> ) );
   Rating:
     ( { __typename: 'Rating' }
     & GraphQLRecursivePick<FederationTypes['Rating'], {"id":true}> );
@@ -310,8 +396,11 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   CacheControlScope: CacheControlScope;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteRatingPayload: ResolverTypeWrapper<Omit<DeleteRatingPayload, 'movie'> & { movie: ResolversTypes['Movie'] }>;
+  ExternalRating: ResolverTypeWrapper<ExternalRating>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Movie: ResolverTypeWrapper<MovieRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -319,14 +408,17 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RateMovieInput: RateMovieInput;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   RateMoviePayload: ResolverTypeWrapper<Omit<RateMoviePayload, 'movie' | 'rating'> & { movie: ResolversTypes['Movie'], rating: ResolversTypes['Rating'] }>;
   Rating: ResolverTypeWrapper<RatingItem>;
   RatingConnection: ResolverTypeWrapper<Omit<RatingConnection, 'edges'> & { edges: Array<ResolversTypes['RatingEdge']> }>;
   RatingEdge: ResolverTypeWrapper<Omit<RatingEdge, 'node'> & { node: ResolversTypes['Rating'] }>;
+  RatingSource: RatingSource;
   RatingSummary: ResolverTypeWrapper<SummaryItem>;
   ReviewOrder: ReviewOrder;
   ScoreBucket: ResolverTypeWrapper<ScoreBucket>;
+  ScoreSnapshot: ResolverTypeWrapper<ScoreSnapshot>;
+  Scores: ResolverTypeWrapper<Scores>;
+  SourceScore: ResolverTypeWrapper<SourceScore>;
   User: ResolverTypeWrapper<UserRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -334,8 +426,11 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DeleteRatingPayload: Omit<DeleteRatingPayload, 'movie'> & { movie: ResolversParentTypes['Movie'] };
+  ExternalRating: ExternalRating;
+  Float: Scalars['Float']['output'];
   Movie: MovieRef;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
@@ -343,13 +438,15 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RateMovieInput: RateMovieInput;
-  Float: Scalars['Float']['output'];
   RateMoviePayload: Omit<RateMoviePayload, 'movie' | 'rating'> & { movie: ResolversParentTypes['Movie'], rating: ResolversParentTypes['Rating'] };
   Rating: RatingItem;
   RatingConnection: Omit<RatingConnection, 'edges'> & { edges: Array<ResolversParentTypes['RatingEdge']> };
   RatingEdge: Omit<RatingEdge, 'node'> & { node: ResolversParentTypes['Rating'] };
   RatingSummary: SummaryItem;
   ScoreBucket: ScoreBucket;
+  ScoreSnapshot: ScoreSnapshot;
+  Scores: Scores;
+  SourceScore: SourceScore;
   User: UserRef;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -367,6 +464,10 @@ export type RequiresCallerDirectiveArgs = { };
 
 export type RequiresCallerDirectiveResolver<Result, Parent, ContextType = RatingsContext, Args = RequiresCallerDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -376,11 +477,19 @@ export type DeleteRatingPayloadResolvers<ContextType = RatingsContext, ParentTyp
   movie?: Resolver<ResolversTypes['Movie'], ParentType, ContextType>;
 }>;
 
+export type ExternalRatingResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['ExternalRating'] = ResolversParentTypes['ExternalRating']> = ResolversObject<{
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RatingSource'], ParentType, ContextType>;
+  votes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type MovieResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Movie'] = ResolversParentTypes['Movie'], FederationReferenceType extends FederationReferenceTypes['Movie'] = FederationReferenceTypes['Movie']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Movie']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ratingSummary?: Resolver<Maybe<ResolversTypes['RatingSummary']>, ParentType, ContextType>;
   reviews?: Resolver<ResolversTypes['RatingConnection'], ParentType, ContextType, RequireFields<MovieReviewsArgs, 'first' | 'orderBy'>>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreSnapshot']>, ParentType, ContextType, RequireFields<MovieScoreHistoryArgs, 'days'>>;
+  scores?: Resolver<Maybe<ResolversTypes['Scores']>, ParentType, ContextType>;
   viewerRating?: Resolver<Maybe<ResolversTypes['Rating']>, ParentType, ContextType>;
 }>;
 
@@ -436,6 +545,25 @@ export type ScoreBucketResolvers<ContextType = RatingsContext, ParentType extend
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
+export type ScoreSnapshotResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['ScoreSnapshot'] = ResolversParentTypes['ScoreSnapshot']> = ResolversObject<{
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  scores?: Resolver<ResolversTypes['Scores'], ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['SourceScore']>, ParentType, ContextType>;
+}>;
+
+export type ScoresResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['Scores'] = ResolversParentTypes['Scores']> = ResolversObject<{
+  audience?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  consensus?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  critics?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  users?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+}>;
+
+export type SourceScoreResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['SourceScore'] = ResolversParentTypes['SourceScore']> = ResolversObject<{
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RatingSource'], ParentType, ContextType>;
+  votes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = RatingsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -443,8 +571,10 @@ export type UserResolvers<ContextType = RatingsContext, ParentType extends Resol
 }>;
 
 export type Resolvers<ContextType = RatingsContext> = ResolversObject<{
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DeleteRatingPayload?: DeleteRatingPayloadResolvers<ContextType>;
+  ExternalRating?: ExternalRatingResolvers<ContextType>;
   Movie?: MovieResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -455,6 +585,9 @@ export type Resolvers<ContextType = RatingsContext> = ResolversObject<{
   RatingEdge?: RatingEdgeResolvers<ContextType>;
   RatingSummary?: RatingSummaryResolvers<ContextType>;
   ScoreBucket?: ScoreBucketResolvers<ContextType>;
+  ScoreSnapshot?: ScoreSnapshotResolvers<ContextType>;
+  Scores?: ScoresResolvers<ContextType>;
+  SourceScore?: SourceScoreResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
