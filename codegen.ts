@@ -69,6 +69,15 @@ const config: CodegenConfig = {
       },
       '../context#NotificationsContext',
     ),
+    ...subgraph(
+      'availability',
+      {
+        Movie: '../model#MovieRef',
+        WatchOption: '../model#WatchOptionItem',
+        FeedUpload: '../model#UploadItem',
+      },
+      '../context#AvailabilityContext',
+    ),
     // Typed documents for frontend teams, from the public API schema.
     'client/generated/': {
       schema: 'schema/api.graphql',

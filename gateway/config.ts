@@ -15,6 +15,7 @@ const schema = z.object({
   MOVIES_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
   RATINGS_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
   NOTIFICATIONS_URL: z.string().url().default('http://127.0.0.1:4003/graphql'),
+  AVAILABILITY_URL: z.string().url().default('http://127.0.0.1:4004/graphql'),
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: z.string().url().optional(),

@@ -7,5 +7,19 @@ export const LOCAL_TMDB_TOKEN = 'marquee-local-tmdb-token';
 export const LOCAL_OMDB_KEY = 'marquee-local-omdb-key';
 export const LOCAL_TOPIC_NAME = 'marquee-events';
 /** Prometheus ports, as in production (each service's metrics on a port the load balancer does not route). */
-export const DEFAULT_METRICS_PORTS = { gateway: 9464, movies: 9465, ratings: 9466, notifications: 9467 } as const;
-export const DEFAULT_PORTS = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003, tmdb: 4010, omdb: 4011, dynamodb: 8000, sns: 4566 } as const;
+export const DEFAULT_METRICS_PORTS = { gateway: 9464, movies: 9465, ratings: 9466, notifications: 9467, availability: 9468, 'feed-processor': 9469 } as const;
+export const DEFAULT_PORTS = {
+  gateway: 4000,
+  movies: 4001,
+  ratings: 4002,
+  notifications: 4003,
+  availability: 4004,
+  'feed-processor': 4005,
+  'feed-bridge': 4012,
+  tmdb: 4010,
+  omdb: 4011,
+  dynamodb: 8000,
+  sns: 4566,
+} as const;
+/** Local mode's feed bucket, queues and provider alert topic (a suffix per stack keeps tests apart). */
+export const LOCAL_FEED_NAMES = { bucket: 'marquee-feeds', queue: 'marquee-feeds', dlq: 'marquee-feeds-dlq', alerts: 'marquee-provider-alerts' } as const;

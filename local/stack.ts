@@ -10,6 +10,8 @@ import { findFreePort, spawnManaged, waitFor } from './processes';
 import { startTmdbServer, type TmdbServer } from './tmdb/server';
 import { startOmdbServer, type OmdbServer } from './omdb/server';
 import { startSnapshotInterval } from './snapshot-interval';
+import { createFeedResources } from './feed-resources';
+import { startFeedBridge, type FeedBridge } from './feed-bridge';
 import { generateGatewayKeys, publicKeyOf } from '../platform/identity';
 import { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_OMDB_KEY, LOCAL_TMDB_TOKEN, LOCAL_TOPIC_NAME } from './defaults';
 
@@ -19,6 +21,9 @@ export const SERVICES = [
   { name: 'movies', entry: 'subgraphs/movies/main.ts', portVar: 'MOVIES_PORT', metricsPortVar: 'MOVIES_METRICS_PORT' },
   { name: 'ratings', entry: 'subgraphs/ratings/main.ts', portVar: 'RATINGS_PORT', metricsPortVar: 'RATINGS_METRICS_PORT' },
   { name: 'notifications', entry: 'subgraphs/notifications/main.ts', portVar: 'NOTIFICATIONS_PORT', metricsPortVar: 'NOTIFICATIONS_METRICS_PORT' },
+  { name: 'availability', entry: 'subgraphs/availability/main.ts', portVar: 'AVAILABILITY_PORT', metricsPortVar: 'AVAILABILITY_METRICS_PORT' },
+  // Not a subgraph: takes feed uploads' S3 events off the queue (its port serves /health only).
+  { name: 'feed-processor', entry: 'subgraphs/availability/processor/main.ts', portVar: 'FEED_PROCESSOR_PORT', metricsPortVar: 'FEED_PROCESSOR_METRICS_PORT' },
   { name: 'gateway', entry: 'gateway/main.ts', portVar: 'GATEWAY_PORT', metricsPortVar: 'METRICS_PORT' },
 ] as const;
 
@@ -48,6 +53,8 @@ export interface Stack {
   tmdb?: TmdbServer;
   /** The in-process OMDb stand-in, when it runs. */
   omdb?: OmdbServer;
+  /** The local upload bridge (presigned PUTs → fauxqs's S3 + the S3 event on the feed queue), when it runs. */
+  feedBridge?: FeedBridge;
   /** Runs the daily score snapshot once now, as the schedule does (a process that exits), and waits for it. */
   runSnapshot(): Promise<void>;
   /** The OS process id of a running service (benchmarks pin and measure it). */
@@ -59,8 +66,8 @@ export interface Stack {
 
 /**
  * Starts what `npm start` and the end-to-end tests run: local stand-ins for whatever the
- * environment does not point at (TMDB, DynamoDB, SNS/SQS), tables and topic, then the three
- * subgraphs and the gateway as separate processes configured only by environment variables,
+ * environment does not point at (TMDB, DynamoDB, SNS/SQS/S3 and the upload bridge), tables, topics
+ * and the feed queues, then the four subgraphs, the feed processor and the gateway as separate processes configured only by environment variables,
  * exactly as each runs in its own container in production.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -137,6 +144,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env.SNS_TOPIC_ARN = topic.TopicArn!;
     }
 
+    // Provider feeds: bucket, queue, dead-letter queue and alert topic, unless the environment names real ones.
+    let feedBridge: FeedBridge | undefined;
+    if (!env.FEED_QUEUE_URL && env.SQS_ENDPOINT && env.S3_ENDPOINT) {
+      Object.assign(env, await createFeedResources(env, opts.randomPorts ? randomBytes(4).toString('hex') : ''));
+      const bridge = await startFeedBridge({
+        port: await port(DEFAULT_PORTS['feed-bridge']),
+        region: env.AWS_REGION,
+        s3Endpoint: env.S3_ENDPOINT,
+        sqsEndpoint: env.SQS_ENDPOINT,
+        queueUrl: env.FEED_QUEUE_URL,
+      });
+      feedBridge = bridge;
+      stops.push(() => bridge.close());
+      env.S3_PUBLIC_ENDPOINT = bridge.url;
+      standIns.push(`S3 upload bridge ${bridge.url}`);
+    }
+
     const ports = {} as Record<ServiceName, number>;
     for (const s of SERVICES) ports[s.name] = await port(Number(env[s.portVar] ?? DEFAULT_PORTS[s.name]));
     const urls = {} as Record<ServiceName, string>;
@@ -153,6 +177,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     env.MOVIES_URL = urls.movies;
     env.RATINGS_URL = urls.ratings;
     env.NOTIFICATIONS_URL = urls.notifications;
+    env.AVAILABILITY_URL = urls.availability;
     env.SUPERGRAPH_PATH ??= path.join(ROOT, 'schema', 'supergraph.graphql');
     Object.assign(env, opts.serviceEnv ?? {});
     if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
@@ -178,6 +203,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           timeoutMs: 60_000,
           intervalMs: 100,
           what: `${name} on port ${ports[name]}`,
+          failFast: child.exited,
         },
       );
     };
@@ -186,7 +212,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       running.delete(name);
     };
     stops.push(async () => {
-      for (const name of ['gateway', 'notifications', 'ratings', 'movies'] as const) await stopService(name);
+      for (const name of ['gateway', 'feed-processor', 'availability', 'notifications', 'ratings', 'movies'] as const) await stopService(name);
     });
 
     step('starting the subgraphs');
@@ -212,6 +238,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       standIns,
       tmdb,
       omdb,
+      feedBridge,
       runSnapshot: () => snapshots.runOnce(),
       pid: (name) => running.get(name)?.child.pid,
       stopService,

@@ -4,6 +4,7 @@ import { eventsTable } from '../platform/events/table';
 import { ratingsTable } from '../subgraphs/ratings/table';
 import { notificationsTable } from '../subgraphs/notifications/table';
 import { scoreHistoryTable } from '../subgraphs/ratings/history-table';
+import { availabilityTable } from '../subgraphs/availability/table';
 
 /** Creates the tables that the CDK stack owns in AWS, from the same specs. */
 export async function createLocalTables(endpoint: string, env: Record<string, string | undefined>): Promise<void> {
@@ -18,6 +19,7 @@ export async function createLocalTables(endpoint: string, env: Record<string, st
       ensureTable(client, notificationsTable, env.NOTIFICATIONS_TABLE),
       ensureTable(client, eventsTable, env.EVENTS_TABLE),
       ensureTable(client, scoreHistoryTable, env.SCORE_HISTORY_TABLE),
+      ensureTable(client, availabilityTable, env.AVAILABILITY_TABLE),
     ]);
   } finally {
     client.destroy();

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Counter, type Registry } from 'prom-client';
 
 /**
@@ -51,6 +51,6 @@ export function createSqs(cfg: AwsEndpointConfig): SQSClient {
 }
 
 /** Path-style addressing with a local endpoint: `bucket.127.0.0.1` names no host. */
-export function createS3(cfg: AwsEndpointConfig): S3Client {
-  return new S3Client({ region: cfg.region, ...localOverrides(cfg), forcePathStyle: cfg.endpoint !== undefined });
+export function createS3(cfg: AwsEndpointConfig, extra: Omit<S3ClientConfig, 'region' | 'endpoint'> = {}): S3Client {
+  return new S3Client({ region: cfg.region, ...localOverrides(cfg), forcePathStyle: cfg.endpoint !== undefined, ...extra });
 }

@@ -14,6 +14,8 @@ import { RedisAvailability } from './redis-availability';
 export interface Cache {
   getMany(keys: string[]): Promise<(string | null)[]>;
   setMany(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void>;
+  /** Drops entries whose source changed (the feed processor's invalidation); a failure is a no-op, as for writes. */
+  deleteMany(keys: string[]): Promise<void>;
   /** Whether the backing store answered its last command. */
   readonly healthy: boolean;
   close(): Promise<void>;
@@ -30,6 +32,9 @@ export class MemoryCache implements Cache {
   }
   async setMany(entries: { key: string; value: string; ttlSeconds: number }[]): Promise<void> {
     for (const e of entries) this.lru.set(e.key, e.value, { ttl: e.ttlSeconds * 1000 });
+  }
+  async deleteMany(keys: string[]): Promise<void> {
+    for (const k of keys) this.lru.delete(k);
   }
   async close(): Promise<void> {
     this.lru.clear();
@@ -97,6 +102,14 @@ export class RedisCache implements Cache {
         if (firstErr) throw firstErr;
       },
       () => this.bypassed('set', undefined),
+    );
+  }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.availability.attempt(
+      async () => void (await this.redis.del(...keys)),
+      () => this.bypassed('delete', undefined),
     );
   }
 

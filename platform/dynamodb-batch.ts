@@ -1,4 +1,4 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RETRY_POLICIES, TRY_AGAIN, untilDone } from './retry';
 
 export type ItemKey = { pk: string; sk: string };
@@ -39,4 +39,34 @@ export async function batchGetItems(
     );
   }
   return itemKeys.map((k) => found.get(id(k)) ?? null);
+}
+
+type WriteRequest = { PutRequest: { Item: StoredItem } } | { DeleteRequest: { Key: ItemKey } };
+
+/**
+ * BatchWriteItem for any number of puts and deletes of one table: 25 per call, unprocessed items
+ * sent again under RETRY_POLICIES.dynamoBatchWrite. Not atomic: callers write what no reader
+ * sees yet (a feed version before its pointer swap) or what no reader sees any more.
+ * `afterChunk` runs after each call (tests stop a processor there).
+ */
+export async function batchWriteItems(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  afterChunk?: (written: number) => void | Promise<void>,
+): Promise<void> {
+  const spec = RETRY_POLICIES.dynamoBatchWrite;
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending = requests.slice(i, i + 25) as WriteRequest[];
+    await untilDone(
+      spec,
+      async () => {
+        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] as WriteRequest[] | undefined) ?? [];
+        return pending.length ? TRY_AGAIN : undefined;
+      },
+      () => new UnprocessedKeysError(`BatchWriteItem: items still unprocessed after ${spec.retries} retries`),
+    );
+    await afterChunk?.(Math.min(i + 25, requests.length));
+  }
 }

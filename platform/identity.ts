@@ -15,7 +15,7 @@ export const INTERNAL_IDENTITY_HEADER = 'x-marquee-gateway-identity';
 
 const ISSUER = 'marquee-gateway';
 /** Every subgraph's name, for callers that stand in for the gateway towards any of them (tests, benchmark peers). */
-export const SUBGRAPH_AUDIENCES = ['movies', 'ratings', 'notifications'] as const;
+export const SUBGRAPH_AUDIENCES = ['movies', 'ratings', 'notifications', 'availability'] as const;
 const TTL_SECONDS = 60;
 /** A signed identity is reused for this long, so every one sent has at least 30 s left. */
 const REUSE_MS = (TTL_SECONDS / 2) * 1000;
@@ -33,6 +33,13 @@ export interface Identity {
    * anonymous client its own share of upstream budgets (callerKey).
    */
   clientIp?: string | null;
+  /** The partner's roles (PARTNER_KEYS), e.g. `provider`; absent when none. */
+  roles?: readonly string[];
+}
+
+/** Whether the caller is a partner with `role`. */
+export function hasRole(who: Identity, role: string): boolean {
+  return who.partnerId !== null && (who.roles ?? []).includes(role);
 }
 
 /** Longest client IP carried (an IPv6 address with a zone fits); longer is cut, not refused. */
@@ -123,7 +130,8 @@ export function publicKeyOf(text: string): string {
 export async function signCaller(signingKey: string, who: Identity, audience: string | readonly string[]): Promise<string> {
   const { key, alg } = memo(signingKey, 'private');
   const ip = who.clientIp ? { ip: who.clientIp.slice(0, MAX_IP_LENGTH) } : {};
-  return new SignJWT({ uid: who.userId, pid: who.partnerId, ...ip })
+  const roles = who.roles?.length ? { rol: [...who.roles] } : {};
+  return new SignJWT({ uid: who.userId, pid: who.partnerId, ...ip, ...roles })
     .setProtectedHeader({ alg })
     .setIssuer(ISSUER)
     .setAudience(typeof audience === 'string' ? audience : [...audience])
@@ -139,7 +147,7 @@ export async function signCaller(signingKey: string, who: Identity, audience: st
 export function createCallerSigner(signingKey: string): (who: Identity, audience: string | readonly string[]) => Promise<string> {
   const cache = new LRUCache<string, { token: Promise<string>; signedAt: number }>({ max: MAX_CACHED });
   return (who, audience) => {
-    const k = `${who.userId ?? ''}\n${who.partnerId ?? ''}\n${who.clientIp ?? ''}\n${typeof audience === 'string' ? audience : audience.join(',')}`;
+    const k = `${who.userId ?? ''}\n${who.partnerId ?? ''}\n${who.clientIp ?? ''}\n${(who.roles ?? []).join(',')}\n${typeof audience === 'string' ? audience : audience.join(',')}`;
     const hit = cache.get(k);
     if (hit && Date.now() - hit.signedAt < REUSE_MS) return hit.token;
     const token = signCaller(signingKey, who, audience);
@@ -188,7 +196,9 @@ async function verifyWithExpiry(
     });
     const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
     const ip = str(payload.ip);
-    return { who: { userId: str(payload.uid), partnerId: str(payload.pid), ...(ip ? { clientIp: ip } : {}) }, expiresAtMs: payload.exp! * 1000 };
+    const roles = Array.isArray(payload.rol) ? payload.rol.filter((r): r is string => typeof r === 'string') : [];
+    const who = { userId: str(payload.uid), partnerId: str(payload.pid), ...(ip ? { clientIp: ip } : {}), ...(roles.length ? { roles } : {}) };
+    return { who, expiresAtMs: payload.exp! * 1000 };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) throw new InvalidCallerError(`invalid gateway signature (${err.code})`);
     throw err;

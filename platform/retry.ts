@@ -47,6 +47,13 @@ export const RETRY_POLICIES = {
    * after RelayOptions.maxAttempts (5) tries it is set aside as poison.
    */
   relayEvent: { retries: 4, initialDelayMs: 500, maxDelayMs: 60_000, jitter: 'half' },
+  /** BatchWriteItem's UnprocessedItems (the feed processor's offer writes): send those again. */
+  dynamoBatchWrite: { retries: 10, initialDelayMs: 50, maxDelayMs: 1000, jitter: 'full' },
+  /**
+   * A feed message that failed (S3 or DynamoDB unreachable, a bug): hidden this long before SQS
+   * delivers it again; after FEED_MAX_RECEIVES deliveries SQS moves it to the dead-letter queue.
+   */
+  feedMessage: { retries: 4, initialDelayMs: 2000, maxDelayMs: 60_000, jitter: 'half' },
 } as const satisfies Record<string, RetrySpec>;
 
 export type RetryPolicyName = keyof typeof RETRY_POLICIES;

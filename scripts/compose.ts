@@ -1,5 +1,5 @@
 /**
- * Composes schema/{movies,ratings,notifications}.graphql into the supergraph the gateway serves
+ * Composes schema/{movies,ratings,notifications,availability}.graphql into the supergraph the gateway serves
  * (schema/supergraph.graphql) and the public API schema partners and frontend codegen read
  * (schema/api.graphql). `--check` only compares and exits 1 when a file is stale.
  */
@@ -15,6 +15,7 @@ export const SUBGRAPHS = [
   { name: 'movies', url: 'http://localhost:4001/graphql' },
   { name: 'ratings', url: 'http://localhost:4002/graphql' },
   { name: 'notifications', url: 'http://localhost:4003/graphql' },
+  { name: 'availability', url: 'http://localhost:4004/graphql' },
 ] as const;
 
 export interface Composed {

@@ -22,9 +22,11 @@ async function main() {
   Subgraphs                 movies        ${stack.urls.movies}
                             ratings       ${stack.urls.ratings}
                             notifications ${stack.urls.notifications}
+                            availability  ${stack.urls.availability}
                             (they answer only requests signed by the gateway)
   Local stand-ins           ${stack.standIns.length ? stack.standIns.join('\n                            ') : 'none: every service points at real endpoints'}
   Logs                      ${toConsole ? 'this terminal' : logDir}
+  Feed processor            queue ${stack.env.FEED_QUEUE_URL ?? '(none)'}${stack.feedBridge ? `\n                            uploads go through the local bridge ${stack.feedBridge.url}` : ''}
   Score snapshot            ${Number(stack.env.SCORE_SNAPSHOT_INTERVAL_MINUTES ?? 60) > 0 ? `every ${stack.env.SCORE_SNAPSHOT_INTERVAL_MINUTES ?? 60} min` : 'off'} (SCORE_SNAPSHOT_INTERVAL_MINUTES)
 
   Dev token (user "dev-user"; \`npm run token -- <userId>\` makes others):

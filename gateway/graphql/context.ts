@@ -45,7 +45,8 @@ export function graphqlContext(logger: Logger, signingKey: string): (args: { req
         clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
       }),
     };
-    const who = { userId, partnerId, clientIp };
+    const roles = locals(res).partner?.roles ?? [];
+    const who = { userId, partnerId, clientIp, ...(roles.length ? { roles } : {}) };
     ctx.identity = (subgraph) => signIdentity(who, subgraph);
     return ctx;
   };

@@ -10,8 +10,8 @@ import type { GatewayContext } from './context';
 import { supergraphFromFile } from './supergraph';
 
 /** The subgraphs' URLs from the configuration (the supergraph's own are used for any other). */
-export function subgraphUrls(cfg: Pick<GatewayConfig, 'MOVIES_URL' | 'RATINGS_URL' | 'NOTIFICATIONS_URL'>): Record<string, string> {
-  return { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL };
+export function subgraphUrls(cfg: Pick<GatewayConfig, 'MOVIES_URL' | 'RATINGS_URL' | 'NOTIFICATIONS_URL' | 'AVAILABILITY_URL'>): Record<string, string> {
+  return { movies: cfg.MOVIES_URL, ratings: cfg.RATINGS_URL, notifications: cfg.NOTIFICATIONS_URL, availability: cfg.AVAILABILITY_URL };
 }
 
 /**

@@ -13,15 +13,21 @@ import { locals } from './locals';
 export const RATE_TIERS = ['standard', 'premium', 'internal'] as const;
 export type RateTier = (typeof RATE_TIERS)[number];
 
+/** What a partner key may do beyond reading: `provider` uploads watch-option feeds (docs/availability.md). */
+export const PARTNER_ROLES = ['provider'] as const;
+export type PartnerRole = (typeof PARTNER_ROLES)[number];
+
 export interface Partner {
   id: string;
   tier: RateTier;
+  roles: PartnerRole[];
 }
 
 const entry = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'partner id: lowercase letters, digits and dashes'),
   tier: z.enum(RATE_TIERS),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 hex characters'),
+  roles: z.array(z.enum(PARTNER_ROLES)).max(PARTNER_ROLES.length).default([]),
 });
 
 export function parsePartnerKeys(raw: string | undefined): { partner: Partner; hash: Buffer }[] {
@@ -30,11 +36,11 @@ export function parsePartnerKeys(raw: string | undefined): { partner: Partner; h
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new ConfigError('PARTNER_KEYS must be a JSON array of {"id","tier","sha256"}');
+    throw new ConfigError('PARTNER_KEYS must be a JSON array of {"id","tier","sha256","roles"?}');
   }
   const parsed = z.array(entry).safeParse(json);
   if (!parsed.success) throw new ConfigError(`PARTNER_KEYS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data.map((p) => ({ partner: { id: p.id, tier: p.tier }, hash: Buffer.from(p.sha256, 'hex') }));
+  return parsed.data.map((p) => ({ partner: { id: p.id, tier: p.tier, roles: [...new Set(p.roles)] }, hash: Buffer.from(p.sha256, 'hex') }));
 }
 
 export function hashApiKey(key: string): string {

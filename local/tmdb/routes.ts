@@ -1,4 +1,5 @@
 import { CONFIGURATION, ERRORS, GENRES, type Catalog, type CatalogMovie } from './catalog';
+import { movieWatchProviders, offeredBy, providerList } from './watch';
 import { biography, credits, detail, listItem, paged, personCredit, personCredits, related, releaseDates, videos } from './shapes';
 
 // TMDB v3's paths that Marquee uses, answered from the catalog: what a request gets when no fault is set.
@@ -40,6 +41,8 @@ function discover(c: Catalog, q: URLSearchParams): CatalogMovie[] {
   if (vc) list = list.filter((m) => m.vote_count >= Number(vc));
   const lang = q.get('with_original_language');
   if (lang) list = list.filter((m) => m.original_language === lang);
+  const providers = q.get('with_watch_providers');
+  if (providers) list = list.filter((m) => offeredBy(m, providers, q.get('watch_region') ?? 'US'));
   return list.sort(SORTS[q.get('sort_by') ?? 'popularity.desc'] ?? SORTS['popularity.desc']);
 }
 
@@ -108,6 +111,7 @@ export function route(c: Catalog, pathname: string, q: URLSearchParams): Answer 
       ),
     );
   }
+  if (pathname === '/3/watch/providers/movie') return ok(providerList(q.get('watch_region')));
   if (pathname === '/3/discover/movie') return ok(paged(discover(c, q).map(listItem), page));
 
   m = /^\/3\/person\/(\d+)(\/movie_credits)?$/.exec(pathname);
@@ -133,7 +137,7 @@ export function route(c: Catalog, pathname: string, q: URLSearchParams): Answer 
     });
   }
 
-  m = /^\/3\/movie\/(\d+)(?:\/(credits|videos|release_dates|recommendations|similar|external_ids|images))?$/.exec(pathname);
+  m = /^\/3\/movie\/(\d+)(?:\/(credits|videos|release_dates|recommendations|similar|external_ids|images|watch\/providers))?$/.exec(pathname);
   if (m) {
     const movie = c.movies.find((x) => x.id === Number(m[1]));
     if (!movie) return notFound;
@@ -144,6 +148,7 @@ export function route(c: Catalog, pathname: string, q: URLSearchParams): Answer 
       recommendations: () => paged(related(c, movie, 1).map(listItem), page),
       similar: () => paged(related(c, movie, 2).map(listItem), page),
       external_ids: () => ({ imdb_id: movie.imdb_id, wikidata_id: null, facebook_id: null, instagram_id: null, twitter_id: null }),
+      'watch/providers': () => ({ results: movieWatchProviders(movie).results }),
       images: () => ({
         backdrops: [],
         logos: [],

@@ -46,6 +46,8 @@ export interface Kit {
   dynamodb(): DynamoDBDocumentClient;
   /** SNS at SNS_ENDPOINT (else AWS); or the injected one. */
   sns(): SNSClient;
+  /** Something setup made itself, closed with the kit's own at shutdown. */
+  onClose(what: string, close: () => unknown): void;
 }
 
 /** Closers of what was made, run in reverse order so nothing is closed before what uses it. */
@@ -109,6 +111,7 @@ export function createKit(name: string, cfg: KitEnv, gatewayPublicKey: string, i
     tmdb: (env) => (tmdbClient ??= createTmdbClient(env, { cache: cache(), logger, registry })),
     dynamodb,
     sns,
+    onClose: (what, close) => closers.add(what, close),
   };
   return { kit, close: () => closers.closeAll(logger) };
 }

@@ -5,7 +5,17 @@ import { decode, sorted, TmdbCache, TTL } from './cache-entries';
 import { TmdbError } from './errors';
 import { TmdbHttp, type TmdbHttpOptions } from './http';
 import { assemble, detailOnly, type MovieWithBlocks } from './movie-blocks';
-import type { MovieBlock, TmdbGenre, TmdbMovieDetail, TmdbMovieListItem, TmdbPaged, TmdbPerson, TmdbPersonCredits } from './types';
+import type {
+  MovieBlock,
+  TmdbGenre,
+  TmdbMovieDetail,
+  TmdbMovieListItem,
+  TmdbPaged,
+  TmdbPerson,
+  TmdbPersonCredits,
+  TmdbWatchProvider,
+  TmdbWatchProviders,
+} from './types';
 
 export type { MovieWithBlocks } from './movie-blocks';
 
@@ -105,6 +115,17 @@ export class TmdbClient {
   async genres(): Promise<TmdbGenre[]> {
     const body = await this.get<{ genres?: TmdbGenre[] }>('/genre/movie/list', {}, TTL.genres);
     return body.genres ?? [];
+  }
+
+  /** Where a film streams, rents and sells, by region (JustWatch's data: shown with its attribution). */
+  watchProviders(id: string): Promise<TmdbWatchProviders> {
+    return this.get(`/movie/${encodeURIComponent(id)}/watch/providers`, {}, TTL.list);
+  }
+
+  /** The providers TMDB knows in a region. */
+  async watchProviderList(region: string): Promise<TmdbWatchProvider[]> {
+    const body = await this.get<{ results?: TmdbWatchProvider[] }>('/watch/providers/movie', { watch_region: region }, TTL.genres);
+    return body.results ?? [];
   }
 
   person(id: string): Promise<TmdbPerson> {

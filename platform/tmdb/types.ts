@@ -116,3 +116,28 @@ export interface TmdbErrorBody {
   status_code?: number;
   status_message?: string;
 }
+
+/** One provider in a region's watch block (/movie/{id}/watch/providers) or list (/watch/providers/movie). */
+export interface TmdbWatchProvider {
+  provider_id: number;
+  provider_name: string;
+  logo_path?: string | null;
+  display_priority?: number | null;
+}
+
+/** A region's block of /movie/{id}/watch/providers: JustWatch's data, by monetization type. */
+export interface TmdbWatchRegion {
+  /** TMDB's watch page for the film in that region (it links on to the providers). */
+  link?: string | null;
+  flatrate?: TmdbWatchProvider[];
+  rent?: TmdbWatchProvider[];
+  buy?: TmdbWatchProvider[];
+  free?: TmdbWatchProvider[];
+  ads?: TmdbWatchProvider[];
+}
+
+/** /movie/{id}/watch/providers: regions (ISO 3166-1) to their blocks. */
+export interface TmdbWatchProviders {
+  id?: number;
+  results?: Record<string, TmdbWatchRegion>;
+}

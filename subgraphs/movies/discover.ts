@@ -1,6 +1,7 @@
 import { userInputError } from '../../platform/errors';
 import { parseTmdbId } from '../../platform/ids';
 import type { DiscoverFilter, MovieSort } from './generated/resolvers';
+import { watchQuery } from './watch-filter';
 
 /** `discoverMovies`' filter and sort as TMDB's /discover/movie parameters, each value checked. */
 
@@ -50,5 +51,5 @@ export function discoverQuery(f: DiscoverFilter, sort: MovieSort): Record<string
       throw userInputError('filter.originalLanguage must be an ISO 639-1 code such as ja.', 'filter.originalLanguage');
     q.with_original_language = f.originalLanguage;
   }
-  return q;
+  return { ...q, ...watchQuery(f) };
 }

@@ -29,13 +29,20 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** Fresh tables for one test file, so files never see each other's data. */
-export async function freshTables(): Promise<{ RATINGS_TABLE: string; NOTIFICATIONS_TABLE: string; EVENTS_TABLE: string; SCORE_HISTORY_TABLE: string }> {
+export async function freshTables(): Promise<{
+  RATINGS_TABLE: string;
+  NOTIFICATIONS_TABLE: string;
+  EVENTS_TABLE: string;
+  SCORE_HISTORY_TABLE: string;
+  AVAILABILITY_TABLE: string;
+}> {
   const suffix = randomBytes(4).toString('hex');
   const names = {
     RATINGS_TABLE: `ratings-${suffix}`,
     NOTIFICATIONS_TABLE: `notifications-${suffix}`,
     EVENTS_TABLE: `events-${suffix}`,
     SCORE_HISTORY_TABLE: `score-history-${suffix}`,
+    AVAILABILITY_TABLE: `availability-${suffix}`,
   };
   await createLocalTables(servers().dynamodb, { ...names, AWS_REGION: 'us-east-1' });
   return names;

@@ -19,7 +19,7 @@ describe('partner keys', () => {
   const config = JSON.stringify([{ id: 'acme', tier: 'premium', sha256: hashApiKey(key) }]);
   it('finds a partner by key, from hashes only', () => {
     const find = createPartnerLookup(config);
-    expect(find(key)).toEqual({ id: 'acme', tier: 'premium' });
+    expect(find(key)).toEqual({ id: 'acme', tier: 'premium', roles: [] });
     expect(find(key + 'x')).toBeNull();
     expect(find('')).toBeNull();
     expect(config).not.toContain(key);
@@ -27,5 +27,10 @@ describe('partner keys', () => {
   it('refuses malformed configuration with a clear message', () => {
     expect(() => parsePartnerKeys('not json')).toThrow(/PARTNER_KEYS must be a JSON array/);
     expect(() => parsePartnerKeys('[{"id":"Acme!","tier":"gold","sha256":"x"}]')).toThrow(/PARTNER_KEYS: 0.id.*0.tier.*0.sha256/);
+    expect(() => parsePartnerKeys(`[{"id":"acme","tier":"standard","sha256":"${'a'.repeat(64)}","roles":["admin"]}]`)).toThrow(/0.roles.0/);
+  });
+  it('reads roles: a provider key carries "provider"', () => {
+    const withRoles = JSON.stringify([{ id: 'streamco', tier: 'standard', sha256: hashApiKey(key), roles: ['provider'] }]);
+    expect(createPartnerLookup(withRoles)(key)).toEqual({ id: 'streamco', tier: 'standard', roles: ['provider'] });
   });
 });

@@ -9,6 +9,7 @@ import {
   callerKey,
   generateGatewayKeys,
   gatewayKeyProblem,
+  hasRole,
 } from '../../platform/identity';
 
 // The gateway signs with the private key; subgraphs verify with the public key only.
@@ -19,6 +20,19 @@ describe('gateway identity signature', () => {
   it('round-trips the caller', async () => {
     const token = await signCaller(secret, { userId: 'u1', partnerId: 'p1' }, 'ratings');
     await expect(verifyCaller(publicKey, token, 'ratings')).resolves.toEqual({ userId: 'u1', partnerId: 'p1' });
+  });
+
+  it("carries a partner's roles, and a caller with other roles (or none) signs to a different token", async () => {
+    const sign = createCallerSigner(secret);
+    const provider = await sign({ userId: null, partnerId: 'p1', roles: ['provider'] }, 'availability');
+    const plain = await sign({ userId: null, partnerId: 'p1' }, 'availability');
+    expect(plain).not.toBe(provider);
+    const who = await verifyCaller(publicKey, provider, 'availability');
+    expect(who).toEqual({ userId: null, partnerId: 'p1', roles: ['provider'] });
+    expect(hasRole(who, 'provider')).toBe(true);
+    expect(hasRole(await verifyCaller(publicKey, plain, 'availability'), 'provider')).toBe(false);
+    // A role without a partner is no role (a user token never carries one).
+    expect(hasRole({ userId: 'u1', partnerId: null, roles: ['provider'] }, 'provider')).toBe(false);
   });
 
   it("carries an anonymous caller's IP, which gives it a budget share of its own", async () => {

@@ -99,6 +99,13 @@ export type DiscoverFilter = {
   releasedFrom?: InputMaybe<Scalars['Date']['input']>;
   /** Released on or before this date. */
   releasedTo?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Films offered by any of these watch providers (TMDB provider ids, as `watchProviders` lists
+   * them; at most 20) in `watchRegion`.
+   */
+  watchProviders?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The region `watchProviders` applies to, an ISO 3166-1 alpha-2 code; needed with `watchProviders`. */
+  watchRegion?: InputMaybe<Scalars['String']['input']>;
   /** Films with any of these people in the cast (TMDB person ids). */
   withCast?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Films with any of these people in the crew (TMDB person ids). */
