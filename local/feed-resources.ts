@@ -7,9 +7,10 @@ import { LOCAL_FEED_NAMES } from './defaults';
 /**
  * Local mode's share of what the CDK stack owns for provider feeds (deploy/lib/availability.ts):
  * the bucket, the queue with its dead-letter queue (the same redrive count), and the provider
- * alert topic, in fauxqs. Returns their variables.
+ * alert topic, in fauxqs. Returns their variables. `visibilitySeconds`: how long a received message
+ * stays hidden (tests make a processor that died give its message back sooner).
  */
-export async function createFeedResources(env: Record<string, string>, suffix: string): Promise<Record<string, string>> {
+export async function createFeedResources(env: Record<string, string | undefined>, suffix: string, visibilitySeconds = 30): Promise<Record<string, string>> {
   const region = env.AWS_REGION ?? 'us-east-1';
   const s3 = createS3({ region, endpoint: env.S3_ENDPOINT });
   const sqs = createSqs({ region, endpoint: env.SQS_ENDPOINT });
@@ -26,7 +27,7 @@ export async function createFeedResources(env: Record<string, string>, suffix: s
     const queue = await sqs.send(
       new CreateQueueCommand({
         QueueName: name(LOCAL_FEED_NAMES.queue),
-        Attributes: { VisibilityTimeout: '30', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: maxReceives }) },
+        Attributes: { VisibilityTimeout: String(visibilitySeconds), RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: maxReceives }) },
       }),
     );
     const topic = await sns.send(new CreateTopicCommand({ Name: name(LOCAL_FEED_NAMES.alerts) }));

@@ -133,6 +133,8 @@ describe('provider feeds through the gateway', () => {
   });
 
   it('rejects a broken file with line-level errors and alerts the provider; the offers in force stay', async () => {
+    const valid = { version: 1, provider: { name: 'StreamCo' }, offers: [{ movieId: '27205', region: 'US', type: 'BUY', price: { amount: 9.99, currency: 'USD' } }] };
+    expect((await settled(await upload(JSON.stringify(valid)))).status).toBe('APPLIED');
     const broken = JSON.stringify(
       { version: 1, provider: { name: 'StreamCo' }, offers: [{ movieId: '27205', region: 'XX', type: 'RENT', price: { amount: -1, currency: 'USD' } }] },
       null,
