@@ -23,6 +23,8 @@ import { eventsTable } from '../../platform/events/table';
 import { notificationsTable } from '../../subgraphs/notifications/table';
 import { ratingsTable } from '../../subgraphs/ratings/table';
 import { scoreHistoryTable } from '../../subgraphs/ratings/history-table';
+import { availabilityTable } from '../../subgraphs/availability/table';
+import { FeedIngestion } from './availability';
 import type { EnvironmentConfig } from '../environments';
 import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from '../../gateway/runtime';
 
@@ -30,32 +32,36 @@ export interface MarqueeStackProps extends StackProps {
   config: EnvironmentConfig;
 }
 
-type ServiceName = 'gateway' | 'movies' | 'ratings' | 'notifications';
+type ServiceName = 'gateway' | 'movies' | 'ratings' | 'notifications' | 'availability';
 
-const PORTS: Record<ServiceName, number> = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003 };
+const PORTS: Record<ServiceName, number> = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003, availability: 4004 };
 /** Prometheus ports: no port mapping, no security-group rule and no listener reaches them from the load balancer. */
 const METRICS_PORTS: Record<ServiceName, { name: string; port: number }> = {
   gateway: { name: 'METRICS_PORT', port: 9464 },
   movies: { name: 'MOVIES_METRICS_PORT', port: 9465 },
   ratings: { name: 'RATINGS_METRICS_PORT', port: 9466 },
   notifications: { name: 'NOTIFICATIONS_METRICS_PORT', port: 9467 },
+  availability: { name: 'AVAILABILITY_METRICS_PORT', port: 9468 },
 };
 const ENTRY: Record<ServiceName, string> = {
   gateway: GATEWAY_ENTRY,
   movies: 'dist/subgraphs/movies/main.js',
   ratings: 'dist/subgraphs/ratings/main.js',
   notifications: 'dist/subgraphs/notifications/main.js',
+  availability: 'dist/subgraphs/availability/main.js',
 };
 
 /**
- * Everything Marquee runs on in AWS: a VPC over two AZs, four Fargate services from one image
+ * Everything Marquee runs on in AWS: a VPC over two AZs, five Fargate services from one image
  * (the gateway public behind an ALB, the subgraphs reachable only from the gateway through
  * Service Connect), DynamoDB tables from the same specs the code uses, an encrypted SNS topic
  * with an example partner queue, ElastiCache Redis with TLS, secrets from Secrets Manager,
- * logs, alarms and least-privilege task roles.
+ * logs, alarms and least-privilege task roles; provider feeds (bucket, queue, processor service,
+ * dead-letter queue, alert topic) in deploy/lib/availability.ts.
  */
 export class MarqueeStack extends Stack {
-  readonly tables: Record<'ratings' | 'notifications' | 'events' | 'scoreHistory', dynamodb.Table>;
+  readonly tables: Record<'ratings' | 'notifications' | 'events' | 'scoreHistory' | 'availability', dynamodb.Table>;
+  readonly feeds: FeedIngestion;
   readonly services: Record<ServiceName, ecs.FargateService>;
   readonly taskRoles: Record<ServiceName, iam.Role>;
   /** The daily score snapshot: a task the schedule starts, not a service. */
@@ -106,6 +112,7 @@ export class MarqueeStack extends Stack {
       notifications: table('NotificationsTable', notificationsTable, notificationsTable.defaultName),
       events: table('EventsTable', eventsTable, eventsTable.defaultName),
       scoreHistory: table('ScoreHistoryTable', scoreHistoryTable, scoreHistoryTable.defaultName),
+      availability: table('AvailabilityTable', availabilityTable, availabilityTable.defaultName),
     };
 
     // --- events ------------------------------------------------------------------------
@@ -135,16 +142,17 @@ export class MarqueeStack extends Stack {
       movies: sg('Movies'),
       ratings: sg('Ratings'),
       notifications: sg('Notifications'),
+      availability: sg('Availability'),
     };
     const redisSg = sg('Redis');
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from anywhere');
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP (redirected to HTTPS when a certificate is set)');
     groups.gateway.addIngressRule(albSg, ec2.Port.tcp(PORTS.gateway), 'from the load balancer only');
-    for (const name of ['movies', 'ratings', 'notifications'] as const) {
+    for (const name of ['movies', 'ratings', 'notifications', 'availability'] as const) {
       // Subgraphs answer the gateway and nobody else (they also check its signature).
       groups[name].addIngressRule(groups.gateway, ec2.Port.tcp(PORTS[name]), 'from the gateway only');
     }
-    for (const name of ['gateway', 'movies', 'ratings', 'notifications'] as const) {
+    for (const name of ['gateway', 'movies', 'ratings', 'notifications', 'availability'] as const) {
       redisSg.addIngressRule(groups[name], ec2.Port.tcp(6379), `Redis from ${name}`);
     }
 
@@ -206,7 +214,7 @@ export class MarqueeStack extends Stack {
       },
     });
     const partnerKeys = new secretsmanager.Secret(this, 'PartnerKeys', {
-      description: 'Partner API key hashes: JSON array of {id, tier, sha256}',
+      description: 'Partner API key hashes: JSON array of {id, tier, sha256, roles?} (roles: ["provider"] for feed uploads)',
       generateSecretString: { secretStringTemplate: '[]', generateStringKey: 'unused' },
     });
 
@@ -231,6 +239,7 @@ export class MarqueeStack extends Stack {
         MOVIES_URL: `http://movies:${PORTS.movies}/graphql`,
         RATINGS_URL: `http://ratings:${PORTS.ratings}/graphql`,
         NOTIFICATIONS_URL: `http://notifications:${PORTS.notifications}/graphql`,
+        AVAILABILITY_URL: `http://availability:${PORTS.availability}/graphql`,
         SUPERGRAPH_PATH: 'schema/supergraph.graphql',
         CORS_ORIGINS: cfg.domain ? `https://${cfg.domain}` : '*',
         // One hop: the ALB appends the client's address to X-Forwarded-For; the gateway reads this as
@@ -254,6 +263,8 @@ export class MarqueeStack extends Stack {
         EVENTS_TABLE: this.tables.events.tableName,
         SNS_TOPIC_ARN: topic.topicArn,
       },
+      // FEED_BUCKET is set below, once the bucket exists.
+      availability: { ...common, AVAILABILITY_PORT: String(PORTS.availability), AVAILABILITY_TABLE: this.tables.availability.tableName },
     };
     const secrets: Record<ServiceName, Record<string, ecs.Secret>> = {
       gateway: {
@@ -267,13 +278,14 @@ export class MarqueeStack extends Stack {
       movies: { ...verifying, ...tmdb, OMDB_API_KEY: ecs.Secret.fromSecretsManager(omdbSecret) },
       ratings: { ...verifying, ...tmdb, ...cursors },
       notifications: { ...verifying, ...tmdb, ...cursors },
+      availability: { ...verifying, ...tmdb, ...cursors },
     };
 
     const logGroups = {} as Record<ServiceName, logs.LogGroup>;
     this.taskRoles = {} as Record<ServiceName, iam.Role>;
     this.services = {} as Record<ServiceName, ecs.FargateService>;
     const scalings = {} as Record<ServiceName, ecs.ScalableTaskCount>;
-    for (const name of ['movies', 'ratings', 'notifications', 'gateway'] as const) {
+    for (const name of ['movies', 'ratings', 'notifications', 'availability', 'gateway'] as const) {
       const size = name === 'gateway' ? cfg.gateway : cfg.subgraph;
       const role = new iam.Role(this, `${cap(name)}TaskRole`, {
         assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -326,6 +338,24 @@ export class MarqueeStack extends Stack {
       scalings[name].scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
       this.services[name] = service;
     }
+
+    // --- provider feeds ----------------------------------------------------------------
+    const processorSg = sg('FeedProcessor');
+    redisSg.addIngressRule(processorSg, ec2.Port.tcp(6379), 'Redis from the feed processor');
+    this.feeds = new FeedIngestion(this, 'Feeds', {
+      envName: cfg.name,
+      removal,
+      logRetentionDays: cfg.logRetentionDays,
+      cluster,
+      image,
+      securityGroup: processorSg,
+      table: this.tables.availability,
+      subgraphRole: this.taskRoles.availability,
+      environment: { ...common, AVAILABILITY_TABLE: this.tables.availability.tableName },
+      secrets: { ...redisAuthToken, ...tmdb },
+      scaling: { max: cfg.subgraph.max, messagesPerTask: 20 },
+    });
+    this.services.availability.taskDefinition.defaultContainer!.addEnvironment('FEED_BUCKET', this.feeds.bucket.bucketName);
 
     // Least privilege: ratings writes its table and puts events; notifications owns its table and
     // the outbox and publishes to its topic; movies and the gateway touch no AWS data at all.

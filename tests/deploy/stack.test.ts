@@ -23,8 +23,9 @@ type Resource = { Type: string; Properties: Record<string, any> };
 const resources = (t: Template, type: string) => Object.entries(t.findResources(type)) as [string, Resource][];
 
 /** Every IAM action granted to a task role, with its resources, from all inline policies. */
-function grants(t: Template, stack: MarqueeStack, service: 'gateway' | 'movies' | 'ratings' | 'notifications') {
-  const roleId = stack.getLogicalId(stack.taskRoles[service].node.defaultChild as any);
+function grants(t: Template, stack: MarqueeStack, service: 'gateway' | 'movies' | 'ratings' | 'notifications' | 'availability' | 'feed-processor') {
+  const role = service === 'feed-processor' ? stack.feeds.role : stack.taskRoles[service];
+  const roleId = stack.getLogicalId(role.node.defaultChild as any);
   const out: { actions: string[]; resources: string }[] = [];
   for (const [, policy] of resources(t, 'AWS::IAM::Policy')) {
     const roles = (policy.Properties.Roles ?? []).map((r: { Ref: string }) => r.Ref);
@@ -42,7 +43,8 @@ describe.each([
 ])('%s stack', (_name, { stack, template }) => {
   it('has no public path to the subgraphs', () => {
     const services = resources(template, 'AWS::ECS::Service');
-    expect(services).toHaveLength(4);
+    // Four subgraphs, the gateway and the feed processor.
+    expect(services).toHaveLength(6);
     for (const [, svc] of services) {
       expect(svc.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
     }
@@ -56,6 +58,7 @@ describe.each([
       [4001, 'Movies'],
       [4002, 'Ratings'],
       [4003, 'Notifications'],
+      [4004, 'Availability'],
     ] as const) {
       const sgId = stack.getLogicalId((stack.node.findChild(`${name}Sg`) as any).node.defaultChild);
       const ingress = [
@@ -101,7 +104,7 @@ describe.each([
 
   it('protects every table: on-demand, point-in-time recovery, encryption, TTL where items expire', () => {
     const tables = resources(template, 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(4);
+    expect(tables).toHaveLength(5);
     for (const [, t] of tables) {
       expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
@@ -171,6 +174,9 @@ describe.each([
           snapshot: ['OMDB_API_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           ratings: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           notifications: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          availability: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
+          // The processor checks films against TMDB and drops cached offers in Redis; it serves no GraphQL.
+          'feed-processor': ['REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           gateway: ['GATEWAY_SIGNING_KEY', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
         };
         expect((c.Secrets ?? []).map((s: { Name: string }) => s.Name).sort()).toEqual(expected[c.Name]);
@@ -188,7 +194,7 @@ describe.each([
     const signing = from('GATEWAY_SIGNING_KEY');
     expect(signing.map((s) => s.task)).toEqual(['gateway']);
     const verifying = from('GATEWAY_PUBLIC_KEY');
-    expect(verifying.map((s) => s.task).sort()).toEqual(['movies', 'notifications', 'ratings']);
+    expect(verifying.map((s) => s.task).sort()).toEqual(['availability', 'movies', 'notifications', 'ratings']);
     for (const v of verifying) expect(v.ref).not.toBe(signing[0].ref);
     // No subgraph's execution role may read the signing key's secret.
     const signingSecret = JSON.stringify(template.toJSON()).match(/"(GatewaySigningKey[A-Za-z0-9]*)"/)![1];
@@ -220,8 +226,15 @@ describe.each([
       movies: ['MOVIES_METRICS_PORT', '9465', 4001],
       ratings: ['RATINGS_METRICS_PORT', '9466', 4002],
       notifications: ['NOTIFICATIONS_METRICS_PORT', '9467', 4003],
+      availability: ['AVAILABILITY_METRICS_PORT', '9468', 4004],
     };
     for (const c of containers) {
+      if (c.Name === 'feed-processor') {
+        // Nothing reaches it: it pulls from its queue; /health is for the container check only.
+        expect(c.Environment.find((e: { Name: string }) => e.Name === 'FEED_PROCESSOR_METRICS_PORT')?.Value).toBe('9469');
+        expect(c.PortMappings ?? []).toEqual([]);
+        continue;
+      }
       if (c.Name === 'snapshot') {
         expect(c.PortMappings ?? []).toEqual([]);
         continue;
@@ -349,5 +362,82 @@ describe('the gateway process', () => {
     expect(tasks.find((c) => c.Name === 'ratings')?.Command).toEqual(['node', 'dist/subgraphs/ratings/main.js']);
     const dockerfile = readFileSync(path.resolve(__dirname, '..', '..', 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain(`gateway) exec node ${[...GATEWAY_NODE_ARGS, GATEWAY_ENTRY].join(' ')};;`);
+  });
+});
+
+describe('provider feeds', () => {
+  const { stack, template } = prod;
+  const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as any);
+
+  it('keeps the feed bucket private, encrypted, versioned, TLS-only and expiring', () => {
+    const [[, bucket]] = resources(template, 'AWS::S3::Bucket');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const rules = bucket.Properties.LifecycleConfiguration.Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'providers/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' }));
+    expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+    const [[, policy]] = resources(template, 'AWS::S3::BucketPolicy');
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it("sends the bucket's object-created events under providers/ to the queue, which dead-letters after 3 deliveries", () => {
+    const [[, notifications]] = resources(template, 'Custom::S3BucketNotifications');
+    const config = notifications.Properties.NotificationConfiguration.QueueConfigurations;
+    expect(config).toHaveLength(1);
+    expect(config[0].Events).toEqual(['s3:ObjectCreated:*']);
+    expect(config[0].Filter.Key.FilterRules).toEqual(expect.arrayContaining([{ Name: 'prefix', Value: 'providers/' }, { Name: 'suffix', Value: '.json' }]));
+    expect(JSON.stringify(config[0].QueueArn)).toContain(id(stack.feeds.queue));
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id(stack.feeds.deadLetters), 'Arn'] }, maxReceiveCount: 3 },
+      VisibilityTimeout: 300,
+    });
+    // The processor's FEED_MAX_RECEIVES is the queue's count: it alerts on the last delivery.
+    const processor = resources(template, 'AWS::ECS::TaskDefinition')
+      .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+      .find((c: { Name: string }) => c.Name === 'feed-processor');
+    expect(processor.Environment).toContainEqual({ Name: 'FEED_MAX_RECEIVES', Value: '3' });
+  });
+
+  it('alarms on any message in the dead-letter queue', () => {
+    const alarm = resources(template, 'AWS::CloudWatch::Alarm').find(([k]) => k === id(stack.feeds.deadLetterAlarm))![1];
+    expect(alarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(JSON.stringify(alarm.Properties.Dimensions)).toContain(id(stack.feeds.deadLetters));
+  });
+
+  it("scales the processor on the queue's depth", () => {
+    const policies = resources(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(([k]) => k.startsWith('FeedsProcessorService'));
+    expect(policies.map(([, p]) => p.Properties.PolicyType)).toEqual(['StepScaling', 'StepScaling']);
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm').filter(([k]) => k.startsWith('FeedsProcessorService'));
+    expect(alarms.length).toBe(2);
+    for (const [, a] of alarms) {
+      expect(a.Properties.MetricName).toBe('ApproximateNumberOfMessagesVisible');
+      expect(JSON.stringify(a.Properties.Dimensions)).toContain(id(stack.feeds.queue));
+    }
+  });
+
+  it('grants the processor and the subgraph only their part', () => {
+    const processor = grants(template, stack, 'feed-processor');
+    const bucket = id(stack.feeds.bucket);
+    const s3 = processor.filter((g) => g.actions.some((a) => a.startsWith('s3:')));
+    expect(s3).toEqual([{ actions: ['s3:GetObject'], resources: expect.stringContaining('/providers/*') }]);
+    expect(s3[0].resources).toContain(bucket);
+    expect(processor.filter((g) => g.actions.includes('sns:Publish')).map((g) => g.resources)).toEqual([expect.stringContaining('FeedsProviderAlerts')]);
+    expect(processor.flatMap((g) => g.actions)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));
+    expect(processor.flatMap((g) => g.actions).some((a) => a.startsWith('sqs:Send'))).toBe(false);
+    const subgraph = grants(template, stack, 'availability');
+    const puts = subgraph.filter((g) => g.actions.some((a) => a.startsWith('s3:')));
+    expect(puts).toEqual([{ actions: ['s3:PutObject', 's3:GetObject'], resources: expect.stringContaining('/providers/*') }]);
+    expect(subgraph.flatMap((g) => g.actions).some((a) => a.startsWith('sqs:') || a.startsWith('sns:'))).toBe(false);
+    for (const g of [...processor, ...subgraph]) if (g.actions.some((a) => a.startsWith('dynamodb:'))) expect(g.resources).toContain(id(stack.tables.availability));
+  });
+
+  it('lets providers subscribe to a TLS-only alert topic', () => {
+    const [, topic] = resources(template, 'AWS::SNS::Topic').find(([k]) => k === id(stack.feeds.alerts))!;
+    expect(topic.Properties.TopicName).toBe('marquee-provider-alerts-prod');
+    const [[, policy]] = resources(template, 'AWS::SNS::TopicPolicy').filter(([, p]) => JSON.stringify(p.Properties.Topics).includes(id(stack.feeds.alerts)));
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
   });
 });
