@@ -59,7 +59,8 @@ export async function startFeedBridge(opts: FeedBridgeOptions): Promise<FeedBrid
   const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
   const s3 = createS3({ region: opts.region, endpoint: opts.s3Endpoint });
   const sqs = createSqs({ region: opts.region, endpoint: opts.sqsEndpoint });
-  let presigner: S3Client | undefined;
+  // Made once the port is known (the URL it signs for); set before the first request can arrive.
+  const signer: { client?: S3Client } = {};
   let sent = 0;
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -67,9 +68,10 @@ export async function startFeedBridge(opts: FeedBridgeOptions): Promise<FeedBrid
       const [, bucket, ...rest] = url.pathname.split('/');
       const key = decodeURIComponent(rest.join('/'));
       if (req.method !== 'PUT' || !bucket || !key || !url.searchParams.has('X-Amz-Signature')) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
-      const verdict = await signatureHolds(presigner!, decodeURIComponent(bucket), key, url.searchParams);
+      const verdict = await signatureHolds(signer.client!, decodeURIComponent(bucket), key, url.searchParams);
       if (verdict === 'expired') return s3Error(res, 403, 'AccessDenied', 'Request has expired');
-      if (verdict === 'bad') return s3Error(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+      if (verdict === 'bad')
+        return s3Error(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of req) {
@@ -80,7 +82,12 @@ export async function startFeedBridge(opts: FeedBridgeOptions): Promise<FeedBrid
       const body = Buffer.concat(chunks);
       const put = await s3.send(new PutObjectCommand({ Bucket: decodeURIComponent(bucket), Key: key, Body: body }));
       const etag = put.ETag ?? '';
-      await sqs.send(new SendMessageCommand({ QueueUrl: opts.queueUrl, MessageBody: objectCreatedEvent({ bucket: decodeURIComponent(bucket), key, etag, size, region: opts.region }) }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: opts.queueUrl,
+          MessageBody: objectCreatedEvent({ bucket: decodeURIComponent(bucket), key, etag, size, region: opts.region }),
+        }),
+      );
       sent++;
       res.writeHead(200, { etag }).end();
     })().catch(() => s3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.'));
@@ -88,7 +95,8 @@ export async function startFeedBridge(opts: FeedBridgeOptions): Promise<FeedBrid
   const port = await listen(server, opts.port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   // The subgraph presigns with the same local credentials against this endpoint (createS3's local overrides).
-  presigner = createS3({ region: opts.region, endpoint: url }, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const presigner = createS3({ region: opts.region, endpoint: url }, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+  signer.client = presigner;
   return {
     url,
     get sent() {
@@ -96,7 +104,7 @@ export async function startFeedBridge(opts: FeedBridgeOptions): Promise<FeedBrid
     },
     close: async () => {
       await new Promise<void>((r) => server.close(() => r()));
-      for (const c of [s3, sqs, presigner!]) c.destroy();
+      for (const c of [s3, sqs, presigner]) c.destroy();
     },
   };
 }

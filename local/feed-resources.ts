@@ -27,7 +27,10 @@ export async function createFeedResources(env: Record<string, string | undefined
     const queue = await sqs.send(
       new CreateQueueCommand({
         QueueName: name(LOCAL_FEED_NAMES.queue),
-        Attributes: { VisibilityTimeout: String(visibilitySeconds), RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: maxReceives }) },
+        Attributes: {
+          VisibilityTimeout: String(visibilitySeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: maxReceives }),
+        },
       }),
     );
     const topic = await sns.send(new CreateTopicCommand({ Name: name(LOCAL_FEED_NAMES.alerts) }));

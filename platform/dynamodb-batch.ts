@@ -57,7 +57,7 @@ export async function batchWriteItems(
 ): Promise<void> {
   const spec = RETRY_POLICIES.dynamoBatchWrite;
   for (let i = 0; i < requests.length; i += 25) {
-    let pending = requests.slice(i, i + 25) as WriteRequest[];
+    let pending = requests.slice(i, i + 25);
     await untilDone(
       spec,
       async () => {

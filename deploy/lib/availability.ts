@@ -63,7 +63,11 @@ export class FeedIngestion extends Construct {
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -91,7 +95,10 @@ export class FeedIngestion extends Construct {
     props.subgraphRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [files] }));
     props.table.grantReadWriteData(props.subgraphRole);
 
-    this.role = new iam.Role(this, 'ProcessorTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'Marquee feed processor task' });
+    this.role = new iam.Role(this, 'ProcessorTaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Marquee feed processor task',
+    });
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [files] }));
     this.queue.grantConsumeMessages(this.role);
     props.table.grantReadWriteData(this.role);
@@ -143,17 +150,15 @@ export class FeedIngestion extends Construct {
       enableExecuteCommand: false,
     });
     // Scaled on the queue's depth: one task per `messagesPerTask` waiting messages, at least one.
-    this.service
-      .autoScaleTaskCount({ minCapacity: 1, maxCapacity: props.scaling.max })
-      .scaleOnMetric('QueueDepth', {
-        metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        scalingSteps: [
-          { upper: 0, change: -1 },
-          { lower: props.scaling.messagesPerTask, change: +1 },
-          { lower: props.scaling.messagesPerTask * 5, change: +3 },
-        ],
-        adjustmentType: applicationautoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-        cooldown: Duration.minutes(2),
-      });
+    this.service.autoScaleTaskCount({ minCapacity: 1, maxCapacity: props.scaling.max }).scaleOnMetric('QueueDepth', {
+      metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      scalingSteps: [
+        { upper: 0, change: -1 },
+        { lower: props.scaling.messagesPerTask, change: +1 },
+        { lower: props.scaling.messagesPerTask * 5, change: +3 },
+      ],
+      adjustmentType: applicationautoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      cooldown: Duration.minutes(2),
+    });
   }
 }

@@ -37,7 +37,10 @@ export function providerList(region: string | null) {
 export function movieWatchProviders(movie: CatalogMovie) {
   const byId = new Map(data().providers.map((p) => [p.provider_id, p]));
   const regions = data().movies[String(movie.id)] ?? {};
-  const slug = movie.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = movie.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   const results: Record<string, unknown> = {};
   for (const [region, kinds] of Object.entries(regions)) {
     const block: Record<string, unknown> = { link: `https://www.themoviedb.org/movie/${movie.id}-${slug}/watch?locale=${region}` };

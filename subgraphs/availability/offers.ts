@@ -76,7 +76,9 @@ export class OffersStore {
 
   /** Every provider with a feed in force (one small partition: one item per provider). */
   async allPointers(): Promise<Pointer[]> {
-    const out = await this.opts.doc.send(new QueryCommand({ TableName: this.opts.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'FEEDS' } }));
+    const out = await this.opts.doc.send(
+      new QueryCommand({ TableName: this.opts.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'FEEDS' } }),
+    );
     return (out.Items ?? []) as unknown as Pointer[];
   }
 

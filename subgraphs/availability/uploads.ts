@@ -66,7 +66,13 @@ export class UploadsStore {
           UpdateExpression: 'SET #status = :processing, etag = :etag, updatedAt = :at',
           ConditionExpression: 'attribute_exists(pk) AND NOT (etag = :etag AND #status IN (:applied, :rejected))',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':processing': 'PROCESSING', ':etag': etag, ':at': new Date().toISOString(), ':applied': 'APPLIED', ':rejected': 'REJECTED' },
+          ExpressionAttributeValues: {
+            ':processing': 'PROCESSING',
+            ':etag': etag,
+            ':at': new Date().toISOString(),
+            ':applied': 'APPLIED',
+            ':rejected': 'REJECTED',
+          },
         }),
       );
       return true;
@@ -77,7 +83,12 @@ export class UploadsStore {
   }
 
   /** An end state other than the apply's own (which OffersStore.swap writes with the pointer). */
-  async finish(partnerId: string, id: string, status: Extract<FeedUploadStatus, 'APPLIED' | 'REJECTED'>, fields: { errors?: FeedError[]; offerCount?: number; unchanged?: boolean }): Promise<void> {
+  async finish(
+    partnerId: string,
+    id: string,
+    status: Extract<FeedUploadStatus, 'APPLIED' | 'REJECTED'>,
+    fields: { errors?: FeedError[]; offerCount?: number; unchanged?: boolean },
+  ): Promise<void> {
     await this.opts.doc.send(
       new UpdateCommand({
         TableName: this.opts.table,

@@ -24,7 +24,8 @@ export async function feedOffers(deps: WatchOptionsDeps, movieId: string): Promi
     if (hit) return JSON.parse(hit) as FilmOffers[];
   }
   const offers = await deps.offers.forMovie(movieId);
-  if (deps.offersCacheSeconds > 0) await deps.cache.setMany([{ key: offersCacheKey(movieId), value: JSON.stringify(offers), ttlSeconds: deps.offersCacheSeconds }]);
+  if (deps.offersCacheSeconds > 0)
+    await deps.cache.setMany([{ key: offersCacheKey(movieId), value: JSON.stringify(offers), ttlSeconds: deps.offersCacheSeconds }]);
   return offers;
 }
 
@@ -32,18 +33,16 @@ export function feedOptions(films: FilmOffers[], region: string): WatchOptionIte
   return films.flatMap((f) =>
     f.offers
       .filter((o) => o.region === region)
-      .map(
-        (o): WatchOptionItem => ({
-          provider: { id: feedProviderId(f.partnerId), name: f.name, logo: f.logo },
-          type: o.type,
-          price: o.price !== undefined && o.currency ? { amount: o.price, currency: o.currency } : null,
-          quality: o.quality ?? null,
-          link: o.link ?? null,
-          source: 'PROVIDER_FEED',
-          attribution: null,
-          updatedAt: f.appliedAt,
-        }),
-      ),
+      .map((o): WatchOptionItem => ({
+        provider: { id: feedProviderId(f.partnerId), name: f.name, logo: f.logo },
+        type: o.type,
+        price: o.price !== undefined && o.currency ? { amount: o.price, currency: o.currency } : null,
+        quality: o.quality ?? null,
+        link: o.link ?? null,
+        source: 'PROVIDER_FEED',
+        attribution: null,
+        updatedAt: f.appliedAt,
+      })),
   );
 }
 

@@ -371,11 +371,18 @@ describe('provider feeds', () => {
 
   it('keeps the feed bucket private, encrypted, versioned, TLS-only and expiring', () => {
     const [[, bucket]] = resources(template, 'AWS::S3::Bucket');
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     const rules = bucket.Properties.LifecycleConfiguration.Rules;
-    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'providers/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' }));
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'providers/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' }),
+    );
     expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
     const [[, policy]] = resources(template, 'AWS::S3::BucketPolicy');
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
@@ -388,7 +395,12 @@ describe('provider feeds', () => {
     const config = notifications.Properties.NotificationConfiguration.QueueConfigurations;
     expect(config).toHaveLength(1);
     expect(config[0].Events).toEqual(['s3:ObjectCreated:*']);
-    expect(config[0].Filter.Key.FilterRules).toEqual(expect.arrayContaining([{ Name: 'prefix', Value: 'providers/' }, { Name: 'suffix', Value: '.json' }]));
+    expect(config[0].Filter.Key.FilterRules).toEqual(
+      expect.arrayContaining([
+        { Name: 'prefix', Value: 'providers/' },
+        { Name: 'suffix', Value: '.json' },
+      ]),
+    );
     expect(JSON.stringify(config[0].QueueArn)).toContain(id(stack.feeds.queue));
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id(stack.feeds.deadLetters), 'Arn'] }, maxReceiveCount: 3 },
@@ -403,7 +415,11 @@ describe('provider feeds', () => {
 
   it('alarms on any message in the dead-letter queue', () => {
     const alarm = resources(template, 'AWS::CloudWatch::Alarm').find(([k]) => k === id(stack.feeds.deadLetterAlarm))![1];
-    expect(alarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     expect(JSON.stringify(alarm.Properties.Dimensions)).toContain(id(stack.feeds.deadLetters));
   });
 
@@ -431,7 +447,8 @@ describe('provider feeds', () => {
     const puts = subgraph.filter((g) => g.actions.some((a) => a.startsWith('s3:')));
     expect(puts).toEqual([{ actions: ['s3:PutObject', 's3:GetObject'], resources: expect.stringContaining('/providers/*') }]);
     expect(subgraph.flatMap((g) => g.actions).some((a) => a.startsWith('sqs:') || a.startsWith('sns:'))).toBe(false);
-    for (const g of [...processor, ...subgraph]) if (g.actions.some((a) => a.startsWith('dynamodb:'))) expect(g.resources).toContain(id(stack.tables.availability));
+    for (const g of [...processor, ...subgraph])
+      if (g.actions.some((a) => a.startsWith('dynamodb:'))) expect(g.resources).toContain(id(stack.tables.availability));
   });
 
   it('lets providers subscribe to a TLS-only alert topic', () => {

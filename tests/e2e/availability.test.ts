@@ -16,13 +16,18 @@ import { freshTables, servers, stackEnv } from '../support/env';
  * availability subgraph, feed processor) with fauxqs's S3/SQS/SNS and the local upload bridge.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const KEYS = { streamco: 'mq_streamco_0123456789abcdef0123456789', rival: 'mq_rival_0123456789abcdef0123456789ab', reader: 'mq_reader_0123456789abcdef0123456789a' };
+const KEYS = {
+  streamco: 'mq_streamco_0123456789abcdef0123456789',
+  rival: 'mq_rival_0123456789abcdef0123456789ab',
+  reader: 'mq_reader_0123456789abcdef0123456789a',
+};
 let stack: Stack;
 let alerts: string;
 const sqs = createSqs({ region: 'us-east-1', endpoint: servers().sqs });
 const sns = createSns({ region: 'us-east-1', endpoint: servers().sns });
 
-const gql = (query: string, variables: Record<string, unknown> = {}, key?: string) => postGraphQL(stack.gatewayUrl, query, variables, key ? { 'x-api-key': key } : {});
+const gql = (query: string, variables: Record<string, unknown> = {}, key?: string) =>
+  postGraphQL(stack.gatewayUrl, query, variables, key ? { 'x-api-key': key } : {});
 
 const REQUEST = 'mutation { requestFeedUpload { uploadId url expiresAt } }';
 const STATUS = 'query ($id: ID!) { feedUpload(id: $id) { id status offerCount unchanged errors { line path message } } }';
@@ -34,7 +39,11 @@ async function upload(body: string | Uint8Array, key = KEYS.streamco): Promise<s
   expect(ticket.body.errors).toBeUndefined();
   const { uploadId, url } = ticket.body.data.requestFeedUpload;
   // What `curl -X PUT --data-binary @file "$url"` sends.
-  const put = await fetch(url, { method: 'PUT', body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const put = await fetch(url, {
+    method: 'PUT',
+    body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   expect(put.status).toBe(200);
   return uploadId;
 }
@@ -63,13 +72,22 @@ beforeAll(async () => {
   ];
   stack = await startStack({
     randomPorts: true,
-    env: stackEnv({ ...(await freshTables()), REDIS_URL: servers().redis, PARTNER_KEYS: JSON.stringify(partners), FEED_POLL_WAIT_SECONDS: '1', FEED_RETRY_DELAY_MS: '1', FEED_MAX_BYTES: '200000' }),
+    env: stackEnv({
+      ...(await freshTables()),
+      REDIS_URL: servers().redis,
+      PARTNER_KEYS: JSON.stringify(partners),
+      FEED_POLL_WAIT_SECONDS: '1',
+      FEED_RETRY_DELAY_MS: '1',
+      FEED_MAX_BYTES: '200000',
+    }),
     logDir: path.join(ROOT, 'test-artifacts', 'availability-logs'),
   });
   // The provider alert topic, as an operator's queue subscription sees it.
   alerts = (await sqs.send(new CreateQueueCommand({ QueueName: `alerts-${Date.now()}` }))).QueueUrl!;
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alerts, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: stack.env.PROVIDER_ALERT_TOPIC_ARN, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }));
+  await sns.send(
+    new SubscribeCommand({ TopicArn: stack.env.PROVIDER_ALERT_TOPIC_ARN, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }),
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -87,7 +105,12 @@ describe('provider feeds through the gateway', () => {
   it("shows TMDB's watch providers with JustWatch's attribution, and the region's provider list", async () => {
     const res = await gql(OPTIONS, { id: '550', region: 'US' });
     const options = res.body.data.movie.watchOptions;
-    expect(options.find((o: { provider: { name: string } }) => o.provider.name === 'Max')).toMatchObject({ type: 'STREAM', source: 'TMDB', attribution: 'JustWatch', price: null });
+    expect(options.find((o: { provider: { name: string } }) => o.provider.name === 'Max')).toMatchObject({
+      type: 'STREAM',
+      source: 'TMDB',
+      attribution: 'JustWatch',
+      price: null,
+    });
     expect(options.filter((o: { type: string }) => o.type === 'RENT').length).toBe(3);
     const list = await gql('{ watchProviders(region: "DE") { id name } }');
     expect(list.body.data.watchProviders.map((p: { name: string }) => p.name)).toContain('Netflix');
@@ -114,7 +137,13 @@ describe('provider feeds through the gateway', () => {
     expect((await settled(id)).status).toBe('APPLIED');
     const us = await feedOptions('550', 'US');
     expect(us).toEqual([
-      expect.objectContaining({ provider: { id: 'feed:streamco', name: 'StreamCo', logo: 'https://streamco.example/logo-92.png' }, type: 'RENT', price: { amount: 3.99, currency: 'USD' }, quality: 'HD', attribution: null }),
+      expect.objectContaining({
+        provider: { id: 'feed:streamco', name: 'StreamCo', logo: 'https://streamco.example/logo-92.png' },
+        type: 'RENT',
+        price: { amount: 3.99, currency: 'USD' },
+        quality: 'HD',
+        attribution: null,
+      }),
       expect.objectContaining({ type: 'BUY', price: { amount: 12.99, currency: 'USD' }, quality: 'UHD' }),
     ]);
     expect((await feedOptions('550', 'DE'))[0]).toMatchObject({ price: { amount: 3.99, currency: 'EUR' } });
@@ -133,7 +162,11 @@ describe('provider feeds through the gateway', () => {
   });
 
   it('rejects a broken file with line-level errors and alerts the provider; the offers in force stay', async () => {
-    const valid = { version: 1, provider: { name: 'StreamCo' }, offers: [{ movieId: '27205', region: 'US', type: 'BUY', price: { amount: 9.99, currency: 'USD' } }] };
+    const valid = {
+      version: 1,
+      provider: { name: 'StreamCo' },
+      offers: [{ movieId: '27205', region: 'US', type: 'BUY', price: { amount: 9.99, currency: 'USD' } }],
+    };
     expect((await settled(await upload(JSON.stringify(valid)))).status).toBe('APPLIED');
     const broken = JSON.stringify(
       { version: 1, provider: { name: 'StreamCo' }, offers: [{ movieId: '27205', region: 'XX', type: 'RENT', price: { amount: -1, currency: 'USD' } }] },
@@ -150,7 +183,9 @@ describe('provider feeds through the gateway', () => {
     expect(malformed).toMatchObject({ status: 'REJECTED', errors: [{ line: 3, path: null, message: expect.stringMatching(/not valid JSON/) }] });
     const huge = await settled(await upload(Buffer.alloc(300_000, ' ')));
     expect(huge.errors[0].message).toMatch(/300000 bytes; a feed may be at most 200000/);
-    const unknownFilm = await settled(await upload(JSON.stringify({ version: 1, provider: { name: 'StreamCo' }, offers: [{ movieId: '999999999', region: 'US', type: 'STREAM' }] })));
+    const unknownFilm = await settled(
+      await upload(JSON.stringify({ version: 1, provider: { name: 'StreamCo' }, offers: [{ movieId: '999999999', region: 'US', type: 'STREAM' }] })),
+    );
     expect(unknownFilm.errors).toEqual([{ line: 1, path: 'offers[0].movieId', message: 'no film with TMDB id 999999999' }]);
     expect(await feedOptions('27205')).toHaveLength(1);
     const received = await alertsReceived();

@@ -44,7 +44,12 @@ async function uploadFeed(partnerId: string, feed: unknown): Promise<string> {
   const u = await uploads.create(partnerId);
   const body = JSON.stringify(feed);
   const put = await s3.send(new PutObjectCommand({ Bucket: cfg.FEED_BUCKET, Key: u.objectKey, Body: body }));
-  await sqs.send(new SendMessageCommand({ QueueUrl: cfg.FEED_QUEUE_URL, MessageBody: objectCreatedEvent({ bucket: cfg.FEED_BUCKET, key: u.objectKey, etag: put.ETag!, size: body.length, region: 'us-east-1' }) }));
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: cfg.FEED_QUEUE_URL,
+      MessageBody: objectCreatedEvent({ bucket: cfg.FEED_BUCKET, key: u.objectKey, etag: put.ETag!, size: body.length, region: 'us-east-1' }),
+    }),
+  );
   return u.id;
 }
 
@@ -71,7 +76,11 @@ async function visiblePrices(movieIds: string[]): Promise<(number | null)[]> {
 beforeAll(async () => {
   tmdb = await startTmdbServer({ port: 0, accessToken: 'tok' });
   const tables = await freshTables();
-  const feeds = await createFeedResources({ AWS_REGION: 'us-east-1', S3_ENDPOINT: s.s3, SQS_ENDPOINT: s.sqs, SNS_ENDPOINT: s.sns }, Math.random().toString(36).slice(2, 8), 1);
+  const feeds = await createFeedResources(
+    { AWS_REGION: 'us-east-1', S3_ENDPOINT: s.s3, SQS_ENDPOINT: s.sqs, SNS_ENDPOINT: s.sns },
+    Math.random().toString(36).slice(2, 8),
+    1,
+  );
   cfg = loadFeedProcessorConfig({
     ...tables,
     ...feeds,
@@ -135,7 +144,9 @@ describe('feed processor', () => {
     expect((await status('crashco', fresh, (st) => st === 'APPLIED')).offerCount).toBe(50);
     expect(await visiblePrices(fifty)).toEqual(fifty.map(() => 2));
     // The replaced version is gone: one item per film remains.
-    const items = await doc.send(new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${fifty[0]}` } }));
+    const items = await doc.send(
+      new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${fifty[0]}` } }),
+    );
     expect(items.Items).toHaveLength(1);
   }, 60_000);
 
@@ -152,7 +163,10 @@ describe('feed processor', () => {
     const b = await uploadFeed('swapco', feedFor(two, 6));
     await expect(dying.worker.done).rejects.toBeInstanceOf(ProcessorCrash);
     expect(await visiblePrices(two)).toEqual([6, 6]);
-    const raw = () => doc.send(new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${two[0]}` } }));
+    const raw = () =>
+      doc.send(
+        new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${two[0]}` } }),
+      );
     expect((await raw()).Items).toHaveLength(2);
     await start();
     for (let i = 0; i < 100 && (await raw()).Items!.length > 1; i++) await new Promise((r) => setTimeout(r, 50));
@@ -160,7 +174,7 @@ describe('feed processor', () => {
     expect((await uploads.get('swapco', b, true))?.status).toBe('APPLIED');
   }, 60_000);
 
-  it("an upload whose file cannot be read keeps failing: dead-lettered, REJECTED, and its provider alerted", async () => {
+  it('an upload whose file cannot be read keeps failing: dead-lettered, REJECTED, and its provider alerted', async () => {
     await start();
     const u = await uploads.create('poisoned');
     await sqs.send(
@@ -174,11 +188,18 @@ describe('feed processor', () => {
     let dlq = 0;
     for (let i = 0; i < 100 && dlq === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: cfg.FEED_QUEUE_URL.replace(/marquee-feeds-/, 'marquee-feeds-dlq-'), AttributeNames: ['ApproximateNumberOfMessages'] }));
+      const a = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: cfg.FEED_QUEUE_URL.replace(/marquee-feeds-/, 'marquee-feeds-dlq-'),
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
       dlq = Number(a.Attributes?.ApproximateNumberOfMessages);
     }
     expect(dlq).toBe(1);
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: alerts, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    expect((got.Messages ?? []).map((m) => JSON.parse(m.Body!))).toEqual([expect.objectContaining({ kind: 'FEED_FAILED', providerId: 'poisoned', uploadId: u.id })]);
+    expect((got.Messages ?? []).map((m) => JSON.parse(m.Body!))).toEqual([
+      expect.objectContaining({ kind: 'FEED_FAILED', providerId: 'poisoned', uploadId: u.id }),
+    ]);
   }, 60_000);
 });

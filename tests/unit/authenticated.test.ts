@@ -9,16 +9,18 @@ const op = (doc: ReturnType<typeof parse>) => doc.definitions.find((d): d is Ope
 describe('root fields that need a caller (@requiresCaller)', () => {
   const fields = authenticatedRootFields(supergraph);
 
-  it('are every Marquee mutation, read from the composed supergraph', () => {
+  it('are every Marquee mutation and the feed-upload reads, read from the composed supergraph', () => {
     expect([...(fields.get('Mutation') ?? [])].sort()).toEqual([
       'deleteRating',
       'followMovie',
       'markNotificationsRead',
       'rateMovie',
+      'requestFeedUpload',
       'unfollowMovie',
       'updateNotificationPreferences',
     ]);
-    expect(fields.get('Query')).toBeUndefined();
+    // A provider's own uploads are the only root reads that need a caller.
+    expect([...(fields.get('Query') ?? [])].sort()).toEqual(['feedUpload', 'feedUploads']);
   });
 
   it('are found through aliases, inline fragments and fragment spreads', () => {

@@ -25,7 +25,11 @@ export async function validateFeed(text: string, limits: FeedLimits, unknownMovi
   const offers = (json as { offers?: unknown }).offers;
   const offerCount = Array.isArray(offers) ? offers.length : null;
   if (offerCount !== null && offerCount > limits.maxOffers) {
-    return { ok: false, errors: [{ line: doc.lineOf(['offers']), path: 'offers', message: `${offerCount} offers; a feed holds at most ${limits.maxOffers}` }], offerCount };
+    return {
+      ok: false,
+      errors: [{ line: doc.lineOf(['offers']), path: 'offers', message: `${offerCount} offers; a feed holds at most ${limits.maxOffers}` }],
+      offerCount,
+    };
   }
   const at = (path: readonly PropertyKey[], message: string): FeedError => ({ line: doc.lineOf(path), path: pathText(path), message });
 

@@ -59,14 +59,14 @@ export async function processFile(d: FileDeps, o: ObjectCreated): Promise<Outcom
     return 'rejected';
   };
 
-  const text = await readFile(d, o);
-  if (text === 'replaced') {
+  const read = await readFile(d, o);
+  if (read === 'replaced') {
     // Overwritten since this event: the newer file's own event follows and is processed instead.
     d.logger.info({ uploadId }, 'file replaced since its event; skipped');
     return 'ignored';
   }
-  if (typeof text !== 'string') return reject([{ line: null, path: null, message: `the file is ${text.size} bytes; a feed may be at most ${d.limits.maxBytes}` }], null);
-  const checked = await validateFeed(text, d.limits, (ids) => d.unknownMovies(ids));
+  if ('size' in read) return reject([{ line: null, path: null, message: `the file is ${read.size} bytes; a feed may be at most ${d.limits.maxBytes}` }], null);
+  const checked = await validateFeed(read.text, d.limits, (ids) => d.unknownMovies(ids));
   if (!checked.ok) return reject(checked.errors, checked.offerCount);
 
   const { byMovie, regions } = group(checked.feed);
@@ -106,7 +106,7 @@ export async function processFile(d: FileDeps, o: ObjectCreated): Promise<Outcom
 }
 
 /** The exact file the event names (If-Match its ETag), unread when larger than the limit. */
-async function readFile(d: FileDeps, o: ObjectCreated): Promise<string | 'replaced' | { size: number }> {
+async function readFile(d: FileDeps, o: ObjectCreated): Promise<{ text: string } | 'replaced' | { size: number }> {
   try {
     const got = await d.s3.send(new GetObjectCommand({ Bucket: d.bucket, Key: o.key, IfMatch: `"${o.etag}"` }));
     const size = got.ContentLength ?? 0;
@@ -114,9 +114,10 @@ async function readFile(d: FileDeps, o: ObjectCreated): Promise<string | 'replac
       await got.Body?.transformToWebStream().cancel();
       return { size };
     }
-    return (await got.Body?.transformToString('utf8')) ?? '';
+    return { text: (await got.Body?.transformToString('utf8')) ?? '' };
   } catch (err) {
-    if (err instanceof Error && (err.name === 'PreconditionFailed' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)) return 'replaced';
+    if (err instanceof Error && (err.name === 'PreconditionFailed' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412))
+      return 'replaced';
     throw err;
   }
 }
@@ -151,7 +152,9 @@ function group(feed: Feed): { byMovie: Map<string, StoredOffer[]>; regions: stri
 
 /** The feed's meaning, not its bytes: the same offers in another order or layout are the same feed. */
 function hashOf(feed: Feed): string {
-  const offers = feed.offers.map((o) => JSON.stringify([o.movieId, o.region, o.type, o.quality ?? null, o.price?.amount ?? null, o.price?.currency ?? null, o.link ?? null])).sort();
+  const offers = feed.offers
+    .map((o) => JSON.stringify([o.movieId, o.region, o.type, o.quality ?? null, o.price?.amount ?? null, o.price?.currency ?? null, o.link ?? null]))
+    .sort();
   return createHash('sha256')
     .update(JSON.stringify([feed.provider.name, feed.provider.logo ?? null, offers]))
     .digest('hex');

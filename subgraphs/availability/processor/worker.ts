@@ -39,7 +39,12 @@ export class FeedWorker {
 
   constructor(private readonly opts: WorkerOptions) {
     if (opts.registry) {
-      this.files = new Counter({ name: 'marquee_feed_files_total', help: 'Feed files processed, by outcome', labelNames: ['outcome'], registers: [opts.registry] });
+      this.files = new Counter({
+        name: 'marquee_feed_files_total',
+        help: 'Feed files processed, by outcome',
+        labelNames: ['outcome'],
+        registers: [opts.registry],
+      });
       this.failures = new Counter({
         name: 'marquee_feed_message_failures_total',
         help: 'Feed messages that failed and will be delivered again (retry) or were dead-lettered (last)',
@@ -70,7 +75,12 @@ export class FeedWorker {
       let messages: Message[];
       try {
         const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: this.opts.waitSeconds, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: this.opts.waitSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
           { abortSignal: this.abort.signal },
         );
         messages = out.Messages ?? [];
@@ -102,11 +112,16 @@ export class FeedWorker {
       if (err instanceof ProcessorCrash) throw err;
       const last = receives >= this.opts.maxReceives;
       this.failures?.inc({ kind: last ? 'last' : 'retry' });
-      logger.error({ err, messageId: m.MessageId, receives, poison: err instanceof PoisonMessage }, last ? 'feed message failed for the last time; SQS dead-letters it' : 'feed message failed; it will be delivered again');
+      logger.error(
+        { err, messageId: m.MessageId, receives, poison: err instanceof PoisonMessage },
+        last ? 'feed message failed for the last time; SQS dead-letters it' : 'feed message failed; it will be delivered again',
+      );
       if (last) await this.deadLettered(records, err).catch((e: unknown) => logger.error({ err: e }, 'alerting the dead-lettered message failed'));
       // Visible again after the backoff; after the last delivery at once, so SQS moves it to the dead-letter queue on the next receive.
       const seconds = last ? 0 : Math.min(43_200, Math.ceil(retryDelay(this.opts.retry, receives) / 1000));
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: seconds })).catch(() => undefined);
+      await sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: seconds }))
+        .catch(() => undefined);
     }
   }
 
@@ -115,12 +130,22 @@ export class FeedWorker {
     const reason = err instanceof PoisonMessage ? err.message : 'the file could not be processed after several attempts';
     const named = records.map((r) => OBJECT_KEY.exec(r.key)).filter((m) => m !== null);
     if (named.length === 0) {
-      await this.opts.alerts.publish({ kind: 'FEED_FAILED', providerId: 'unknown', uploadId: null, message: `A feed message could not be processed: ${reason}.` });
+      await this.opts.alerts.publish({
+        kind: 'FEED_FAILED',
+        providerId: 'unknown',
+        uploadId: null,
+        message: `A feed message could not be processed: ${reason}.`,
+      });
       return;
     }
     for (const [, partnerId, uploadId] of named) {
       await this.opts.file.uploads.finish(partnerId, uploadId, 'REJECTED', { errors: [{ line: null, path: null, message: `${reason}; upload it again` }] });
-      await this.opts.alerts.publish({ kind: 'FEED_FAILED', providerId: partnerId, uploadId, message: `Feed upload ${uploadId} could not be processed: ${reason}.` });
+      await this.opts.alerts.publish({
+        kind: 'FEED_FAILED',
+        providerId: partnerId,
+        uploadId,
+        message: `Feed upload ${uploadId} could not be processed: ${reason}.`,
+      });
     }
   }
 }
