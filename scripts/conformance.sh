@@ -85,7 +85,7 @@ export GATEWAY_TIMEOUT=${GATEWAY_TIMEOUT:-60000}
 for g in $GATEWAYS; do
   echo "== $g (Marquee $rev, audit $AUDIT_REV)"
   (cd "$AUDIT" && npx tsx src/cli.ts test --port "$AUDIT_PORT" --cwd "$WORK/$g" --run-script ./run.sh --reporter dot \
-    --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health") | tail -8
+    --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health" 2>"$WORK/$g/audit.stderr") | tail -8
 done
 
 # 5. Per suite, side by side (the shape of docs/conformance.md's table).
