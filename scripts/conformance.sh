@@ -24,6 +24,8 @@ GATEWAYS=${GATEWAYS:-stock marquee-defaults marquee-all}
 AUDIT_PORT=${AUDIT_PORT:-4283}
 PORT=${PORT:-4587}
 AUDIT="$WORK/audit"
+# Marquee needs Node 24 (the audit itself, Node 22 or newer: Promise.withResolvers).
+node "$REPO/scripts/check-node.cjs"
 mkdir -p "$WORK"
 
 # 1. The audit, at a fixed commit. Its devDependencies name other vendors' gateways (wgc is not
