@@ -30,6 +30,7 @@ import { counterTotal, cpuMs, load, median, peakRssMb, round } from './measure';
 import { aggregate, checkTargets, markdownTable, resultsTable, type Mode, type Sample, type ScalingRow } from './report';
 import { replayTotals, startReplaySubgraphs, type ReplayStats, type ReplaySubgraph, type SubgraphName } from './replay-subgraphs';
 import { catalogueIds } from '../workloads/operations';
+import { measureOmdbCalls, omdbCallsLine } from './omdb-calls';
 import { scalingWorkload, workloads, WRITE_USERS, type Workload } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -178,6 +179,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     for (const p of wl[1].prime()) W2[(JSON.parse(p.body) as { variables: { id: string } }).variables.id] = await ask(p.body, 'bench-viewer-0');
     writeFileSync(rawBodiesFile, JSON.stringify({ W1: await ask(wl[0].body(0, 0), null), W2, W3: await ask(wl[2].body(0, 0), 'bench-primer') }));
   }
+  const omdbCalls = await measureOmdbCalls(stack, { redisUrl, ids, connections: CONNECTIONS, seconds: WARM_SECONDS, token });
   // The stack's own gateway is not measured (each contender is started for itself).
   await stack.stopService('gateway');
 
@@ -474,6 +476,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
     targets,
     scaling,
     replay: replayStats,
+    omdbCalls,
     samples,
   };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
@@ -500,6 +503,7 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
           { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' },
         ),
     );
+  console.log(omdbCallsLine(omdbCalls));
   if (targets.length) console.log('\nTargets (issue #8):\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
   console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
   if (failed) {

@@ -424,9 +424,9 @@ describe('provider feeds', () => {
   });
 
   it("scales the processor on the queue's depth", () => {
-    const policies = resources(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(([k]) => k.startsWith('FeedsProcessorService'));
+    const policies = resources(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(([k]) => k.startsWith('FeedProcessorService'));
     expect(policies.map(([, p]) => p.Properties.PolicyType)).toEqual(['StepScaling', 'StepScaling']);
-    const alarms = resources(template, 'AWS::CloudWatch::Alarm').filter(([k]) => k.startsWith('FeedsProcessorService'));
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm').filter(([k]) => k.startsWith('FeedProcessorService'));
     expect(alarms.length).toBe(2);
     for (const [, a] of alarms) {
       expect(a.Properties.MetricName).toBe('ApproximateNumberOfMessagesVisible');
