@@ -77,6 +77,7 @@ export function allContenders(e: ContenderEnv): Contender[] {
     MOVIES_URL: e.stack.MOVIES_URL,
     RATINGS_URL: e.stack.RATINGS_URL,
     NOTIFICATIONS_URL: e.stack.NOTIFICATIONS_URL,
+    AVAILABILITY_URL: e.stack.AVAILABILITY_URL,
     SUPERGRAPH_PATH: e.stack.SUPERGRAPH_PATH,
   };
   const marquee = (

@@ -136,16 +136,17 @@ export async function startReplaySubgraph(name: string, target: string, mode: Re
   return self;
 }
 
-export type SubgraphName = 'movies' | 'ratings' | 'notifications';
+export type SubgraphName = 'movies' | 'ratings' | 'notifications' | 'availability';
 
 /** A stand-in for each subgraph, given the real subgraphs' URLs. */
 export async function startReplaySubgraphs(targets: Record<SubgraphName, string>): Promise<Record<SubgraphName, ReplaySubgraph>> {
-  const [movies, ratings, notifications] = await Promise.all([
+  const [movies, ratings, notifications, availability] = await Promise.all([
     startReplaySubgraph('movies', targets.movies),
     startReplaySubgraph('ratings', targets.ratings),
     startReplaySubgraph('notifications', targets.notifications),
+    startReplaySubgraph('availability', targets.availability),
   ]);
-  return { movies, ratings, notifications };
+  return { movies, ratings, notifications, availability };
 }
 
 /** Hits and misses of all stand-ins together. */

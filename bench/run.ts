@@ -2,7 +2,7 @@
  * `npm run bench`: Marquee's gateway measured side by side with peers — stock @apollo/gateway,
  * Hive Gateway (JavaScript and Rust query planners, in-flight deduplication off and on) and a
  * bare node:http server replaying Marquee's answers (the raw limit) — on the same local
- * supergraph (startStack: the three subgraphs, local TMDB, DynamoDB Local, a real Redis), the same
+ * supergraph (startStack: the four subgraphs and the feed processor, local TMDB, DynamoDB Local, a real Redis), the same
  * supergraph file and the same load. Rounds interleave the contenders (A B C … A B C …); the
  * table shows medians of the rounds. Method and latest results: docs/performance.md.
  *
@@ -355,9 +355,20 @@ async function benchmark(stack: Stack, redisUrl: string, pin: boolean, started: 
   // Gateway-bound: the same contenders over replaying subgraphs, warm reads only (writes must reach the real subgraphs).
   const replayStats: { subgraph: string; recorded: number; hits: number; misses: number }[] = [];
   if (GATEWAY_BOUND) {
-    const replay = await startReplaySubgraphs({ movies: stack.env.MOVIES_URL, ratings: stack.env.RATINGS_URL, notifications: stack.env.NOTIFICATIONS_URL });
+    const replay = await startReplaySubgraphs({
+      movies: stack.env.MOVIES_URL,
+      ratings: stack.env.RATINGS_URL,
+      notifications: stack.env.NOTIFICATIONS_URL,
+      availability: stack.env.AVAILABILITY_URL,
+    });
     try {
-      const env = { ...stack.env, MOVIES_URL: replay.movies.url, RATINGS_URL: replay.ratings.url, NOTIFICATIONS_URL: replay.notifications.url };
+      const env = {
+        ...stack.env,
+        MOVIES_URL: replay.movies.url,
+        RATINGS_URL: replay.ratings.url,
+        NOTIFICATIONS_URL: replay.notifications.url,
+        AVAILABILITY_URL: replay.availability.url,
+      };
       const bound = allContenders({ stack: env, rawBodiesFile }).filter(
         (c) => contenders.some((x) => x.name === c.name) && GATEWAY_BOUND_CONTENDERS.includes(c.name),
       );

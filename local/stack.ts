@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { createSns } from '../platform/aws';
+import { mapLimit } from '../platform/map-limit';
 import { createLocalTables } from './tables';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
@@ -67,7 +69,8 @@ export interface Stack {
 /**
  * Starts what `npm start` and the end-to-end tests run: local stand-ins for whatever the
  * environment does not point at (TMDB, DynamoDB, SNS/SQS/S3 and the upload bridge), tables, topics
- * and the feed queues, then the four subgraphs, the feed processor and the gateway as separate processes configured only by environment variables,
+ * and the feed queues, then the four subgraphs, the feed processor and the gateway as separate processes configured only by environment
+ * variables,
  * exactly as each runs in its own container in production.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -78,7 +81,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined && v !== '') env[k] = v;
 
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
     for (const s of stops.reverse()) await s().catch(() => {});
     stops.length = 0;
   };
@@ -184,6 +189,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const running = new Map<ServiceName, { stop(): Promise<void>; child: { pid?: number } }>();
     const startService = async (name: ServiceName) => {
+      // A start still queued when another failed and the stack stopped must not leave a process behind.
+      if (stopped) throw new Error(`the stack was stopped; ${name} not started`);
       const svc = SERVICES.find((s) => s.name === name)!;
       const { GATEWAY_SIGNING_KEY: _private, ...subgraphEnv } = env;
       const child = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, svc.entry)], {
@@ -216,7 +223,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
 
     step('starting the subgraphs');
-    await Promise.all(SERVICES.filter((s) => s.name !== 'gateway').map((s) => startService(s.name)));
+    // As many at once as there are cores: each compiles and loads its modules on start, and ten
+    // at once on two cores (tests run two stacks) starve each other past the start-up timeout.
+    await mapLimit(
+      SERVICES.filter((s) => s.name !== 'gateway').map((s) => s.name),
+      Math.max(2, availableParallelism()),
+      startService,
+    );
     step('starting the gateway');
     await startService('gateway');
 

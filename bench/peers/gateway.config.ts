@@ -19,6 +19,7 @@ const locations: Record<string, string> = {
   movies: process.env.MOVIES_URL!,
   ratings: process.env.RATINGS_URL!,
   notifications: process.env.NOTIFICATIONS_URL!,
+  availability: process.env.AVAILABILITY_URL!,
 };
 
 // One signature per client request, shared by its subgraph requests (as Marquee does).

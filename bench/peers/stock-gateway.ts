@@ -21,6 +21,7 @@ const locations: Record<string, string> = {
   movies: process.env.MOVIES_URL!,
   ratings: process.env.RATINGS_URL!,
   notifications: process.env.NOTIFICATIONS_URL!,
+  availability: process.env.AVAILABILITY_URL!,
 };
 
 interface Ctx {

@@ -28,7 +28,7 @@ const GENERATED = 1000;
 const ids = catalogueIds();
 
 let stack: Stack;
-const proxies = {} as Record<'movies' | 'ratings' | 'notifications', SubgraphProxy>;
+const proxies = {} as Record<'movies' | 'ratings' | 'notifications' | 'availability', SubgraphProxy>;
 const processes: ManagedProcess[] = [];
 let marqueeUrl: string;
 let stockUrl: string;
@@ -59,8 +59,13 @@ beforeAll(async () => {
     env: stackEnv({ ...(await freshTables()), TMDB_CALLER_SHARE: '1', OMDB_CALLER_DAILY_LIMIT: '0' }),
     logDir: LOGS,
   });
-  for (const name of ['movies', 'ratings', 'notifications'] as const) proxies[name] = await startSubgraphProxy(stack.urls[name], SEED);
-  const subgraphs = { MOVIES_URL: proxies.movies.url, RATINGS_URL: proxies.ratings.url, NOTIFICATIONS_URL: proxies.notifications.url };
+  for (const name of ['movies', 'ratings', 'notifications', 'availability'] as const) proxies[name] = await startSubgraphProxy(stack.urls[name], SEED);
+  const subgraphs = {
+    MOVIES_URL: proxies.movies.url,
+    RATINGS_URL: proxies.ratings.url,
+    NOTIFICATIONS_URL: proxies.notifications.url,
+    AVAILABILITY_URL: proxies.availability.url,
+  };
   const [marqueePort, stockPort] = [await findFreePort(), await findFreePort()];
   marqueeUrl = `http://127.0.0.1:${marqueePort}/graphql`;
   stockUrl = `http://127.0.0.1:${stockPort}/`;

@@ -46,6 +46,7 @@ async function startGatewayProcess(extra: Record<string, string>): Promise<{ pro
       MOVIES_URL: `${subgraphUrl}/graphql`,
       RATINGS_URL: `${subgraphUrl}/graphql`,
       NOTIFICATIONS_URL: `${subgraphUrl}/graphql`,
+      AVAILABILITY_URL: `${subgraphUrl}/graphql`,
       JWT_JWKS_URL: `${jwksUrl}/.well-known/jwks.json`,
       JWT_ISSUER: 'https://id.example',
       JWT_AUDIENCE: 'marquee',

@@ -36,6 +36,7 @@ function baseEnv(suffix: string): NodeJS.ProcessEnv {
     DYNAMODB_ENDPOINT: s.dynamodb,
     SNS_ENDPOINT: s.sns,
     SQS_ENDPOINT: s.sqs,
+    S3_ENDPOINT: s.s3,
     REDIS_URL: s.redis,
     RATINGS_TABLE: `ratings-${suffix}`,
     NOTIFICATIONS_TABLE: `notifications-${suffix}`,
@@ -211,11 +212,17 @@ describe('hostile input', () => {
   });
 
   it('cannot reach a subgraph without the gateway signature', async () => {
-    for (const url of Object.values(dev.urls).filter((u) => u !== dev.gatewayUrl)) {
-      const res = await postGraphQL(url, '{ _service { sdl } }');
-      expect(res.status).toBe(401);
-      expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    for (const name of ['movies', 'ratings', 'notifications', 'availability'] as const) {
+      const res = await postGraphQL(dev.urls[name], '{ _service { sdl } }');
+      expect({ name, status: res.status, codes: codes(res) }).toEqual({ name, status: 401, codes: ['UNAUTHENTICATED'] });
     }
+    // The feed processor serves no GraphQL at all: its port answers /health and nothing else.
+    const processor = await fetch(dev.urls['feed-processor'], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(processor.status).toBe(404);
   });
 
   it('rate limits anonymous callers with 429, Retry-After and RATE_LIMITED', async () => {
@@ -336,7 +343,7 @@ describe('operations', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).checks).toEqual({ movies: true, ratings: true, notifications: true });
+    expect((await ready.json()).checks).toEqual({ movies: true, ratings: true, notifications: true, availability: true });
     for (const url of Object.values(dev.urls)) expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
     await gql(dev, 'query Named { genres { id } }', {}, { 'apollographql-client-name': 'web', 'apollographql-client-version': '1.2.3' });
     const metrics = await (await fetch(dev.metricsUrls.gateway)).text();

@@ -28,11 +28,16 @@ afterAll(async () => {
 
 describe('the supergraph over HTTP', () => {
   it('starts only the stand-ins the environment does not point elsewhere', () => {
-    // DYNAMODB_ENDPOINT and SNS_ENDPOINT were given (the shared test servers): only TMDB and OMDb are local.
-    expect(stack.standIns).toHaveLength(2);
+    // DYNAMODB_ENDPOINT, SNS_ENDPOINT and S3_ENDPOINT were given (the shared test servers): only
+    // TMDB, OMDb and the upload bridge (fauxqs has no S3 event notifications) are local.
+    expect(stack.standIns).toHaveLength(3);
     expect(stack.standIns[0]).toMatch(/^TMDB catalog/);
     expect(stack.standIns[1]).toMatch(/^OMDb /);
+    expect(stack.standIns[2]).toMatch(/^S3 upload bridge http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.env.SNS_TOPIC_ARN).toMatch(/^arn:aws:sns:/);
+    // The feed queue and bucket were made on the shared fauxqs, and presigned URLs point at the bridge.
+    expect(stack.env.FEED_QUEUE_URL).toContain(new URL(stack.env.SQS_ENDPOINT).port);
+    expect(stack.env.S3_PUBLIC_ENDPOINT).toBe(stack.feedBridge!.url);
   });
 
   it('answers a query that crosses all three subgraphs with 20 popular films, in one TMDB call', async () => {

@@ -42,7 +42,7 @@ export function freshIps(): () => string {
   return () => `10.${net}.${Math.floor(++host / 250)}.${host % 250}`;
 }
 
-/** The four processes on the run's Redis and fresh tables, the gateway behind one proxy hop (TRUST_PROXY=1). */
+/** The stack's processes on the run's Redis and fresh tables, the gateway behind one proxy hop (TRUST_PROXY=1). */
 export async function startStackBehindProxy(env: Record<string, string>, logDir: string): Promise<Stack> {
   return startStack({ randomPorts: true, env: stackEnv({ REDIS_URL: servers().redis, ...(await freshTables()), TRUST_PROXY: '1', ...env }), logDir });
 }
