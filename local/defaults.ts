@@ -23,3 +23,5 @@ export const DEFAULT_PORTS = {
 } as const;
 /** Local mode's feed bucket, queues and provider alert topic (a suffix per stack keeps tests apart). */
 export const LOCAL_FEED_NAMES = { bucket: 'marquee-feeds', queue: 'marquee-feeds', dlq: 'marquee-feeds-dlq', alerts: 'marquee-provider-alerts' } as const;
+/** `npm start`'s provider (when PARTNER_KEYS is unset): a partner key with the `provider` role, for trying feed uploads. */
+export const LOCAL_PROVIDER = { id: 'demo-provider', key: 'mq_local_demo_provider_key_not_for_production' } as const;

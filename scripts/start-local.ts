@@ -3,14 +3,24 @@
  * environment does not point at. Ctrl-C stops everything.
  */
 import path from 'node:path';
+import { hashApiKey } from '../gateway/pipeline/partner-key';
+import { LOCAL_PROVIDER } from '../local/defaults';
 import { startStack } from '../local/stack';
 import { makeToken } from './token';
+
+/** The environment `npm start` runs with: a provider key for feed uploads unless PARTNER_KEYS names real partners. */
+export function localModeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.PARTNER_KEYS) return env;
+  const partners = [{ id: LOCAL_PROVIDER.id, tier: 'standard', sha256: hashApiKey(LOCAL_PROVIDER.key), roles: ['provider'] }];
+  return { ...env, PARTNER_KEYS: JSON.stringify(partners) };
+}
 
 async function main() {
   const started = Date.now();
   const toConsole = process.env.LOG_TO_CONSOLE === 'true';
   const logDir = path.resolve(__dirname, '..', '.local', 'logs');
-  const stack = await startStack({ logDir: toConsole ? undefined : logDir, onStep: (m) => console.log(`• ${m}`) });
+  const env = localModeEnv(process.env);
+  const stack = await startStack({ env, logDir: toConsole ? undefined : logDir, onStep: (m) => console.log(`• ${m}`) });
   const token = await makeToken('dev-user', stack.env.JWT_SECRET);
   const gateway = stack.gatewayUrl.replace('127.0.0.1', 'localhost');
   const sandbox = gateway.replace(/\/graphql$/, '');
@@ -31,7 +41,14 @@ async function main() {
 
   Dev token (user "dev-user"; \`npm run token -- <userId>\` makes others):
   ${token}
-
+${
+  env.PARTNER_KEYS === process.env.PARTNER_KEYS
+    ? ''
+    : `
+  Provider key (partner "${LOCAL_PROVIDER.id}", role provider: feed uploads, docs/availability.md), sent as x-api-key:
+  ${LOCAL_PROVIDER.key}
+`
+}
   Try:  curl -s ${gateway} -H 'content-type: application/json' \\
           -d '{"query":"{ popularMovies { results { id title ratingSummary { average count } followerCount } } }"}'
 
@@ -50,7 +67,8 @@ async function main() {
   process.on('SIGTERM', () => void shutdown());
 }
 
-main().catch((err) => {
-  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((err) => {
+    console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
