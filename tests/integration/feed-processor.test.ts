@@ -39,19 +39,37 @@ async function start(crash?: (point: CrashPoint) => void) {
   return p;
 }
 
-/** An upload as requestFeedUpload makes it, its file in the bucket, and S3's event on the queue. */
-async function uploadFeed(partnerId: string, feed: unknown): Promise<string> {
+/** An upload as requestFeedUpload makes it, its file in the bucket, and S3's event on the queue (returned, to send again). */
+async function putFeed(partnerId: string, feed: unknown): Promise<{ id: string; event: string }> {
   const u = await uploads.create(partnerId);
   const body = JSON.stringify(feed);
   const put = await s3.send(new PutObjectCommand({ Bucket: cfg.FEED_BUCKET, Key: u.objectKey, Body: body }));
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: cfg.FEED_QUEUE_URL,
-      MessageBody: objectCreatedEvent({ bucket: cfg.FEED_BUCKET, key: u.objectKey, etag: put.ETag!, size: body.length, region: 'us-east-1' }),
-    }),
-  );
-  return u.id;
+  const event = objectCreatedEvent({ bucket: cfg.FEED_BUCKET, key: u.objectKey, etag: put.ETag!, size: body.length, region: 'us-east-1' });
+  await sqs.send(new SendMessageCommand({ QueueUrl: cfg.FEED_QUEUE_URL, MessageBody: event }));
+  return { id: u.id, event };
 }
+
+const uploadFeed = async (partnerId: string, feed: unknown) => (await putFeed(partnerId, feed)).id;
+
+/** Until the processor has taken and deleted every message on the feed queue. */
+async function queueDrained(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const a = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: cfg.FEED_QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    if (Number(a.Attributes?.ApproximateNumberOfMessages) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the feed queue did not drain');
+}
+
+/** Every offers item of a film, in force or not. */
+const offerItems = async (movieId: string) =>
+  (
+    await doc.send(
+      new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${movieId}` } }),
+    )
+  ).Items ?? [];
 
 const feedFor = (movieIds: string[], price: number) => ({
   version: 1,
@@ -144,10 +162,7 @@ describe('feed processor', () => {
     expect((await status('crashco', fresh, (st) => st === 'APPLIED')).offerCount).toBe(50);
     expect(await visiblePrices(fifty)).toEqual(fifty.map(() => 2));
     // The replaced version is gone: one item per film remains.
-    const items = await doc.send(
-      new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${fifty[0]}` } }),
-    );
-    expect(items.Items).toHaveLength(1);
+    expect(await offerItems(fifty[0])).toHaveLength(1);
   }, 60_000);
 
   it('killed after the swap: the message again changes nothing but deletes the replaced version', async () => {
@@ -163,15 +178,51 @@ describe('feed processor', () => {
     const b = await uploadFeed('swapco', feedFor(two, 6));
     await expect(dying.worker.done).rejects.toBeInstanceOf(ProcessorCrash);
     expect(await visiblePrices(two)).toEqual([6, 6]);
-    const raw = () =>
-      doc.send(
-        new QueryCommand({ TableName: cfg.AVAILABILITY_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `MOVIE#${two[0]}` } }),
-      );
-    expect((await raw()).Items).toHaveLength(2);
+    expect(await offerItems(two[0])).toHaveLength(2);
     await start();
-    for (let i = 0; i < 100 && (await raw()).Items!.length > 1; i++) await new Promise((r) => setTimeout(r, 50));
-    expect((await raw()).Items).toHaveLength(1);
+    for (let i = 0; i < 100 && (await offerItems(two[0])).length > 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await offerItems(two[0])).toHaveLength(1);
     expect((await uploads.get('swapco', b, true))?.status).toBe('APPLIED');
+  }, 60_000);
+
+  it('the same S3 event delivered again changes nothing: no new version, no new status, the same offers', async () => {
+    const two = films.slice(70, 72);
+    await start();
+    const { id, event } = await putFeed('dupco', feedFor(two, 7));
+    const applied = await status('dupco', id, (st) => st === 'APPLIED');
+    await queueDrained();
+    const pointer = await offers.pointer('dupco');
+    const items = await offerItems(two[0]);
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: cfg.FEED_QUEUE_URL, MessageBody: event }));
+    await queueDrained();
+    expect(await uploads.get('dupco', id, true)).toEqual(applied);
+    expect(await offers.pointer('dupco')).toEqual(pointer);
+    expect(await offerItems(two[0])).toEqual(items);
+    expect(await visiblePrices(two)).toEqual([7, 7]);
+  }, 60_000);
+
+  it("an event for a key under another provider's prefix is no issued upload: ignored, nothing of either provider changes", async () => {
+    const one = films.slice(80, 81);
+    await start();
+    const own = await uploadFeed('ownerco', feedFor(one, 3));
+    const applied = await status('ownerco', own, (st) => st === 'APPLIED');
+    await queueDrained();
+    // Someone writes a file at another provider's prefix, reusing ownerco's upload id.
+    const key = `providers/otherco/${own}.json`;
+    const body = JSON.stringify(feedFor(one, 0));
+    const put = await s3.send(new PutObjectCommand({ Bucket: cfg.FEED_BUCKET, Key: key, Body: body }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: cfg.FEED_QUEUE_URL,
+        MessageBody: objectCreatedEvent({ bucket: cfg.FEED_BUCKET, key, etag: put.ETag!, size: body.length, region: 'us-east-1' }),
+      }),
+    );
+    await queueDrained();
+    expect(await uploads.get('otherco', own, true)).toBeNull();
+    expect(await offers.pointer('otherco')).toBeNull();
+    expect(await uploads.get('ownerco', own, true)).toEqual(applied);
+    expect(await visiblePrices(one)).toEqual([3]);
   }, 60_000);
 
   it('an upload whose file cannot be read keeps failing: dead-lettered, REJECTED, and its provider alerted', async () => {
