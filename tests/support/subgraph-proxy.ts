@@ -115,6 +115,10 @@ export async function startSubgraphProxy(target: string, seed: number): Promise<
         })(),
     );
   });
+  // As the subgraphs it stands for (platform/kit/server.ts): above the gateways' keep-alive idle
+  // time, or a gateway reusing a socket just as the proxy closes it gets ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };
   proxy.url = `http://127.0.0.1:${port}${new URL(target).pathname}`;
