@@ -25,7 +25,7 @@ COPY --from=build /app/local/tmdb/catalog.json ./dist/local/tmdb/catalog.json
 USER node
 ARG SERVICE=gateway
 ENV SERVICE=${SERVICE}
-EXPOSE 4000 4001 4002 4003
+EXPOSE 4000 4001 4002 4003 4004
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "const p={gateway:4000,movies:4001,ratings:4002,notifications:4003}[process.env.SERVICE];fetch('http://127.0.0.1:'+p+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["sh", "-c", "case \"$SERVICE\" in gateway) exec node --max-old-space-size=160 --max-semi-space-size=16 dist/gateway/main.js;; *) exec node dist/subgraphs/$SERVICE/main.js;; esac"]
+  CMD node -e "const p={gateway:4000,movies:4001,ratings:4002,notifications:4003,availability:4004,'feed-processor':4005}[process.env.SERVICE];fetch('http://127.0.0.1:'+p+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["sh", "-c", "case \"$SERVICE\" in gateway) exec node --max-old-space-size=160 --max-semi-space-size=16 dist/gateway/main.js;; feed-processor) exec node dist/subgraphs/availability/processor/main.js;; *) exec node dist/subgraphs/$SERVICE/main.js;; esac"]

@@ -451,6 +451,18 @@ describe('provider feeds', () => {
       if (g.actions.some((a) => a.startsWith('dynamodb:'))) expect(g.resources).toContain(id(stack.tables.availability));
   });
 
+  it('starts the processor from the image as the ECS task does, with its health port', () => {
+    const processor = resources(template, 'AWS::ECS::TaskDefinition')
+      .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+      .find((c: { Name: string }) => c.Name === 'feed-processor');
+    expect(processor.Command).toEqual(['node', 'dist/subgraphs/availability/processor/main.js']);
+    const port = processor.Environment.find((e: { Name: string }) => e.Name === 'FEED_PROCESSOR_PORT').Value;
+    expect(JSON.stringify(processor.HealthCheck.Command)).toContain(`127.0.0.1:${port}/health`);
+    const dockerfile = readFileSync(path.resolve(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`feed-processor) exec ${processor.Command.join(' ')};;`);
+    expect(dockerfile).toContain(`'feed-processor':${port}`);
+  });
+
   it('lets providers subscribe to a TLS-only alert topic', () => {
     const [, topic] = resources(template, 'AWS::SNS::Topic').find(([k]) => k === id(stack.feeds.alerts))!;
     expect(topic.Properties.TopicName).toBe('marquee-provider-alerts-prod');
