@@ -14,7 +14,7 @@ const offer = (o: Record<string, unknown> = {}) => ({ movieId: '550', region: 'U
 const feed = (offers: unknown[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({ version: 1, provider: { name: 'StreamCo' }, offers, ...extra }, null, 2);
 
-async function errorsOf(text: string, unknown = noneUnknown, max = limits) {
+async function errorsOf(text: string, unknown: (ids: string[]) => Promise<Set<string>> = noneUnknown, max = limits) {
   const v = await validateFeed(text, max, unknown);
   if (v.ok) throw new Error('expected the feed to be refused');
   return v.errors;
@@ -75,7 +75,7 @@ describe('provider feed validation', () => {
   });
 
   it('asks once per distinct film whether TMDB knows it, only for a file otherwise valid, and names each unknown one', async () => {
-    const unknown = jest.fn((ids: string[]) => Promise.resolve(new Set(ids.filter((id) => id === '999999'))));
+    const unknown = jest.fn((ids: string[]) => Promise.resolve(new Set<string>(ids.filter((id) => id === '999999'))));
     const errors = await errorsOf(feed([offer(), offer({ movieId: '999999' }), offer({ movieId: '999999', region: 'DE' })]), unknown);
     expect(unknown).toHaveBeenCalledTimes(1);
     expect(unknown.mock.calls[0][0].sort()).toEqual(['550', '999999']);
