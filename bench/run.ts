@@ -7,7 +7,8 @@
  *
  * The run is a list of sections (bench/sections/), picked with BENCH_SECTIONS (default: all):
  * upstream (the real local stack), gateway-bound (the same reads over replaying subgraphs, so
- * the gateway is the bottleneck), scaling (movies(ids) of 20, 50, 100 films).
+ * the gateway is the bottleneck), scaling (movies(ids) of 20, 50, 100 films), guild (The Guild's
+ * gateways-benchmark supergraph and query, bench/guild/; needs no stack).
  *
  * `npm run bench -- --smoke`: a seconds-long run of Marquee alone on W1, for CI.
  *
@@ -23,6 +24,7 @@ import { Harness } from './harness';
 import { report } from './output';
 import type { SectionContext } from './sections/context';
 import { runGatewayBound } from './sections/gateway-bound';
+import { runGuild } from './sections/guild';
 import { runScaling, warmUp } from './sections/scaling';
 import { runUpstream } from './sections/upstream';
 import { LOAD_CORE, ONLY, SECTIONS, SMOKE, WARMUP_SECONDS, log, type SectionName } from './settings';
@@ -33,6 +35,7 @@ const SECTION_LIST: { name: SectionName; stack: boolean; smoke: boolean; run(ctx
   { name: 'upstream', stack: true, smoke: true, run: runUpstream },
   { name: 'gateway-bound', stack: true, smoke: true, run: runGatewayBound },
   { name: 'scaling', stack: true, smoke: false, run: runScaling },
+  { name: 'guild', stack: false, smoke: false, run: runGuild },
 ];
 
 function hasTaskset(): boolean {
@@ -69,6 +72,7 @@ async function main(): Promise<boolean> {
         return stack.token(u);
       }),
       contenders: selectContenders,
+      redisUrl: redis.url,
       stack,
       scaling: [],
       replay: [],

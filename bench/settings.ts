@@ -21,9 +21,9 @@ export const LOAD_CORE = num('BENCH_LOAD_CORE', 1);
 /** Comma-separated contender names to run (default: all; Marquee always runs, it is the baseline). */
 export const ONLY = process.env.BENCH_CONTENDERS?.split(',').map((s) => s.trim());
 
-export const ALL_SECTIONS = ['upstream', 'gateway-bound', 'scaling'] as const;
+export const ALL_SECTIONS = ['upstream', 'gateway-bound', 'scaling', 'guild'] as const;
 export type SectionName = (typeof ALL_SECTIONS)[number];
-/** Which parts run: upstream (the real stack), gateway-bound (replaying subgraphs), scaling. */
+/** Which parts run: upstream (the real stack), gateway-bound (replaying subgraphs), scaling, guild (The Guild's workload). */
 export const SECTIONS = (process.env.BENCH_SECTIONS ?? ALL_SECTIONS.join(',')).split(',').map((s) => s.trim()) as SectionName[];
 for (const s of SECTIONS) if (!(ALL_SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_SECTIONS: unknown section ${s}`);
 

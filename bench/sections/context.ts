@@ -16,6 +16,8 @@ export interface SectionContext {
   harness: Harness;
   /** The contenders this run measures (BENCH_CONTENDERS, --smoke) over the given environment. */
   contenders(env: ContenderEnv): Contender[];
+  /** The run's Redis (the stack's, and the gateways' without one). */
+  redisUrl: string;
   /** The real stack; absent when no selected section needs it. */
   stack?: StackRun;
   scaling: ScalingRow[];

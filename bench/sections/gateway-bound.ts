@@ -4,6 +4,7 @@
  * subgraphs' core, is the bottleneck.
  */
 import { baseline } from '../contenders';
+import type { Harness } from '../harness';
 import { load } from '../measure';
 import { startReplaySubgraphs } from '../replay-subgraphs';
 import { CONNECTIONS, GATEWAY_BOUND_SETTLE_SECONDS, log } from '../settings';
@@ -35,9 +36,9 @@ export function everyConnection(w: Workload, connections: number): { body: strin
 }
 
 /** Primes every connection's requests, then unmeasured load so the gateway's JIT is warm. */
-export async function primeGatewayBound(ctx: SectionContext, url: string, w: Workload, connections: number): Promise<void> {
-  await ctx.harness.prime(url, w, everyConnection(w, connections));
-  if (GATEWAY_BOUND_SETTLE_SECONDS > 0) await load({ url, workload: w, connections, seconds: GATEWAY_BOUND_SETTLE_SECONDS, token: ctx.harness.token });
+export async function primeGatewayBound(harness: Harness, url: string, w: Workload, connections: number): Promise<void> {
+  await harness.prime(url, w, everyConnection(w, connections));
+  if (GATEWAY_BOUND_SETTLE_SECONDS > 0) await load({ url, workload: w, connections, seconds: GATEWAY_BOUND_SETTLE_SECONDS, token: harness.token });
 }
 
 export async function runGatewayBound(ctx: SectionContext): Promise<void> {
@@ -62,7 +63,7 @@ export async function runGatewayBound(ctx: SectionContext): Promise<void> {
       connections: CONNECTIONS,
       workloadsFor: (c) => stackWorkloads(ctx, c).filter((w) => !w.mutation),
       phasesFor: () => ['warm'],
-      prime: (_c, url, w) => primeGatewayBound(ctx, url, w, CONNECTIONS),
+      prime: (_c, url, w) => primeGatewayBound(ctx.harness, url, w, CONNECTIONS),
       replay,
       upstream: s.upstream,
     });
