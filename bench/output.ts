@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { round } from './measure';
+import { omdbCallsLine } from './omdb-calls';
 import { aggregate, checkTargets, markdownTable, resultsTable, type Mode } from './report';
 import type { SectionContext } from './sections/context';
 import {
@@ -67,6 +68,7 @@ export function report(ctx: SectionContext, started: number, load0: number, pin:
     targets,
     scaling: ctx.scaling,
     replay: ctx.replay,
+    ...(ctx.stack ? { omdbCalls: ctx.stack.omdbCalls } : {}),
     samples,
   };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
@@ -95,6 +97,7 @@ export function report(ctx: SectionContext, started: number, load0: number, pin:
           { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' },
         ),
     );
+  if (ctx.stack) console.log(omdbCallsLine(ctx.stack.omdbCalls));
   if (targets.length) console.log('\nTargets:\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
   console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
   if (failed) {

@@ -1,8 +1,9 @@
 /**
  * The real local stack for the sections that need it (upstream, gateway-bound, scaling): the
  * three subgraphs, local TMDB, DynamoDB Local, the SNS/SQS stand-in, over the run's Redis; the
- * tokens of the workloads' users; what the raw contender replays; and the probe that counts TMDB
- * and DynamoDB calls around a window.
+ * tokens of the workloads' users; what the raw contender replays; the OMDb-calls figure (measured
+ * through the stack's own gateway before it stops); and the probe that counts TMDB and DynamoDB
+ * calls around a window.
  */
 import { tmpdir } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { makeToken } from '../scripts/token';
 import { catalogueIds } from '../workloads/operations';
 import type { UpstreamProbe } from './harness';
 import { counterTotal, round } from './measure';
-import { CONNECTIONS, SMOKE, log } from './settings';
+import { measureOmdbCalls, type OmdbCallsResult } from './omdb-calls';
+import { CONNECTIONS, SMOKE, WARM_SECONDS, log } from './settings';
 import { workloads, WRITE_USERS, type Workload } from './workloads';
 
 export interface StackRun {
@@ -28,6 +30,8 @@ export interface StackRun {
   flush(): Promise<void>;
   /** DynamoDB calls per second of the notifications relay alone (subtracted from every window). */
   idleDynamoPerSecond: number;
+  /** Issue #21's OMDb calls per distinct film within one cache TTL. */
+  omdbCalls: OmdbCallsResult;
   stop(): Promise<void>;
 }
 
@@ -91,6 +95,7 @@ async function prepare(stack: Stack, redisUrl: string): Promise<StackRun> {
     for (const p of wl[1].prime()) W2[(JSON.parse(p.body) as { variables: { id: string } }).variables.id] = await ask(p.body, 'bench-viewer-0');
     writeFileSync(rawBodiesFile, JSON.stringify({ W1: await ask(wl[0].body(0, 0), null), W2, W3: await ask(wl[2].body(0, 0), 'bench-primer') }));
   }
+  const omdbCalls = await measureOmdbCalls(stack, { redisUrl, ids, connections: CONNECTIONS, seconds: WARM_SECONDS, token });
   // The stack's own gateway is not measured (each contender is started for itself).
   await stack.stopService('gateway');
 
@@ -138,6 +143,7 @@ async function prepare(stack: Stack, redisUrl: string): Promise<StackRun> {
       r.disconnect();
     },
     idleDynamoPerSecond: round(idleDynamoPerSecond, 2),
+    omdbCalls,
     stop: () => stack.stop(),
   };
 }

@@ -12,7 +12,7 @@ export interface VirtualUser {
 }
 
 export interface Workload {
-  id: 'W1' | 'W2' | 'W3' | 'scaling' | 'guild';
+  id: 'W1' | 'W2' | 'W3' | 'scaling' | 'guild' | 'omdb';
   name: string;
   /** Whether requests carry a user token. */
   auth: boolean;

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../platform/logger';
+import { perRegistry } from '../platform/metrics';
 import { RedisAvailability } from '../platform/redis-availability';
 
 /**
@@ -92,22 +93,15 @@ export class RecentWriters {
   }
 }
 
-const countersByRegistry = new WeakMap<Registry, Counter<'subgraph' | 'result'>>();
-
-function counterFor(registry: Registry | undefined): Counter<'subgraph' | 'result'> | undefined {
-  if (!registry) return undefined;
-  let c = countersByRegistry.get(registry);
-  if (!c) {
-    c = new Counter({
+const counterFor = perRegistry(
+  (registry) =>
+    new Counter({
       name: 'marquee_gateway_subgraph_cache_total',
       help: 'Lookups in the subgraph answer cache (operations answered public last time), by result',
       labelNames: ['subgraph', 'result'],
       registers: [registry],
-    });
-    countersByRegistry.set(registry, c);
-  }
-  return c;
-}
+    }),
+);
 
 // Redis values are `<expiresAt>\n<text>`: the text is stored as sent, with no JSON around it.
 const encode = (e: CachedAnswer) => `${e.expiresAt}\n${e.text}`;

@@ -10,6 +10,23 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
+/**
+ * A metric (or a set of them) made once per registry, on first use. prom-client refuses a second
+ * metric of the same name in one registry, and a module that many instances share (every
+ * subgraph client, every use of Redis) must not make its metric per instance; tests and the
+ * bench start several services in one process, each with its own registry, so a module-level
+ * metric would not do either. No registry, no metric.
+ */
+export function perRegistry<T>(make: (registry: Registry) => T): (registry: Registry | undefined) => T | undefined {
+  const made = new WeakMap<Registry, T>();
+  return (registry) => {
+    if (!registry) return undefined;
+    let m = made.get(registry);
+    if (m === undefined) made.set(registry, (m = make(registry)));
+    return m;
+  };
+}
+
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger';
+import { perRegistry } from './metrics';
 
 /** The optional uses of Redis, one label value each (bounded by this list). */
 export type RedisUse = 'cache' | 'subgraph_cache' | 'tmdb_budget' | 'tmdb_caller_share';
@@ -15,22 +16,15 @@ export interface RedisAvailabilityOptions {
   registry?: Registry;
 }
 
-const gauges = new WeakMap<Registry, Gauge<'use'>>();
-
-function gaugeFor(registry: Registry | undefined): Gauge<'use'> | undefined {
-  if (!registry) return undefined;
-  let g = gauges.get(registry);
-  if (!g) {
-    g = new Gauge({
+const gaugeFor = perRegistry(
+  (registry) =>
+    new Gauge({
       name: 'marquee_redis_available',
       help: 'Whether the last Redis command of each optional use of Redis worked: 1, or 0 while that use runs on its fallback',
       labelNames: ['use'],
       registers: [registry],
-    });
-    gauges.set(registry, g);
-  }
-  return g;
-}
+    }),
+);
 
 /**
  * "Redis has gone away: log once, fall back, recover", for every use of Redis that can do without

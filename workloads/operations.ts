@@ -1,6 +1,6 @@
 /**
  * The operations of the benchmark's workloads (W1 browse, W2 detail, W3 rating writes, the
- * scaling query) and the catalogue they draw film ids from. Neutral ground: the benchmark
+ * scaling query, the OMDb calls count) and the catalogue they draw film ids from. Neutral ground: the benchmark
  * (bench/workloads.ts) builds its requests from these, and the tests check cost, result shaping
  * and the gateways' agreement on the same operations, without either importing the other.
  */
@@ -36,6 +36,11 @@ export const W2_QUERY = `query Detail($id: ID!) {
 
 export const W3_MUTATION = `mutation Rate($input: RateMovieInput!) {
   rateMovie(input: $input) { rating { score } movie { id ratingSummary { average count } } }
+}`;
+
+/** One film's external ratings (OMDb behind the movies subgraph): bench/omdb-calls.ts counts the OMDb calls it costs. */
+export const OMDB_QUERY = `query ExternalRatings($id: ID!) {
+  movie(id: $id) { id externalRatings { source value score votes } }
 }`;
 
 /** The scaling query: W2's per-film fields for n films at once. */

@@ -4,9 +4,26 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 /** Named checks of what a subgraph cannot answer without; /ready is 200 only while all pass. */
 export type ReadinessChecks = Record<string, () => Promise<boolean>>;
 
-/** Runs the checks together; one that throws counts as failing, and the others still report. */
-export async function runChecks(checks: ReadinessChecks): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
-  const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
+/**
+ * How long one check may take. A DynamoDB that accepts connections but never answers would
+ * otherwise hold /ready open past the load balancer's health-check timeout, and the probe would
+ * fail without saying which dependency is stuck.
+ */
+export const CHECK_TIMEOUT_MS = 2000;
+
+/** Settles false when `check` has not answered within `ms` (the check itself is left to finish). */
+function withinTime(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the checks together; one that throws or hangs counts as failing, and the others still report. */
+export async function runChecks(checks: ReadinessChecks, timeoutMs = CHECK_TIMEOUT_MS): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+  const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await withinTime(check, timeoutMs)] as const));
   return { ready: entries.every(([, ok]) => ok), checks: Object.fromEntries(entries) };
 }
 

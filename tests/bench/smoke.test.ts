@@ -28,6 +28,13 @@ it('runs the benchmark harness end to end', () => {
     expect(s.errors).toBe(0);
     expect(s.requestsPerSecond).toBeGreaterThan(0);
   }
+  // Issue #21: within one cache TTL each film costs OMDb one call, however many ask at once.
+  expect(run.stdout).toMatch(/OMDb calls per distinct film within one TTL \(\d+ s\): 1 /);
+  expect(result.omdbCalls.errors).toBe(0);
+  expect(result.omdbCalls.filmsLookedUp).toBeGreaterThan(0);
+  expect(result.omdbCalls.requests).toBeGreaterThan(result.omdbCalls.filmsLookedUp);
+  expect(result.omdbCalls.callsPerFilm).toBe(1);
+  expect(result.omdbCalls.maxCallsForOneFilm).toBe(1);
   // The gateway-bound section ran too, through the replaying subgraphs.
   const gatewayBound = result.samples.filter((s: { mode: string }) => s.mode === 'gateway-bound');
   expect(gatewayBound.length).toBeGreaterThan(0);

@@ -105,6 +105,12 @@ describe('readiness', () => {
     expect(failing).toEqual({ ready: false, checks: { a: true, b: false, c: false } });
   });
 
+  it('a check that never answers fails within the timeout, and the others still report', async () => {
+    const hung = await runChecks({ a: async () => true, stuck: () => new Promise<boolean>(() => undefined) }, 50);
+    expect(hung).toEqual({ ready: false, checks: { a: true, stuck: false } });
+    // Without the timeout the await above never settles, and Jest fails the test on its own timeout.
+  });
+
   it('a subgraph without checks is ready once it listens', async () => {
     expect(await runChecks(orListening({}))).toEqual({ ready: true, checks: { listening: true } });
     expect(Object.keys(orListening({ dynamodb: async () => false }))).toEqual(['dynamodb']);

@@ -2,6 +2,8 @@ import { resumeAfter, toConnection } from '../../platform/connection';
 import { createItemsLoader } from '../../platform/items-loader';
 import { isTmdbId, parseRatingId, parseTmdbId, ratingId } from '../../platform/ids';
 import { viewer } from '../../platform/viewer';
+import { perRegistry } from '../../platform/metrics';
+import { Counter, Registry } from 'prom-client';
 import type { ItemKey, StoredItem } from '../../platform/dynamodb-batch';
 
 const caller = (userId: string | null) => ({ userId, partnerId: null, requestId: null });
@@ -30,6 +32,26 @@ describe('TMDB ids', () => {
     expect(parseRatingId(ratingId('550', 'alice:with:colons'))).toEqual({ movieId: '550', userId: 'alice:with:colons' });
     expect(parseRatingId(ratingId('055', 'alice'))).toBeNull();
     expect(parseRatingId(ratingId('550', 'x'.repeat(129)))).toBeNull();
+  });
+});
+
+describe('perRegistry', () => {
+  const counterFor = perRegistry(
+    (registry) => new Counter({ name: 'marquee_test_per_registry_total', help: 'test', labelNames: ['x'], registers: [registry] }),
+  );
+
+  it('makes the metric once per registry, however many callers ask, and none without a registry', async () => {
+    const a = new Registry();
+    const b = new Registry();
+    // prom-client would throw on a second metric of this name in `a` if it were made twice.
+    counterFor(a)!.inc({ x: '1' });
+    counterFor(a)!.inc({ x: '1' });
+    counterFor(b)!.inc({ x: '1' });
+    expect(counterFor(a)).toBe(counterFor(a));
+    expect(counterFor(a)).not.toBe(counterFor(b));
+    expect((await a.getSingleMetric('marquee_test_per_registry_total')!.get()).values[0].value).toBe(2);
+    expect((await b.getSingleMetric('marquee_test_per_registry_total')!.get()).values[0].value).toBe(1);
+    expect(counterFor(undefined)).toBeUndefined();
   });
 });
 
