@@ -61,7 +61,7 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
             return { ...req, headers, body: w.body(connection, n++) };
           },
           onResponse: (status, body) => {
-            if (status === 200 && isCleanResult(body)) return;
+            if (status === 200 && isCleanResult(body, w.expect)) return;
             graphqlErrors++;
             if (errorSamples.length < 5) errorSamples.push(`${status} ${body.slice(0, 300)}`);
           },

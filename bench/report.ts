@@ -6,9 +6,11 @@ import { median, round, type LoadResult } from './measure';
 
 /**
  * upstream: the contenders call the real subgraphs (end to end, bound by the subgraphs' core);
- * gateway-bound: they call replaying subgraphs (bench/replay-subgraphs.ts), so the gateway is the bottleneck.
+ * gateway-bound: they call replaying subgraphs (bench/replay-subgraphs.ts), so the gateway is the bottleneck;
+ * guild: The Guild's gateways-benchmark supergraph (bench/guild/), over replaying subgraphs too.
  */
-export type Mode = 'upstream' | 'gateway-bound';
+export type Mode = 'upstream' | 'gateway-bound' | 'guild';
+const MODES: Mode[] = ['upstream', 'gateway-bound', 'guild'];
 
 /** One measured run: what the load generator saw, plus what was read around it. */
 export interface Sample extends Omit<LoadResult, 'max'> {
@@ -122,12 +124,12 @@ export function aggregate(samples: Sample[]): Row[] {
     r.vsMarquee = b.requestsPerSecond ? round(r.requestsPerSecond / b.requestsPerSecond, 2) : null;
     r.cpuVsMarquee = r.cpuMsPerOp ? round(b.cpuMsPerOp / r.cpuMsPerOp, 2) : null;
   }
-  const order = (r: Row) => `${r.mode === 'upstream' ? 0 : 1}|${r.workload}|${r.phase === 'cold' ? 0 : 1}`;
+  const order = (r: Row) => `${MODES.indexOf(r.mode)}|${r.workload}|${r.phase === 'cold' ? 0 : 1}`;
   const contenderOrder = [...new Set(samples.map((s) => s.contender))];
   return rows.sort((a, b) => order(a).localeCompare(order(b)) || contenderOrder.indexOf(a.contender) - contenderOrder.indexOf(b.contender));
 }
 
-const MODE_LABEL: Record<Mode, string> = { upstream: 'upstream-bound', 'gateway-bound': 'gateway-bound' };
+const MODE_LABEL: Record<Mode, string> = { upstream: 'upstream-bound', 'gateway-bound': 'gateway-bound', guild: 'guild' };
 
 /**
  * The issue's targets, checked against the medians. The requests/s targets are checked on both
@@ -222,7 +224,7 @@ export function markdownTable(rows: Record<string, unknown>[], headers?: Record<
 /** The table of one setup. Gateway-bound rows add how busy the gateway's core was and how many subgraph requests were replayed. */
 export function resultsTable(allRows: Row[], mode: Mode = 'upstream'): string {
   const rows = allRows.filter((r) => r.mode === mode);
-  const gatewayBound = mode === 'gateway-bound';
+  const gatewayBound = mode !== 'upstream';
   return markdownTable(
     rows.map((r) => ({
       workload: r.workload,

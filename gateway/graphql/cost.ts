@@ -88,27 +88,46 @@ export class CostEstimator {
   /**
    * The actual cost of an answer: the same weights, with the lists' real lengths instead of
    * their estimated sizes. Fields absent from the data (other fragments, nulls) cost nothing.
+   * The weights are looked up once per document and operation (`compiled`): the walk over the
+   * answer, which is as large as the answer, only adds.
    */
   actual(document: DocumentNode, operationName: string | null | undefined, data: Record<string, unknown> | null | undefined): number {
+    const compiled = this.compiled(document, operationName);
+    if (!compiled || !data) return 0;
+    return actualOf(compiled.fields, data) + compiled.mutations;
+  }
+
+  private readonly compiledOps = new WeakMap<DocumentNode, Map<string, Compiled | null>>();
+
+  private compiled(document: DocumentNode, operationName: string | null | undefined): Compiled | null {
+    let byName = this.compiledOps.get(document);
+    if (!byName) this.compiledOps.set(document, (byName = new Map<string, Compiled | null>()));
+    const name = operationName ?? '';
+    let c = byName.get(name);
+    if (c === undefined) byName.set(name, (c = this.compile(document, operationName)));
+    return c;
+  }
+
+  private compile(document: DocumentNode, operationName: string | null | undefined): Compiled | null {
     const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
-    if (!op || !data) return 0;
+    if (!op) return null;
     const fragments = new Map(
       document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
     );
     const root = op.operation === OperationTypeNode.MUTATION ? this.schema.getMutationType() : this.schema.getQueryType();
-    if (!root) return 0;
+    if (!root) return null;
     const ctx = { fragments, variables: {}, seen: new Set<string>() };
     const mutations = op.operation === OperationTypeNode.MUTATION ? this.fieldsOf(op.selectionSet, ctx).length * MUTATION_COST : 0;
-    return this.actualSet(op.selectionSet, root, data, ctx) + mutations;
+    return { fields: this.compileSet(op.selectionSet, root, ctx, []), mutations };
   }
 
-  private actualSet(set: SelectionSetNode, parent: GraphQLCompositeType, data: Record<string, unknown>, ctx: Ctx): number {
-    let total = 0;
+  /** A selection set's fields with their weights, fragments spread in place (as the answer has them). */
+  private compileSet(set: SelectionSetNode, parent: GraphQLCompositeType, ctx: Ctx, out: CostField[]): CostField[] {
     for (const s of set.selections) {
       if (s.kind === Kind.INLINE_FRAGMENT) {
         const on = s.typeCondition ? this.schema.getType(s.typeCondition.name.value) : parent;
-        if (on && isCompositeType(on)) total += this.actualSet(s.selectionSet, on, data, ctx);
+        if (on && isCompositeType(on)) this.compileSet(s.selectionSet, on, ctx, out);
         continue;
       }
       if (s.kind === Kind.FRAGMENT_SPREAD) {
@@ -116,26 +135,20 @@ export class CostEstimator {
         const on = f && this.schema.getType(f.typeCondition.name.value);
         if (f && on && isCompositeType(on) && !ctx.seen.has(f.name.value)) {
           ctx.seen.add(f.name.value);
-          total += this.actualSet(f.selectionSet, on, data, ctx);
+          this.compileSet(f.selectionSet, on, ctx, out);
           ctx.seen.delete(f.name.value);
         }
         continue;
       }
       if (s.name.value.startsWith('__')) continue;
       const def = 'getFields' in parent ? (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[s.name.value] : undefined;
-      const value = data[s.alias?.value ?? s.name.value];
-      if (!def || value === undefined || value === null) continue;
+      if (!def) continue;
       const named = getNamedType(def.type);
       const own = weightOf(def.astNode?.directives) ?? (isCompositeType(named) ? (weightOf(named.astNode?.directives) ?? 1) : 0);
-      const one = (v: unknown): number =>
-        v === null || v === undefined
-          ? 0
-          : own +
-            (s.selectionSet && isCompositeType(named) && typeof v === 'object' ? this.actualSet(s.selectionSet, named, v as Record<string, unknown>, ctx) : 0);
-      const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
-      total += Array.isArray(value) ? flat(value).reduce<number>((sum, v) => sum + one(v), 0) : one(value);
+      const children = s.selectionSet && isCompositeType(named) ? this.compileSet(s.selectionSet, named, ctx, []) : undefined;
+      out.push({ key: s.alias?.value ?? s.name.value, own, children });
     }
-    return total;
+    return out;
   }
 
   private fieldsOf(set: SelectionSetNode, ctx: Ctx): FieldNode[] {
@@ -244,4 +257,36 @@ export function costLimitError(estimated: number, max: number): GraphQLError {
   return new GraphQLError(`Operation cost ${estimated} exceeds the limit of ${max}. Ask for fewer or smaller lists (first, page sizes, ids).`, {
     extensions: { code: COST_LIMIT_EXCEEDED, cost: { estimated, max }, http: { status: 400 } },
   });
+}
+
+/** One field of a compiled selection: its response key, its own weight, its fields (composite types). */
+interface CostField {
+  key: string;
+  own: number;
+  children: CostField[] | undefined;
+}
+
+interface Compiled {
+  fields: CostField[];
+  mutations: number;
+}
+
+/** The actual cost of `data` under compiled fields: each non-null value its weight, lists element by element. */
+function actualOf(fields: CostField[], data: Record<string, unknown>): number {
+  let total = 0;
+  for (const f of fields) {
+    const value = data[f.key];
+    if (value !== undefined && value !== null) total += valueCost(f, value);
+  }
+  return total;
+}
+
+function valueCost(f: CostField, v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  if (Array.isArray(v)) {
+    let sum = 0;
+    for (const x of v) sum += valueCost(f, x);
+    return sum;
+  }
+  return f.own + (f.children && typeof v === 'object' ? actualOf(f.children, v as Record<string, unknown>) : 0);
 }

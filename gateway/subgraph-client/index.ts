@@ -115,7 +115,10 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
       policy?.restrict?.(cached ? cached.hint : answer.hint);
     }
-    const parsed = answer.take(ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)));
+    // Only a shared answer (deduplicated, or a cache hit) can have another taker: one that this
+    // call alone takes is given as parsed, with nothing copied along the plan's recipe.
+    const shared = cached !== undefined || (this.opts.dedupe && !isMutation);
+    const parsed = answer.take(shared ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
     return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
   }
 

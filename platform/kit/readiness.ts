@@ -1,8 +1,11 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** Named checks of what a subgraph cannot answer without; /ready is 200 only while all pass. */
-export type ReadinessChecks = Record<string, () => Promise<boolean>>;
+/**
+ * Named checks of what a subgraph cannot answer without; /ready is 200 only while all pass. A check
+ * is given a signal that aborts when its time is up, so a stuck request is cancelled, not left open.
+ */
+export type ReadinessChecks = Record<string, (signal: AbortSignal) => Promise<boolean>>;
 
 /**
  * How long one check may take. A DynamoDB that accepts connections but never answers would
@@ -11,14 +14,18 @@ export type ReadinessChecks = Record<string, () => Promise<boolean>>;
  */
 export const CHECK_TIMEOUT_MS = 2000;
 
-/** Settles false when `check` has not answered within `ms` (the check itself is left to finish). */
-function withinTime(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+/** Settles false when `check` has not answered within `ms`, and aborts the check's signal then. */
+function withinTime(check: (signal: AbortSignal) => Promise<boolean>, ms: number): Promise<boolean> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    timer = setTimeout(() => {
+      resolve(false);
+      controller.abort();
+    }, ms);
     timer.unref();
   });
-  return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
+  return Promise.race([check(controller.signal).catch(() => false), late]).finally(() => clearTimeout(timer));
 }
 
 /** Runs the checks together; one that throws or hangs counts as failing, and the others still report. */
@@ -28,11 +35,11 @@ export async function runChecks(checks: ReadinessChecks, timeoutMs = CHECK_TIMEO
 }
 
 /** DynamoDB is ready when every table the subgraph declares can be described (it exists, we may read it). */
-export function tablesCheck(doc: DynamoDBDocumentClient, tables: readonly string[]): () => Promise<boolean> {
-  return async () => {
+export function tablesCheck(doc: DynamoDBDocumentClient, tables: readonly string[]): (signal: AbortSignal) => Promise<boolean> {
+  return async (abortSignal) => {
     const described = await Promise.all(
       tables.map((TableName) =>
-        doc.send(new DescribeTableCommand({ TableName })).then(
+        doc.send(new DescribeTableCommand({ TableName }), { abortSignal }).then(
           () => true,
           () => false,
         ),

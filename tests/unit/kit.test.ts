@@ -1,8 +1,11 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDb, createSns } from '../../platform/aws';
 import { MemoryCache } from '../../platform/cache';
 import { generateGatewayKeys } from '../../platform/identity';
 import { createLogger } from '../../platform/logger';
-import { orListening, runChecks } from '../../platform/kit/readiness';
+import { orListening, runChecks, tablesCheck } from '../../platform/kit/readiness';
 import { Closers, createKit, type KitEnv } from '../../platform/kit/resources';
 
 const log = createLogger('kit-test', 'silent');
@@ -109,6 +112,41 @@ describe('readiness', () => {
     const hung = await runChecks({ a: async () => true, stuck: () => new Promise<boolean>(() => undefined) }, 50);
     expect(hung).toEqual({ ready: false, checks: { a: true, stuck: false } });
     // Without the timeout the await above never settles, and Jest fails the test on its own timeout.
+  });
+
+  it('a check that runs out of time has its signal aborted, so its request is cancelled', async () => {
+    let seen: AbortSignal | undefined;
+    await runChecks({ stuck: (signal) => ((seen = signal), new Promise<boolean>(() => undefined)) }, 20);
+    expect(seen?.aborted).toBe(true);
+    let quick: AbortSignal | undefined;
+    await runChecks({ fine: async (signal) => ((quick = signal), true) }, 20);
+    expect(quick?.aborted).toBe(false);
+  });
+
+  it('the tables check cancels a DescribeTable that hangs', async () => {
+    // A server that accepts the connection and never answers: the DynamoDB that /ready must not wait on.
+    const sockets: Socket[] = [];
+    const server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    const doc = DynamoDBDocumentClient.from(client);
+    try {
+      const controller = new AbortController();
+      const pending = tablesCheck(doc, ['t'])(controller.signal);
+      await new Promise((r) => setTimeout(r, 100));
+      controller.abort();
+      await expect(pending).resolves.toBe(false);
+    } finally {
+      client.destroy();
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a subgraph without checks is ready once it listens', async () => {

@@ -1,0 +1,109 @@
+/** The end of a run: the raw results file (bench/results/<time>.json) and the tables on stdout. */
+import { cpus, loadavg } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { round } from './measure';
+import { omdbCallsLine } from './omdb-calls';
+import { aggregate, checkTargets, markdownTable, resultsTable, type Mode } from './report';
+import type { SectionContext } from './sections/context';
+import {
+  COLD_REQUESTS_PER_CONNECTION,
+  CONNECTIONS,
+  GATEWAY_BOUND_SETTLE_SECONDS,
+  GATEWAY_CORE,
+  LOAD_CORE,
+  ROUNDS,
+  SCALING_SECONDS,
+  SECTIONS,
+  SMOKE,
+  WARM_SECONDS,
+} from './settings';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Titles of the tables of the sections that produce rows, after the upstream one. */
+const TITLES: Partial<Record<Mode, string>> = {
+  'gateway-bound': `Gateway-bound (replaying subgraphs) — warm, ${WARM_SECONDS} s after priming every connection's requests and ${GATEWAY_BOUND_SETTLE_SECONDS} s of unmeasured load`,
+  guild: `The Guild's gateways-benchmark workload (bench/guild/, replaying subgraphs) — warm, ${WARM_SECONDS} s after priming and ${GATEWAY_BOUND_SETTLE_SECONDS} s of unmeasured load; every answer compared byte for byte`,
+};
+
+/** Writes the results file, prints the tables; true when no run had errors. */
+export function report(ctx: SectionContext, started: number, load0: number, pin: boolean): boolean {
+  const samples = ctx.harness.samples;
+  const rows = aggregate(samples);
+  const targets = SMOKE ? [] : checkTargets(rows);
+  const failed = samples.some((s) => s.errors > 0) || ctx.scaling.some((s) => s.errors > 0);
+  const at = new Date();
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGb: Math.round(Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) / 1024 / 1024),
+    node: process.version,
+    loadAverageBefore: round(load0, 2),
+    loadAverageAfter: round(loadavg()[0], 2),
+  };
+  const settings = {
+    smoke: SMOKE,
+    rounds: ROUNDS,
+    coldRequests: COLD_REQUESTS_PER_CONNECTION * CONNECTIONS,
+    warmSeconds: WARM_SECONDS,
+    scalingSeconds: SCALING_SECONDS,
+    connections: CONNECTIONS,
+    pinned: pin,
+    gatewayCore: GATEWAY_CORE,
+    loadCore: LOAD_CORE,
+    ...(ctx.stack ? { idleDynamoPerSecond: ctx.stack.idleDynamoPerSecond } : {}),
+    sections: SECTIONS,
+    gatewayBoundSettleSeconds: GATEWAY_BOUND_SETTLE_SECONDS,
+    ...ctx.settings,
+  };
+  // rows and samples carry their mode; `replay` is what each replaying subgraph recorded and answered over its whole section.
+  const out = {
+    at: at.toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine,
+    settings,
+    failed,
+    rows,
+    targets,
+    scaling: ctx.scaling,
+    replay: ctx.replay,
+    ...(ctx.stack ? { omdbCalls: ctx.stack.omdbCalls } : {}),
+    samples,
+  };
+  mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = path.join(ROOT, 'bench', 'results', `${at.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+
+  console.log(`\nMarquee gateway benchmark, ${at.toISOString()} — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
+  console.log(
+    `${ROUNDS} round(s) interleaved, medians; ${CONNECTIONS} connections; cold = first ${COLD_REQUESTS_PER_CONNECTION * CONNECTIONS} requests after FLUSHALL, warm ${WARM_SECONDS} s after priming; ${pin ? `gateway pinned to core ${GATEWAY_CORE}, everything else to core ${LOAD_CORE}` : 'unpinned'}\n`,
+  );
+  if (rows.some((r) => r.mode === 'upstream')) console.log(resultsTable(rows, 'upstream'));
+  for (const [mode, title] of Object.entries(TITLES) as [Mode, string][]) {
+    if (!rows.some((r) => r.mode === mode)) continue;
+    const recorded = ctx.replay
+      .filter((r) => r.section === mode)
+      .map((r) => `${r.subgraph} ${r.recorded}`)
+      .join(', ');
+    console.log(`\n${title}; answers recorded: ${recorded}:\n`);
+    console.log(resultsTable(rows, mode));
+  }
+  if (ctx.scaling.length)
+    console.log(
+      '\nScaling — movies(ids) with W2’s per-film fields, warm:\n\n' +
+        markdownTable(
+          ctx.scaling.map((s) => ({ ...s })),
+          { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' },
+        ),
+    );
+  if (ctx.stack) console.log(omdbCallsLine(ctx.stack.omdbCalls));
+  if (targets.length) console.log('\nTargets:\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
+  console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
+  if (failed) {
+    console.log('\nFAILED: some runs had errors:');
+    for (const s of samples.filter((x) => x.errors > 0))
+      console.log(`  ${s.mode} round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
+  }
+  return !failed;
+}
