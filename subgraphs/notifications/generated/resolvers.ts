@@ -81,6 +81,22 @@ export type Movie = {
   viewerIsFollowing: Maybe<Scalars['Boolean']['output']>;
 };
 
+/** One change of a film, sent to `movieActivity` subscribers. */
+export type MovieActivity = {
+  __typename?: 'MovieActivity';
+  /** What changed. */
+  kind: MovieActivityKind;
+  /** The film, with its fields as they are after the change. */
+  movie: Movie;
+};
+
+/** What changed about a film. */
+export type MovieActivityKind =
+  /** The film's follower count changed. */
+  | 'FOLLOWER_COUNT_CHANGED'
+  /** The film's rating summary changed (a rating was added, changed or removed). */
+  | 'RATING_SUMMARY_CHANGED';
+
 /** The entry points for changing data, as the signed-in user. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -199,6 +215,30 @@ export type Rating = {
   __typename?: 'Rating';
   /** The rating's id. */
   id: Scalars['ID']['output'];
+};
+
+/**
+ * The live entry points: events pushed to the client over GraphQL over SSE or WebSocket
+ * (docs/live.md). Each event's fields from other services are resolved per event by the gateway.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Changes of a film's rating summary or follower count, as they happen. Public. */
+  movieActivity: MovieActivity;
+  /**
+   * The signed-in user's new notifications, one event per notification, in the order they were
+   * created. A reconnecting client resumes after the last event id it saw.
+   */
+  notificationReceived: Notification;
+};
+
+
+/**
+ * The live entry points: events pushed to the client over GraphQL over SSE or WebSocket
+ * (docs/live.md). Each event's fields from other services are resolved per event by the gateway.
+ */
+export type SubscriptionMovieActivityArgs = {
+  movieId: Scalars['ID']['input'];
 };
 
 /** A Marquee user, as the notifications service knows them. */
@@ -339,6 +379,8 @@ export type ResolversTypes = ResolversObject<{
   MarkNotificationsReadPayload: ResolverTypeWrapper<MarkNotificationsReadPayload>;
   Movie: ResolverTypeWrapper<MovieRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  MovieActivity: ResolverTypeWrapper<Omit<MovieActivity, 'movie'> & { movie: ResolversTypes['Movie'] }>;
+  MovieActivityKind: MovieActivityKind;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Notification: ResolverTypeWrapper<NotificationItem>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -349,6 +391,7 @@ export type ResolversTypes = ResolversObject<{
   NotificationPreferencesInput: NotificationPreferencesInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Rating: ResolverTypeWrapper<RatingRef>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -364,6 +407,7 @@ export type ResolversParentTypes = ResolversObject<{
   MarkNotificationsReadPayload: MarkNotificationsReadPayload;
   Movie: MovieRef;
   ID: Scalars['ID']['output'];
+  MovieActivity: Omit<MovieActivity, 'movie'> & { movie: ResolversParentTypes['Movie'] };
   Mutation: Record<PropertyKey, never>;
   Notification: NotificationItem;
   Float: Scalars['Float']['output'];
@@ -373,6 +417,7 @@ export type ResolversParentTypes = ResolversObject<{
   NotificationPreferencesInput: NotificationPreferencesInput;
   PageInfo: PageInfo;
   Rating: RatingRef;
+  Subscription: Record<PropertyKey, never>;
   User: UserRef;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -422,6 +467,11 @@ export type MovieResolvers<ContextType = NotificationsContext, ParentType extend
   viewerIsFollowing?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 }>;
 
+export type MovieActivityResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['MovieActivity'] = ResolversParentTypes['MovieActivity']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['MovieActivityKind'], ParentType, ContextType>;
+  movie?: Resolver<ResolversTypes['Movie'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   followMovie?: Resolver<ResolversTypes['FollowPayload'], ParentType, ContextType, RequireFields<MutationFollowMovieArgs, 'movieId'>>;
   markNotificationsRead?: Resolver<ResolversTypes['MarkNotificationsReadPayload'], ParentType, ContextType, RequireFields<MutationMarkNotificationsReadArgs, 'all'>>;
@@ -464,6 +514,11 @@ export type RatingResolvers<ContextType = NotificationsContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  movieActivity?: SubscriptionResolver<ResolversTypes['MovieActivity'], "movieActivity", ParentType, ContextType, RequireFields<SubscriptionMovieActivityArgs, 'movieId'>>;
+  notificationReceived?: SubscriptionResolver<ResolversTypes['Notification'], "notificationReceived", ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   followedMovies?: Resolver<ResolversTypes['FollowedMovieConnection'], ParentType, ContextType, RequireFields<UserFollowedMoviesArgs, 'first'>>;
@@ -480,6 +535,7 @@ export type Resolvers<ContextType = NotificationsContext> = ResolversObject<{
   FollowedMovieEdge?: FollowedMovieEdgeResolvers<ContextType>;
   MarkNotificationsReadPayload?: MarkNotificationsReadPayloadResolvers<ContextType>;
   Movie?: MovieResolvers<ContextType>;
+  MovieActivity?: MovieActivityResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Notification?: NotificationResolvers<ContextType>;
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
@@ -487,6 +543,7 @@ export type Resolvers<ContextType = NotificationsContext> = ResolversObject<{
   NotificationPreferences?: NotificationPreferencesResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Rating?: RatingResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
