@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import { selectsAuthenticated } from './authenticated';
 import type { GatewayContext } from './context';
@@ -24,6 +24,12 @@ export function operationChecks(facts: (schema: GraphQLSchema) => SupergraphFact
               : 'Must provide operation name if query contains multiple operations.';
             throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
           }
+          // @apollo/gateway's executor throws on a subscription plan (a 500). Until the streaming
+          // transports serve them (issue #20), say so with a code the client can act on.
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION)
+            throw new GraphQLError('Subscriptions are not served over single-answer HTTP; they need a streaming transport (docs/errors.md).', {
+              extensions: { code: 'SUBSCRIPTION_TRANSPORT_REQUIRED', http: { status: 400 } },
+            });
           if (!contextValue.userId && !contextValue.partnerId) {
             const field = selectsAuthenticated(facts(schema).callerFields, document, operation);
             if (field)
