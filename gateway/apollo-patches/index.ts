@@ -26,7 +26,7 @@ export const TESTED_VERSIONS: Readonly<Record<string, string>> = {
 export type PatchesSetting = 'on' | 'off';
 
 export interface PatchOutcome {
-  patch: 'flatten-exports' | 'result-shaping' | 'operation-cache' | 'answer-sharing';
+  patch: 'flatten-exports' | 'result-shaping' | 'deep-merge' | 'operation-cache' | 'answer-sharing';
   installed: boolean;
   reason?: string;
 }
@@ -102,6 +102,10 @@ export function installApolloPatches(
   });
   attempt('result-shaping', () => {
     (require('./result-shaping') as typeof import('./result-shaping')).install();
+    return true;
+  });
+  attempt('deep-merge', () => {
+    (require('./deep-merge') as typeof import('./deep-merge')).install();
     return true;
   });
   // After flattenExports: it writes to the flattened (plain) export object.
