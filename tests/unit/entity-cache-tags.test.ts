@@ -1,3 +1,4 @@
+import { MOVIE_CACHE_TAG_FORMAT, invalidationOfRatingEvent } from '../../gateway/entity-cache/events';
 import {
   dependency,
   dependencyOf,
@@ -70,5 +71,25 @@ describe('entity cache vocabulary', () => {
     expect(a).toBe(entityEntryKey({ ...base, generations: [0, 3] }));
     expect(a).not.toBe(entityEntryKey({ ...base, generations: [0, 4] }));
     expect(a).not.toBe(entityEntryKey({ ...base, scope: 'user:alice', generations: [0, 3] }));
+  });
+});
+
+describe('domain events to invalidations', () => {
+  it('makes a rating event invalidate its film entity and movie tag, from its commit time', () => {
+    const { deps, committedAt } = invalidationOfRatingEvent({
+      schemaVersion: 1,
+      eventId: '2026-11-23T10:15:00.123Z~3f9a1c0d5e7b2a41',
+      eventType: 'RatingCreated',
+      movieId: '550',
+      userId: 'alice',
+      score: 9,
+      hasReview: true,
+      occurredAt: '2026-11-23T10:15:00.123Z',
+    });
+    expect(committedAt).toBe(Date.parse('2026-11-23T10:15:00.123Z'));
+    // Whatever a cached Movie:550 entry depends on is among what the event bumps.
+    const entry = entityDependencies('ratings', 'Movie', { id: '550' }, new Map([['Movie', [MOVIE_CACHE_TAG_FORMAT]]]));
+    expect(entry).toEqual(expect.arrayContaining(deps));
+    expect(deps).not.toContain(dependency.entity('Movie', { id: '551' }));
   });
 });
