@@ -42,7 +42,9 @@ describe('the fence around Apollo internals (gateway/apollo-patches)', () => {
 
   it('installs every patch when on, logging each outcome once', () => {
     const r = installIn('on');
-    expect(r.outcomes).toEqual(['flatten-exports', 'result-shaping', 'deep-merge', 'operation-cache', 'answer-sharing'].map((patch) => ({ patch, installed: true })));
+    expect(r.outcomes).toEqual(
+      ['flatten-exports', 'result-shaping', 'deep-merge', 'operation-cache', 'answer-sharing'].map((patch) => ({ patch, installed: true })),
+    );
     expect(r.logged).toHaveLength(5);
     expect(r).toMatchObject({ mergeReplaced: true, shapingReplaced: true, flattened: true, operationCache: true });
   });
