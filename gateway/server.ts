@@ -41,7 +41,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   httpServer.headersTimeout = 62_000;
   const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, generations });
   await apollo.start();
-  httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg) }));
+  httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), generations }));
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);
   const metricsServer = await startMetricsServer(registry, cfg.METRICS_PORT);

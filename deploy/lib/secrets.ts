@@ -9,6 +9,7 @@ export interface AppSecrets {
   cursor: secretsmanager.Secret;
   jwt: secretsmanager.Secret;
   partnerKeys: secretsmanager.Secret;
+  cacheInvalidation: secretsmanager.Secret;
 }
 
 /** The application's secrets in Secrets Manager; which task gets which is decided in service-env.ts. */
@@ -46,5 +47,10 @@ export function createSecrets({ stack }: StackScope): AppSecrets {
     description: 'Partner API key hashes: JSON array of {id, tier, sha256, roles?} (roles: ["provider"] for feed uploads)',
     generateSecretString: { secretStringTemplate: '[]', generateStringKey: 'unused' },
   });
-  return { tmdb, omdb, gatewaySigningKey, gatewayPublicKey, cursor, jwt, partnerKeys };
+  // The operators' bearer token for the gateway's POST /cache/invalidation; the gateway alone reads it.
+  const cacheInvalidation = new secretsmanager.Secret(stack, 'CacheInvalidationToken', {
+    description: "Operators' bearer token for the gateway's POST /cache/invalidation (CACHE_INVALIDATION_TOKEN)",
+    generateSecretString: { passwordLength: 64, excludePunctuation: true },
+  });
+  return { tmdb, omdb, gatewaySigningKey, gatewayPublicKey, cursor, jwt, partnerKeys, cacheInvalidation };
 }

@@ -83,6 +83,7 @@ export function serviceEnv({ stack, cfg }: StackScope, { tables, topic, redis, s
       JWT_ISSUER: ecs.Secret.fromSecretsManager(s.jwt, 'JWT_ISSUER'),
       JWT_AUDIENCE: ecs.Secret.fromSecretsManager(s.jwt, 'JWT_AUDIENCE'),
       PARTNER_KEYS: ecs.Secret.fromSecretsManager(s.partnerKeys),
+      CACHE_INVALIDATION_TOKEN: ecs.Secret.fromSecretsManager(s.cacheInvalidation),
     },
     movies: { ...verifying, ...tmdb, ...omdb },
     ratings: { ...verifying, ...tmdb, ...cursors },

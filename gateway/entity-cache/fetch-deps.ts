@@ -1,12 +1,18 @@
+import { MOVIE_CACHE_TAG_FORMAT } from './events';
 import { dependency, entityDependencies, keyOf, type CacheTagFormats, type Dependency } from './tags';
 import type { Generations } from './generations';
+
+/** The `@cacheTag` formats the gateway renders: every Movie is tagged `movie-<id>`. */
+export const CACHE_TAGS: CacheTagFormats = new Map([['Movie', [MOVIE_CACHE_TAG_FORMAT]]]);
 
 /**
  * What one subgraph fetch's answer depends on: its subgraph, and for an `_entities` fetch each
  * representation's type and entity (and rendered tags). Representations carry key fields only
- * (the supergraph has no `@requires`), so a representation is its entity's key.
+ * (the supergraph has no `@requires`), so a representation is its entity's key. A root-field
+ * fetch depends on its subgraph only: entity and tag invalidations reach the entities the gateway
+ * asked for by representation, not those a root field returned.
  */
-export function fetchDependencies(subgraph: string, variables: Record<string, unknown> | undefined, formats: CacheTagFormats = new Map()): Dependency[] {
+export function fetchDependencies(subgraph: string, variables: Record<string, unknown> | undefined, formats: CacheTagFormats = CACHE_TAGS): Dependency[] {
   const deps = new Set<Dependency>([dependency.subgraph(subgraph)]);
   const representations = variables?.representations;
   if (Array.isArray(representations)) {

@@ -8,7 +8,9 @@ import { graphqlContext, type GatewayContext } from '../graphql/context';
 import type { GatewayMetrics } from '../metrics';
 import { createAuthFailureLimiter, credentialGuard } from './auth-failures';
 import { createTokenVerifier, userToken } from './authentication';
+import type { Generations } from '../entity-cache/generations';
 import { httpErrors, jsonBody, notFound } from './body';
+import { cacheInvalidation } from './cache-invalidation';
 import { corsPolicy } from './cors';
 import { healthRoutes } from './health';
 import { inflight, type Lifecycle } from './inflight';
@@ -30,6 +32,8 @@ export interface PipelineParts {
   signingKey: string;
   /** Where /ready checks each subgraph. */
   subgraphUrls: Record<string, string>;
+  /** The entity cache's generation counters (with Redis), which the operators' invalidation bumps. */
+  generations?: Generations;
 }
 
 /**
@@ -51,6 +55,8 @@ export function gatewayApp(cfg: GatewayConfig, p: PipelineParts): express.Expres
   // http://localhost:4000 opens Sandbox (local mode) at the GraphQL endpoint.
   app.get('/', (_req, res) => res.redirect(302, '/graphql'));
   app.use(healthRoutes(p.subgraphUrls, p.lifecycle));
+  // Operators' cache invalidation (CACHE_INVALIDATION_TOKEN), outside the GraphQL steps.
+  app.use(cacheInvalidation({ token: cfg.CACHE_INVALIDATION_TOKEN, generations: p.generations, credentials, logger: p.logger }));
   app.use(
     '/graphql',
     corsPolicy(cfg.CORS_ORIGINS), // CORS_ORIGINS; a preflight ends here

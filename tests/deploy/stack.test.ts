@@ -177,7 +177,7 @@ describe.each([
           availability: ['CURSOR_SECRET', 'GATEWAY_PUBLIC_KEY', 'REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
           // The processor checks films against TMDB and drops cached offers in Redis; it serves no GraphQL.
           'feed-processor': ['REDIS_AUTH_TOKEN', 'TMDB_ACCESS_TOKEN'],
-          gateway: ['GATEWAY_SIGNING_KEY', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
+          gateway: ['CACHE_INVALIDATION_TOKEN', 'GATEWAY_SIGNING_KEY', 'JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'PARTNER_KEYS', 'REDIS_AUTH_TOKEN'],
         };
         expect((c.Secrets ?? []).map((s: { Name: string }) => s.Name).sort()).toEqual(expected[c.Name]);
       }

@@ -69,7 +69,9 @@ describe('entity cache generations over Redis', () => {
       dependency.subgraph('ratings'),
       dependency.type('ratings', 'Movie'),
       dependency.entity('Movie', { id: '550' }),
+      dependency.tag('movie-550'),
       dependency.entity('Movie', { id: '680' }),
+      dependency.tag('movie-680'),
     ]);
   });
 

@@ -16,6 +16,9 @@ describe('configuration', () => {
     expect(g.SUBGRAPH_CACHE).toBe('on');
     expect(loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_CACHE: 'off' }).SUBGRAPH_CACHE).toBe('off');
     expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_CACHE: 'yes' })).toThrow(/SUBGRAPH_CACHE/);
+    // The operators' invalidation endpoint is off unless a long enough token is set.
+    expect(g.CACHE_INVALIDATION_TOKEN).toBeUndefined();
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), CACHE_INVALIDATION_TOKEN: 'short' })).toThrow(/CACHE_INVALIDATION_TOKEN/);
     expect(loadMoviesConfig(tmdb).MOVIES_PORT).toBe(4001);
     expect(loadMoviesConfig(tmdb).TMDB_BASE_URL).toBe('https://api.themoviedb.org/3');
     expect(loadRatingsConfig(tmdb).RATINGS_PORT).toBe(4002);
