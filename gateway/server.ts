@@ -7,6 +7,7 @@ import type { Logger } from '../platform/logger';
 import { startMetricsServer } from '../platform/metrics';
 import type { GatewayConfig } from './config';
 import { Generations } from './entity-cache/generations';
+import { observeInvalidations } from './entity-cache/metrics';
 import { createApolloGateway, subgraphUrls } from './graphql/gateway';
 import { createApolloServer } from './graphql/server';
 import { gatewayMetrics } from './metrics';
@@ -31,6 +32,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   const redis = connectRedis(cfg);
   const invalidation = redis && connectInvalidation(cfg, redis);
   const generations = invalidation?.generations;
+  if (generations) observeInvalidations(generations, registry);
   const metrics = gatewayMetrics(registry);
   const lifecycle: Lifecycle = { draining: false };
   const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);

@@ -8,20 +8,24 @@ export interface InvalidationMessage {
   deps: Dependency[];
   /** When the write that caused it committed (ms since the epoch), for the commit-to-invalidation lag. */
   committedAt?: number;
+  /** Who asked: the relay for a domain event, or an operator through the gateway's endpoint. */
+  source?: InvalidationSource;
 }
+
+export type InvalidationSource = 'event' | 'operator';
 
 /**
  * Bumps every dependency's generation, then tells every gateway replica (and, with the commit
  * time, lets them measure the lag). For any process with a Redis client: the relay uses it alone.
  */
-export async function publishInvalidation(redis: Redis, deps: readonly Dependency[], committedAt?: number): Promise<void> {
+export async function publishInvalidation(redis: Redis, deps: readonly Dependency[], committedAt?: number, source?: InvalidationSource): Promise<void> {
   if (deps.length === 0) return;
   const pipeline = redis.multi();
   for (const dep of deps) pipeline.incr(GENERATION_PREFIX + dep);
   const results = await pipeline.exec();
   const failed = results?.find(([err]) => err)?.[0];
   if (failed) throw failed;
-  const message: InvalidationMessage = { deps: [...deps], ...(committedAt === undefined ? {} : { committedAt }) };
+  const message: InvalidationMessage = { deps: [...deps], ...(committedAt === undefined ? {} : { committedAt }), ...(source ? { source } : {}) };
   await redis.publish(INVALIDATION_CHANNEL, JSON.stringify(message));
 }
 
@@ -102,10 +106,10 @@ export class Generations {
   }
 
   /** Bumps every dependency, then tells every replica. */
-  async bump(deps: readonly Dependency[], committedAt?: number): Promise<void> {
+  async bump(deps: readonly Dependency[], committedAt?: number, source?: InvalidationSource): Promise<void> {
     this.heard++;
     for (const dep of deps) this.memo.delete(dep);
-    await publishInvalidation(this.redis, deps, committedAt);
+    await publishInvalidation(this.redis, deps, committedAt, source);
     for (const dep of deps) this.memo.delete(dep);
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { GraphQLRequestContext } from '@apollo/server';
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import { LRUCache } from 'lru-cache';
+import type { Counter } from 'prom-client';
 import type { RequestDependencies } from './fetch-deps';
 import { generationsOf } from './fetch-deps';
 import type { Generations } from './generations';
@@ -29,6 +30,7 @@ export class DependentResponseCache {
   constructor(
     private readonly generations: Generations,
     private readonly dependenciesOf: (contextValue: Record<string, unknown>) => RequestDependencies | undefined,
+    private readonly lookups?: Counter<'result'>,
   ) {}
 
   /** The plugin's `generateCacheKey`: its own key (a SHA-256 of the key data), noting the request's stamp. */
@@ -43,7 +45,10 @@ export class DependentResponseCache {
     return {
       get: async (key) => {
         const value = await inner.get(key);
-        if (value === undefined) return undefined;
+        if (value === undefined) {
+          this.lookups?.inc({ result: 'miss' });
+          return undefined;
+        }
         const nl = value.indexOf('\n');
         let stamp: Stamp;
         try {
@@ -54,8 +59,12 @@ export class DependentResponseCache {
         if (!Array.isArray(stamp.d) || !Array.isArray(stamp.g) || stamp.d.length !== stamp.g.length) return undefined;
         if (stamp.d.length > 0) {
           const now = await generationsOf(this.generations, stamp.d);
-          if (!now || now.some((g, i) => g !== stamp.g[i])) return undefined;
+          if (!now || now.some((g, i) => g !== stamp.g[i])) {
+            this.lookups?.inc({ result: 'stale' });
+            return undefined;
+          }
         }
+        this.lookups?.inc({ result: 'hit' });
         return value.slice(nl + 1);
       },
       set: (key, value, options?: KeyValueCacheSetOptions) => {

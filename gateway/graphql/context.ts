@@ -3,6 +3,7 @@ import { createCallerSigner } from '../../platform/identity';
 import type { Logger } from '../../platform/logger';
 import type { PlanRecipes } from '../apollo-patches/answer-sharing';
 import { RequestDependencies } from '../entity-cache/fetch-deps';
+import { CACHE_TRACE_HEADER, type CacheTrace } from '../entity-cache/trace';
 import { locals } from '../pipeline/locals';
 import type { Subject } from '../pipeline/rate-limit';
 
@@ -22,10 +23,12 @@ export interface GatewayContext {
   answerRecipes?: PlanRecipes | null;
   /** The generations this request's subgraph fetches were made under (entity-cache/fetch-deps.ts), for the response cache. */
   cacheDependencies: RequestDependencies;
+  /** Development, when the request asks (x-marquee-cache-trace): where each fetch came from. */
+  cacheTrace?: CacheTrace;
 }
 
 /** Apollo's context function: the request as the HTTP steps left it (pipeline/locals.ts), and the caller's identity signer. */
-export function graphqlContext(logger: Logger, signingKey: string): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
+export function graphqlContext(logger: Logger, signingKey: string, traceCache = false): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
   const signIdentity = createCallerSigner(signingKey);
   return async ({ req, res }) => {
     const { requestId, rateSubject } = locals(res);
@@ -40,6 +43,7 @@ export function graphqlContext(logger: Logger, signingKey: string): (args: { req
       clientIp,
       rateSubject: rateSubject as Subject,
       cacheDependencies: new RequestDependencies(),
+      ...(traceCache && req.header(CACHE_TRACE_HEADER) === '1' ? { cacheTrace: { fetches: [] } } : {}),
       log: logger.child({
         requestId,
         ip: req.ip,

@@ -10,7 +10,9 @@ import type { Registry } from 'prom-client';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { isProduction } from '../../platform/config';
 import type { Generations } from '../entity-cache/generations';
+import { entityCacheMetrics } from '../entity-cache/metrics';
 import { DependentResponseCache } from '../entity-cache/response-cache';
+import { cacheTracePlugin } from '../entity-cache/trace';
 import { boundedLabel } from '../../platform/metric-labels';
 import type { GatewayConfig } from '../config';
 import type { GatewayMetrics } from '../metrics';
@@ -27,9 +29,13 @@ import { requestLog } from './request-log';
 import { supergraphFacts } from './supergraph-facts';
 
 /** The response cache's store: with the generations, each response is stamped with them and invalidated by events. */
-function responseCacheStore(cache: KeyValueCache<string>, generations: Generations | undefined) {
+function responseCacheStore(cache: KeyValueCache<string>, generations: Generations | undefined, registry: Registry) {
   if (!generations) return { cache };
-  const dependent = new DependentResponseCache(generations, (context) => (context as Partial<GatewayContext>).cacheDependencies);
+  const dependent = new DependentResponseCache(
+    generations,
+    (context) => (context as Partial<GatewayContext>).cacheDependencies,
+    entityCacheMetrics(registry)?.responses,
+  );
   return {
     cache: dependent.wrap(cache),
     generateCacheKey: dependent.generateCacheKey,
@@ -88,11 +94,12 @@ export function createApolloServer(cfg: GatewayConfig, parts: ApolloServerParts)
             responseCachePlugin<GatewayContext>({
               // Anything with viewer data is cached per user, never shared.
               sessionId: async ({ contextValue }) => contextValue.userId,
-              ...responseCacheStore(createKeyValueCache(redis, 'marquee:rc:'), parts.generations),
+              ...responseCacheStore(createKeyValueCache(redis, 'marquee:rc:'), parts.generations, registry),
             }),
           ]
         : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      cacheTracePlugin<GatewayContext>(),
       operationChecks(facts),
       requestLog(metrics.requests, operationLabel),
     ],

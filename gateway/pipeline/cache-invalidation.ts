@@ -47,7 +47,7 @@ export function cacheInvalidation(opts: {
       if (!generations) return sendError(res, 503, 'CACHE_UNAVAILABLE', 'Cache invalidation needs Redis (REDIS_URL).');
       const deps = [...new Set(parsed.requests.map(dependencyOf))];
       try {
-        await generations.bump(deps, Date.now());
+        await generations.bump(deps, Date.now(), 'operator');
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'operator cache invalidation failed');
         return sendError(res, 503, 'CACHE_UNAVAILABLE', 'Redis did not take the invalidation; try again.');

@@ -70,7 +70,7 @@ export function gatewayApp(cfg: GatewayConfig, p: PipelineParts): express.Expres
     tokenLimit(cfg.MAX_TOKENS), // 400 TOO_MANY_TOKENS before anything parses the document
     inflight(p.metrics.inflight, p.lifecycle), // the in-flight gauge; Connection: close while draining
     // Apollo Server: parsing, operation limits, demand control, the query plan and subgraph calls (graphql/server.ts).
-    expressMiddleware(p.apollo, { context: graphqlContext(p.logger, p.signingKey) }),
+    expressMiddleware(p.apollo, { context: graphqlContext(p.logger, p.signingKey, cfg.NODE_ENV === 'development') }),
   );
   app.use(notFound());
   app.use(httpErrors(cfg.BODY_LIMIT, p.logger));

@@ -6,6 +6,7 @@ import { createCallerSigner } from '../../platform/identity';
 import { recipeKey, type PlanRecipes } from '../apollo-patches/answer-sharing';
 import { fetchDependencies, generationsOf, generationsPart, type RequestDependencies } from '../entity-cache/fetch-deps';
 import type { Generations } from '../entity-cache/generations';
+import type { CacheTrace } from '../entity-cache/trace';
 import type { Hint, SubgraphAnswerCache } from '../subgraph-cache';
 import type { Answer } from './answer';
 import { Batcher } from './batching';
@@ -70,6 +71,8 @@ interface CallerContext {
   clientIp?: string | null;
   /** The generations this request's fetches were made under (for the response cache). */
   cacheDependencies?: RequestDependencies;
+  /** Development, on request: where each fetch was answered from (entity-cache/trace.ts). */
+  cacheTrace?: CacheTrace;
 }
 
 export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>> {
@@ -129,6 +132,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
             this.call(body, ctx, true),
           )
         : await this.call(body, ctx, !isMutation));
+    ctx.cacheTrace?.fetches.push({ subgraph: this.opts.name, from: cached ? 'cache' : 'subgraph' });
     if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
     if (cache && !cached) cache.remember(key ?? (() => cache.key(versioned)), answer);
 

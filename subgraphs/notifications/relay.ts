@@ -33,7 +33,7 @@ export interface RelayOptions {
   crash?: CrashHook;
   /**
    * Tells the gateways' caches what the event made stale (gateway/entity-cache: Redis INCR and
-   * publish), as soon as the event is claimed, before its fan-out: readers see a write within a
+   * publish), as soon as the event is listed, before its claim and fan-out: readers see a write within a
    * second of its commit. A failure is logged and counted, never retried: the entries it missed
    * live out their max-age.
    */
@@ -108,6 +108,10 @@ export class OutboxRelay {
       this.opts.logger.info({ eventLagSeconds: Math.round((Date.now() - Date.parse(oldest)) / 100) / 10, pending: pending.length }, 'relay lag');
     }
 
+    // Every listed event's film is invalidated first, claimed or not: an INCR more is harmless, and
+    // readers then see a burst of writes without waiting for the claims and fan-outs before theirs.
+    await mapLimit(pending, 8, (item) => this.invalidate(item.event));
+
     let failed = 0;
     const ready: OutboxEvent[] = [];
     const leases = new Map<string, Lease>();
@@ -121,7 +125,6 @@ export class OutboxRelay {
         leases.set(item.event.eventId, lease);
         try {
           validate(item.event);
-          await this.invalidate(item.event);
           if (!item.fanoutDone) await this.fanOut(item, lease);
           ready.push(item);
         } catch (err) {
@@ -165,7 +168,7 @@ export class OutboxRelay {
   }
 
   private async invalidate(event: DomainEvent): Promise<void> {
-    if (!this.opts.invalidate || this.invalidated.has(event.eventId)) return;
+    if (!this.opts.invalidate || this.invalidated.has(event.eventId) || !EVENT_TYPES.has(event?.eventType)) return;
     try {
       await this.opts.invalidate(event);
       // Bounded: only events still pending matter, and a pass handles at most batchSize of them.

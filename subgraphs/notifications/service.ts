@@ -19,7 +19,7 @@ function gatewayCacheInvalidation(cache: Cache): ((event: DomainEvent) => Promis
   if (!(cache instanceof RedisCache)) return undefined;
   return (event) => {
     const { deps, committedAt } = invalidationOfEvent(event);
-    return publishInvalidation(cache.redis, deps, committedAt);
+    return publishInvalidation(cache.redis, deps, committedAt, 'event');
   };
 }
 

@@ -19,7 +19,7 @@ const FILMS = ['550', '680', '603'];
 const SUMMARIES = `query Summaries($ids: [ID!]!) { movies(ids: $ids) { id followerCount ratingSummary { count average } } }`;
 
 let stack: Stack;
-let other: { proc: ManagedProcess; url: string };
+let other: { proc: ManagedProcess; url: string; metricsUrl: string };
 
 beforeAll(async () => {
   stack = await startStack({ randomPorts: true, env: stackEnv({ REDIS_URL: servers().redis, ...(await freshTables()) }), logDir: LOGS });
@@ -54,6 +54,13 @@ const UNRATE = 'mutation Unrate($id: ID!) { deleteRating(movieId: $id) { deleted
 const FOLLOW = 'mutation Follow($id: ID!) { followMovie(movieId: $id) { following } }';
 const UNFOLLOW = 'mutation Unfollow($id: ID!) { unfollowMovie(movieId: $id) { following } }';
 
+/** The sum of a metric's samples whose labels include `labels` (`a="b"` each), in a Prometheus text page. */
+function sample(text: string, name: string, ...labels: string[]): number {
+  return [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+]+)$`, 'gm'))]
+    .filter((m) => labels.every((l) => m[1].split(',').includes(l)))
+    .reduce((sum, m) => sum + Number(m[2]), 0);
+}
+
 /** The summary the ratings subgraph computes (average rounded to 2 decimals). */
 function expected(scores: Map<string, number>): { count: number; average: number | null } {
   const all = [...scores.values()];
@@ -77,6 +84,16 @@ describe('the entity cache, invalidated by events', () => {
     const score = (u: number, f: number, round: number) => ((u * 7 + f * 3 + round * 5) % 20) / 2 + 0.5;
     const via = (u: number) => gateways[u % 2];
 
+    // Anonymous readers keep both replicas' caches filled while the writes go on, so that entries
+    // kept between two writes must be invalidated by the later one's event.
+    let writing = true;
+    const readers = gateways.map(async (url) => {
+      while (writing) {
+        await summaries(url);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+
     // 20 users rate the three films concurrently, each through one of the replicas.
     await Promise.all(
       users.flatMap((token, u) =>
@@ -99,6 +116,10 @@ describe('the entity cache, invalidated by events', () => {
       ...users.slice(14, 19).map((token, i) => send(via(i), token, FOLLOW, { id: FILMS[2] })),
     ]);
     await send(via(1), users[14], UNFOLLOW, { id: FILMS[2] });
+    writing = false;
+    await Promise.all(readers);
+    // A last read right after the writes: it may still be stale (and keeps that answer cached).
+    await summaries(stack.gatewayUrl);
 
     await new Promise((r) => setTimeout(r, 1500));
     for (const url of gateways) {
@@ -108,5 +129,41 @@ describe('the entity cache, invalidated by events', () => {
     }
     // The figures are not trivially the same: counts of 20, 14 and 20.
     expect(FILMS.map((f) => truth.get(f)!.size)).toEqual([20, 14, 20]);
+
+    // Each replica hears every event (60 ratings, 8 changes, 6 removals, 5 follows, 1 unfollow),
+    // with its lag from the commit; cached responses were found stale.
+    for (const url of [stack.metricsUrls.gateway, other.metricsUrl]) {
+      let text = '';
+      for (let i = 0; i < 100; i++) {
+        text = await fetch(url).then((r) => r.text());
+        if (sample(text, 'marquee_gateway_cache_invalidations_total', 'source="event"') >= 80) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(sample(text, 'marquee_gateway_cache_invalidations_total', 'source="event"')).toBeGreaterThanOrEqual(80);
+      expect(sample(text, 'marquee_gateway_cache_invalidation_lag_seconds_count', 'source="event"')).toBeGreaterThanOrEqual(80);
+      expect(sample(text, 'marquee_gateway_response_cache_total', 'result="stale"')).toBeGreaterThan(0);
+    }
+  });
+
+  it('says in development, when asked, which fetches came from cache', async () => {
+    const token = await makeToken('ec-tracer', stack.env.JWT_SECRET);
+    const query = 'query Viewer($ids: [ID!]!) { movies(ids: $ids) { id title viewerRating { score } } }';
+    const ask = (trace: boolean) =>
+      postGraphQL(stack.gatewayUrl, query, { ids: ['550'] }, { authorization: `Bearer ${token}`, ...(trace ? { 'x-marquee-cache-trace': '1' } : {}) });
+    const plain = await ask(false);
+    expect(plain.body.errors).toBeUndefined();
+    expect(plain.body).not.toHaveProperty('extensions');
+    const traced = await ask(true);
+    // The film from the cache, the viewer's rating (private) from the subgraph; never the response cache.
+    expect((traced.body as { extensions?: unknown }).extensions).toEqual({
+      cache: {
+        response: 'miss',
+        fetches: [
+          { subgraph: 'movies', from: 'cache' },
+          { subgraph: 'ratings', from: 'subgraph' },
+        ],
+      },
+    });
+    expect(traced.body.data).toEqual(plain.body.data);
   });
 });

@@ -3,7 +3,9 @@
 import type { GraphQLRequestContext } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { fetchDependencies, generationsOf, RequestDependencies } from '../../gateway/entity-cache/fetch-deps';
-import { Generations, type InvalidationMessage } from '../../gateway/entity-cache/generations';
+import { Registry } from 'prom-client';
+import { Generations, publishInvalidation, type InvalidationMessage } from '../../gateway/entity-cache/generations';
+import { observeInvalidations } from '../../gateway/entity-cache/metrics';
 import { DependentResponseCache } from '../../gateway/entity-cache/response-cache';
 import { dependency } from '../../gateway/entity-cache/tags';
 import { servers } from '../support/env';
@@ -30,6 +32,27 @@ describe('entity cache generations over Redis', () => {
     await a.bump([dep]);
     await new Promise((r) => setTimeout(r, 100));
     expect(await b.read([dep])).toEqual(['2']);
+  });
+
+  it('counts the invalidations a replica hears, by source, and their lag from the commit', async () => {
+    const url = servers().redis;
+    const registry = new Registry();
+    const replica = new Generations(await ready(url), await ready(url), 60_000);
+    observeInvalidations(replica, registry);
+    await new Promise((r) => setTimeout(r, 100));
+    const heard = new Promise((resolve) => replica.onInvalidation(resolve));
+    const dep = dependency.entity('Movie', { id: `m-${Date.now()}` });
+    await publishInvalidation(await ready(url), [dep, dependency.tag('x')], Date.now() - 300, 'event');
+    await heard;
+    const metrics = await registry.getMetricsAsJSON();
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      metrics.find((m) => m.name === name)?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+    expect(value('marquee_gateway_cache_invalidations_total', { source: 'event' })).toBe(1);
+    expect(value('marquee_gateway_cache_invalidated_dependencies_total')).toBe(2);
+    // 300 ms old: above the 0.25 s bucket, within the 0.5 s one.
+    const buckets = metrics.find((m) => m.name === 'marquee_gateway_cache_invalidation_lag_seconds')!.values;
+    expect(buckets.find((v) => v.labels.le === 0.25)?.value).toBe(0);
+    expect(buckets.find((v) => v.labels.le === 0.5)?.value).toBe(1);
   });
 
   it('drops a cached response once a film it showed is invalidated, and keeps the others', async () => {
