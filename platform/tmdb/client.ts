@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Cache } from '../cache';
 import type { CallerBudgets } from './budget';
-import { decode, sorted, TmdbCache, TTL } from './cache-entries';
+import { decode, sorted, TmdbCache, TTL, type CacheEnvelope } from './cache-entries';
 import { TmdbError } from './errors';
 import { TmdbHttp, type TmdbHttpOptions } from './http';
 import { assemble, detailOnly, type MovieWithBlocks } from './movie-blocks';
@@ -28,13 +28,19 @@ export interface TmdbClientOptions extends TmdbHttpOptions {
   callerBudgets?: CallerBudgets;
   /** How long a not-found answer is remembered (negative cache), so unknown ids are not asked again. 0 = never. */
   notFoundTtlSeconds?: number;
+  /**
+   * Stale-while-revalidate: a copy stale for less than this is served at once while one call in
+   * the background refreshes it; staler copies wait for TMDB (and are served only if it fails). 0 = never.
+   */
+  staleWhileRevalidateSeconds?: number;
 }
 
 /**
  * The only way to TMDB. In order, a read goes: shared cache (cache-entries.ts) → an identical
  * request already in flight (coalescing) → the caller's share of the budget → HTTP with the
- * global budget, timeout, retries and a circuit breaker (http.ts). When TMDB fails, a stale
- * cached copy is served if there is one.
+ * global budget, timeout, retries and a circuit breaker (http.ts). A copy only recently stale is
+ * served at once and refreshed in the background (stale-while-revalidate); when TMDB fails, a
+ * stale cached copy is served if there is one.
  */
 export class TmdbClient {
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -45,6 +51,11 @@ export class TmdbClient {
   private readonly http: TmdbHttp;
   private readonly tmdbCache: TmdbCache;
   private readonly metrics;
+  /**
+   * The client itself, not a request's view: background refreshes draw on the global budget
+   * only, never on a request's fetch limit or its caller's share (the request already has its answer).
+   */
+  private readonly root: TmdbClient = this;
 
   constructor(private readonly opts: TmdbClientOptions) {
     if (!opts.accessToken && !opts.apiKey) throw new Error('TmdbClient needs an access token or an API key');
@@ -157,23 +168,29 @@ export class TmdbClient {
         const freshBase = cachedBase && cachedBase.f > now;
         const missing = cachedBlocks.filter(([, c]) => !c || c.f <= now).map(([b]) => b);
         if (cachedBase) this.metrics?.cache.inc({ result: freshBase ? 'hit' : 'stale' });
-        if (freshBase && missing.length === 0) {
-          return assemble(
-            cachedBase.v,
+        const cachedCopy = () =>
+          assemble(
+            cachedBase!.v,
             cachedBlocks.map(([b, c]) => [b, c!.v]),
           );
-        }
-        try {
-          const query: Record<string, string> = missing.length ? { append_to_response: missing.join(',') } : {};
-          const fetched = await this.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(
+        if (freshBase && missing.length === 0) return cachedCopy();
+        // What is stale or missing is fetched in one call: the base always, the missing blocks appended.
+        const fetchMissing = (client: TmdbClient) =>
+          client.fetchCoalesced<TmdbMovieDetail & Record<string, unknown>>(
             `/movie/${encodeURIComponent(r.id)}`,
-            query,
+            missing.length ? { append_to_response: missing.join(',') } : {},
             (f) => [
               { key: this.tmdbCache.key(`/movie/${r.id}#base`), value: detailOnly(f), ttl: TTL.movie },
               ...missing.map((b) => ({ key: this.tmdbCache.key(`/movie/${r.id}#${b}`), value: f[b], ttl: TTL.movie })),
             ],
             this.tmdbCache.key(`/movie/${r.id}#base`),
           );
+        if (cachedBase && cachedBlocks.every(([, c]) => c && !c.nf) && this.revalidatable([cachedBase, ...cachedBlocks.map(([, c]) => c!)], now)) {
+          this.revalidate(() => fetchMissing(this.root));
+          return cachedCopy();
+        }
+        try {
+          const fetched = await fetchMissing(this);
           const blocks = cachedBlocks.map(([b, c]) => [b, missing.includes(b) ? fetched[b] : c!.v] as const);
           return assemble(detailOnly(fetched), blocks);
         } catch (err) {
@@ -206,6 +223,10 @@ export class TmdbClient {
       this.metrics?.cache.inc({ result: 'hit' });
       return cached.v;
     }
+    if (cached && !cached.nf && this.revalidatable([cached], Date.now())) {
+      this.revalidate(() => this.root.fetchCoalesced<T>(path, query, (value) => [{ key, value, ttl: ttlSeconds }], key));
+      return cached.v;
+    }
     this.metrics?.cache.inc({ result: cached ? 'stale' : 'miss' });
     try {
       return await this.fetchCoalesced<T>(path, query, (value) => [{ key, value, ttl: ttlSeconds }], key);
@@ -217,6 +238,20 @@ export class TmdbClient {
       }
       throw err;
     }
+  }
+
+  /** Whether copies this stale may be served at once while refreshed (stale-while-revalidate). */
+  private revalidatable(envelopes: readonly CacheEnvelope<unknown>[], now: number): boolean {
+    const window = (this.opts.staleWhileRevalidateSeconds ?? 3600) * 1000;
+    return window > 0 && envelopes.every((e) => !e.nf && now - e.f < window);
+  }
+
+  /** A refresh in the background (coalesced with any identical call); its failure leaves the stale copy, to be tried again. */
+  private revalidate(refresh: () => Promise<unknown>): void {
+    this.metrics?.cache.inc({ result: 'stale_revalidated' });
+    refresh().catch((err: unknown) => {
+      this.opts.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'tmdb background refresh failed');
+    });
   }
 
   /**
@@ -286,7 +321,7 @@ function makeMetrics(registry: Registry) {
   return {
     cache: new Counter({
       name: 'marquee_tmdb_cache_total',
-      help: 'TMDB cache lookups by result (hit, miss, stale, stale_served)',
+      help: 'TMDB cache lookups by result (hit, miss, stale: fetched again, stale_revalidated: served while refreshed in the background, stale_served: TMDB failed, negative_hit)',
       labelNames: ['result'],
       registers: [registry],
     }),

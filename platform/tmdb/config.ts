@@ -24,6 +24,8 @@ export const tmdbEnv = {
   TMDB_CIRCUIT_THRESHOLD: positiveInt(5),
   TMDB_CIRCUIT_HALF_OPEN_MS: positiveInt(5000),
   TMDB_NOT_FOUND_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** A cached TMDB copy stale for less than this is served at once and refreshed in the background; 0 = always wait for TMDB. */
+  TMDB_STALE_WHILE_REVALIDATE_SECONDS: z.coerce.number().int().min(0).default(3600),
   TMDB_MAX_FETCHES_PER_REQUEST: positiveInt(100),
 };
 

@@ -50,6 +50,7 @@ export function createTmdbClient(cfg: TmdbEnv, deps: { cache: Cache; logger: Log
     circuitThreshold: cfg.TMDB_CIRCUIT_THRESHOLD,
     circuitHalfOpenMs: cfg.TMDB_CIRCUIT_HALF_OPEN_MS,
     notFoundTtlSeconds: cfg.TMDB_NOT_FOUND_TTL_SECONDS,
+    staleWhileRevalidateSeconds: cfg.TMDB_STALE_WHILE_REVALIDATE_SECONDS,
     ...deps,
   });
 }
