@@ -49,7 +49,6 @@ export function foldRepresentations(variables: Record<string, unknown> | undefin
   return { variables: { ...variables, representations: distinct }, positions, distinct: distinct.length };
 }
 
-type Errors = NonNullable<GatewayGraphQLResponse['errors']>;
 type ResponseData = Record<string, unknown> | null | undefined;
 
 /** The answer as if every position had been sent: `_entities` and its errors unfolded. */
@@ -66,22 +65,27 @@ export function unfoldAnswer(
   return { data: { ...data, _entities: unfolded }, errors: errors && unfoldErrors(errors, positions) };
 }
 
-function entityIndex(error: Errors[number]): number | undefined {
+type Located = { readonly path?: readonly (string | number)[] };
+
+function entityIndex(error: Located): number | undefined {
   const path = error.path;
   return path && path[0] === '_entities' && typeof path[1] === 'number' ? path[1] : undefined;
 }
 
-function unfoldErrors(errors: Errors, positions: number[]): Errors {
-  if (!errors.some((e) => entityIndex(e) !== undefined)) return errors;
+/**
+ * Errors of a folded `_entities` answer in the numbering of the unfolded one: each error at
+ * `_entities.<i>` once for every position folded into `i` (`positions[p]` is the folded index of
+ * position `p`), sorted by position; any other error stays right after the one before it.
+ */
+export function unfoldErrors<E extends Located>(errors: readonly E[], positions: readonly number[]): E[] {
+  if (!errors.some((e) => entityIndex(e) !== undefined)) return [...errors];
   const byDistinct = new Map<number, number[]>();
   positions.forEach((d, i) => {
     const list = byDistinct.get(d);
     if (list) list.push(i);
     else byDistinct.set(d, [i]);
   });
-  // Each error with the position it is sorted by: an entity error's own, any other error the one
-  // of the error before it (so it keeps its place after it).
-  const out: { at: number; error: Errors[number] }[] = [];
+  const out: { at: number; error: E }[] = [];
   let last = -1;
   for (const error of errors) {
     const d = entityIndex(error);
