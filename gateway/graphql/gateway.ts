@@ -40,6 +40,7 @@ export function createApolloGateway(
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
         batch: cfg.SUBGRAPH_BATCHING === 'on',
+        distinctRepresentations: cfg.SUBGRAPH_DEDUPE_REPRESENTATIONS === 'on',
         freezeSharedAnswers: cfg.SUBGRAPH_FREEZE_SHARED === 'on',
         cache,
         generations,

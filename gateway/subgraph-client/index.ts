@@ -13,6 +13,7 @@ import { Batcher } from './batching';
 import { CacheUse } from './cache-use';
 import { InFlight } from './dedup';
 import { subgraphClientMetrics } from './metrics';
+import { foldRepresentations, unfoldAnswer } from './representations';
 import { Transport } from './transport';
 
 export { BATCH_RETRY_MS } from './batching';
@@ -58,6 +59,8 @@ export interface SubgraphClientOptions {
    * them (the relay's, an operator's) make it unreachable in every replica at once.
    */
   generations?: Generations;
+  /** SUBGRAPH_DEDUPE_REPRESENTATIONS: an entity fetch sends each distinct representation once (representations.ts). */
+  distinctRepresentations?: boolean;
 }
 
 interface CallerContext {
@@ -99,7 +102,9 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
     const ctx = options.context as CallerContext;
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const folding = this.opts.distinctRepresentations ? foldRepresentations(request.variables) : undefined;
+    const variables = folding ? folding.variables : request.variables;
+    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
     const isMutation = /^\s*mutation\b/.test(request.query);
 
     // The generations of what the answer depends on, read before the call: an answer kept under
@@ -145,7 +150,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // call alone takes is given as parsed, with nothing copied along the plan's recipe.
     const shared = cached !== undefined || (this.opts.dedupe && !isMutation);
     const parsed = answer.take(shared ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
-    return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
+    const { data, errors } = folding ? unfoldAnswer(folding, parsed.data, parsed.errors) : parsed;
+    return { data, errors, extensions: parsed.extensions };
   }
 
   /** Signs the caller's identity for this subgraph and sends: at once, or batched with the request's other calls. */
