@@ -6,6 +6,7 @@ import { listen, once } from '../platform/http';
 import type { Logger } from '../platform/logger';
 import { startMetricsServer } from '../platform/metrics';
 import type { GatewayConfig } from './config';
+import { Generations } from './entity-cache/generations';
 import { createApolloGateway, subgraphUrls } from './graphql/gateway';
 import { createApolloServer } from './graphql/server';
 import { gatewayMetrics } from './metrics';
@@ -28,15 +29,17 @@ export interface RunningGateway {
  */
 export async function startGateway(cfg: GatewayConfig, signingKey: string, logger: Logger, registry: Registry): Promise<RunningGateway> {
   const redis = connectRedis(cfg);
+  const invalidation = redis && connectInvalidation(cfg, redis);
+  const generations = invalidation?.generations;
   const metrics = gatewayMetrics(registry);
   const lifecycle: Lifecycle = { draining: false };
   const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);
-  const { gateway, clients } = createApolloGateway(cfg, signingKey, { redis, registry, logger });
+  const { gateway, clients } = createApolloGateway(cfg, signingKey, { redis, registry, logger, generations });
 
   const httpServer = http.createServer();
   httpServer.keepAliveTimeout = 61_000;
   httpServer.headersTimeout = 62_000;
-  const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest });
+  const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, generations });
   await apollo.start();
   httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg) }));
 
@@ -54,6 +57,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       if (cfg.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, cfg.SHUTDOWN_DELAY_MS));
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
+      invalidation?.subscriber.disconnect();
       redis?.disconnect();
       await metricsServer.close();
     }),
@@ -67,4 +71,18 @@ function connectRedis(cfg: GatewayConfig): Redis | undefined {
     /* counted and logged by the users of the client; reconnection is automatic */
   });
   return redis;
+}
+
+/**
+ * The entity cache's generation counters (entity-cache/generations.ts) on the gateway's Redis,
+ * with a connection of its own for the invalidation channel (a subscribed connection can send
+ * nothing else). It queues while connecting, so the subscription is made once Redis is there, and
+ * is renewed after a reconnection.
+ */
+function connectInvalidation(cfg: GatewayConfig, redis: Redis): { generations: Generations; subscriber: Redis } {
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  subscriber.on('error', () => {
+    /* a replica without the channel converges within the generations' memo time */
+  });
+  return { generations: new Generations(redis, subscriber), subscriber };
 }

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { createCallerSigner } from '../../platform/identity';
 import type { Logger } from '../../platform/logger';
 import type { PlanRecipes } from '../apollo-patches/answer-sharing';
+import { RequestDependencies } from '../entity-cache/fetch-deps';
 import { locals } from '../pipeline/locals';
 import type { Subject } from '../pipeline/rate-limit';
 
@@ -19,6 +20,8 @@ export interface GatewayContext {
   rateSubject: Subject;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
+  /** The generations this request's subgraph fetches were made under (entity-cache/fetch-deps.ts), for the response cache. */
+  cacheDependencies: RequestDependencies;
 }
 
 /** Apollo's context function: the request as the HTTP steps left it (pipeline/locals.ts), and the caller's identity signer. */
@@ -36,6 +39,7 @@ export function graphqlContext(logger: Logger, signingKey: string): (args: { req
       partnerId,
       clientIp,
       rateSubject: rateSubject as Subject,
+      cacheDependencies: new RequestDependencies(),
       log: logger.child({
         requestId,
         ip: req.ip,
