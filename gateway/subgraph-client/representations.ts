@@ -14,9 +14,9 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
  * (the same representation gives the same answer), which changes nothing.
  *
  * Errors at `_entities.<i>` are given again for every position folded into `i`, in position
- * order, as the subgraph would have reported them for each repeat. What is not an `_entities`
- * answer of the folded length is handed on untouched (the gateway then reports the subgraph's
- * mistake as it would have).
+ * order, as the subgraph would have reported them for each repeat, whatever the data. Data that
+ * is not an `_entities` answer of the folded length is handed on untouched (the gateway then
+ * reports the subgraph's mistake as it would have).
  */
 export interface Folding {
   /** The variables to send: `representations` holding each distinct one once. */
@@ -57,12 +57,14 @@ export function unfoldAnswer(
   data: ResponseData,
   errors: GatewayGraphQLResponse['errors'],
 ): { data: ResponseData; errors: GatewayGraphQLResponse['errors'] } {
-  const entities = data?._entities;
-  if (!data || !Array.isArray(entities) || entities.length !== folding.distinct) return { data, errors };
   const { positions } = folding;
+  // Errors in any case (a failed fetch has data null and its errors still at `_entities.<i>`).
+  const unfoldedErrors = errors && unfoldErrors(errors, positions);
+  const entities = data?._entities;
+  if (!data || !Array.isArray(entities) || entities.length !== folding.distinct) return { data, errors: unfoldedErrors };
   const unfolded = new Array<unknown>(positions.length);
   for (let i = 0; i < positions.length; i++) unfolded[i] = entities[positions[i]];
-  return { data: { ...data, _entities: unfolded }, errors: errors && unfoldErrors(errors, positions) };
+  return { data: { ...data, _entities: unfolded }, errors: unfoldedErrors };
 }
 
 type Located = { readonly path?: readonly (string | number)[] };

@@ -65,8 +65,8 @@ function fold(op: Op): { op: Op; positions?: number[] } {
 
 /** The folded answer given back to every original position (errors at `_entities.<i>` once per repeat, in position order). */
 function unfold(result: Result, positions: number[] | undefined): Result {
+  if (!positions) return result;
   const entities = result.data?._entities;
-  if (!positions || !Array.isArray(entities)) return result;
   const errors = (result.errors ?? []) as { path?: (string | number)[] }[];
   const atPosition = (e: { path?: (string | number)[] }) => (e.path?.[0] === '_entities' && typeof e.path[1] === 'number' ? e.path[1] : undefined);
   const unfoldedErrors: { at: number; e: unknown }[] = [];
@@ -84,7 +84,7 @@ function unfold(result: Result, positions: number[] | undefined): Result {
   unfoldedErrors.sort((a, b) => a.at - b.at);
   return {
     ...result,
-    data: { ...result.data, _entities: positions.map((p) => entities[p] as unknown) },
+    ...(Array.isArray(entities) ? { data: { ...result.data, _entities: positions.map((p) => entities[p] as unknown) } } : {}),
     ...(result.errors ? { errors: unfoldedErrors.map((x) => x.e) } : {}),
   };
 }

@@ -70,12 +70,28 @@ describe('representation folding', () => {
     expect(JSON.parse(JSON.stringify(got.errors ?? null))).toEqual(want.errors ?? null);
   });
 
-  it('hands on an answer of the wrong length untouched (the gateway reports it as before)', () => {
+  it('hands on data of the wrong length untouched (the gateway reports it as before), its errors unfolded', () => {
     const folding = foldRepresentations({ representations: [rep('1'), rep('1'), rep('2')] })!;
     const data = { _entities: [{ name: 'x' }] };
     const errors = [{ message: 'm', path: ['_entities', 0] }];
     const got = unfoldAnswer(folding, data, errors);
     expect(got.data).toBe(data);
-    expect(got.errors).toBe(errors);
+    expect(got.errors?.map((e) => e.path)).toEqual([
+      ['_entities', 0],
+      ['_entities', 1],
+    ]);
+  });
+
+  it('unfolds the errors of a fetch whose data is null (a server that nulls all of it)', () => {
+    const folding = foldRepresentations({ representations: ['a', 'x', 'a', 'x'].map(rep) })!;
+    const errors = [{ message: 'name is null', path: ['_entities', 1, 'name'] }, { message: 'other' }];
+    const got = unfoldAnswer(folding, null, errors);
+    expect(got.data).toBeNull();
+    expect(got.errors).toEqual([
+      { message: 'name is null', path: ['_entities', 1, 'name'] },
+      // An error without a position stays after the first one it followed.
+      { message: 'other' },
+      { message: 'name is null', path: ['_entities', 3, 'name'] },
+    ]);
   });
 });
