@@ -52,6 +52,10 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Subscriptions over SSE and WebSocket (docs/live.md); they need REDIS_URL (the live bus). */
+  SUBSCRIPTIONS: z.enum(['on', 'off']).default('on'),
+  /** Keep-alive comment or ping on an idle live connection, every this many ms. */
+  LIVE_KEEPALIVE_MS: positiveInt(15_000),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),
   MAX_COST: positiveInt(1000),

@@ -7,7 +7,11 @@ import type { Logger } from '../platform/logger';
 import { startMetricsServer } from '../platform/metrics';
 import type { GatewayConfig } from './config';
 import { createApolloGateway, subgraphUrls } from './graphql/gateway';
+import { formatGatewayError } from './graphql/errors';
 import { createApolloServer } from './graphql/server';
+import { createLive } from './live';
+import type { LiveDeps } from './live/stream';
+import { isProduction } from '../platform/config';
 import { gatewayMetrics } from './metrics';
 import { gatewayApp } from './pipeline';
 import type { Lifecycle } from './pipeline/inflight';
@@ -36,9 +40,12 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   const httpServer = http.createServer();
   httpServer.keepAliveTimeout = 61_000;
   httpServer.headersTimeout = 62_000;
-  const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest });
+  const formatError = formatGatewayError(isProduction(cfg), metrics.errors);
+  const { executor, hub } = createLive(cfg, gateway, logger);
+  const live: LiveDeps | undefined = executor && hub ? { executor, hub, formatError, logger } : undefined;
+  const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, formatError, liveExecutor: live?.executor });
   await apollo.start();
-  httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg) }));
+  httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), live }));
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);
   const metricsServer = await startMetricsServer(registry, cfg.METRICS_PORT);
@@ -52,6 +59,9 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       // sending before we close sockets; then finish what is in flight and close.
       lifecycle.draining = true;
       if (cfg.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, cfg.SHUTDOWN_DELAY_MS));
+      // Live streams never finish on their own: end them with a close clients reconnect from
+      // (their last event id resumes them on another replica), then drain the rest.
+      hub?.close();
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
       redis?.disconnect();

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { createCallerSigner } from '../../platform/identity';
 import type { Logger } from '../../platform/logger';
 import type { PlanRecipes } from '../apollo-patches/answer-sharing';
+import type { LiveRequest } from '../live/prepare';
 import { locals } from '../pipeline/locals';
 import type { Subject } from '../pipeline/rate-limit';
 
@@ -19,6 +20,8 @@ export interface GatewayContext {
   rateSubject: Subject;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
+  /** Set by a streaming transport (SSE, WebSocket): a subscription is captured here to stream (live/prepare.ts). */
+  live?: LiveRequest;
 }
 
 /** Apollo's context function: the request as the HTTP steps left it (pipeline/locals.ts), and the caller's identity signer. */

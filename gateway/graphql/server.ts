@@ -9,7 +9,9 @@ import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import { isProduction } from '../../platform/config';
 import { boundedLabel } from '../../platform/metric-labels';
+import type { LiveExecutor } from '../apollo-patches/subscriptions';
 import type { GatewayConfig } from '../config';
+import { liveCapture } from '../live/prepare';
 import type { GatewayMetrics } from '../metrics';
 import type { PersistedOperation } from '../pipeline/persisted';
 import { costLimits, createCostRateLimiter } from '../pipeline/rate-limit';
@@ -31,6 +33,10 @@ export interface ApolloServerParts {
   metrics: GatewayMetrics;
   /** The persisted operations: their names are the operation label's known values. */
   manifest: PersistedOperation[];
+  /** Plans and runs subscriptions for the streaming transports; undefined when they are off. */
+  liveExecutor?: LiveExecutor;
+  /** The error formatting, shared with the streaming transports (made here when not given). */
+  formatError?: ReturnType<typeof formatGatewayError>;
 }
 
 /**
@@ -55,7 +61,7 @@ export function createApolloServer(cfg: GatewayConfig, parts: ApolloServerParts)
     includeStacktraceInErrorResponses: !isProduction(cfg),
     validationRules: armor.validationRules,
     persistedQueries: { cache: createKeyValueCache(redis, 'marquee:apq:'), ttl: 24 * 3600 },
-    formatError: formatGatewayError(isProduction(cfg), metrics.errors),
+    formatError: parts.formatError ?? formatGatewayError(isProduction(cfg), metrics.errors),
     plugins: [
       ...armor.plugins,
       costPlugin<GatewayContext>({
@@ -77,6 +83,8 @@ export function createApolloServer(cfg: GatewayConfig, parts: ApolloServerParts)
         : []),
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       operationChecks(facts),
+      // Last: a subscription from a streaming transport is planned and kept for it instead of executed.
+      liveCapture(parts.liveExecutor),
       requestLog(metrics.requests, operationLabel),
     ],
   });

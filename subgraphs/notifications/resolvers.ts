@@ -7,6 +7,7 @@ import { viewer } from '../../platform/viewer';
 import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { NotificationsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
+import { subscriptionResolvers, tellLive } from './live';
 import { keys, toNotification, toPreferences, type StoredItem } from './store';
 
 /** Viewer fields of a User are readable by that user only. */
@@ -42,7 +43,7 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       const id = parseTmdbId(args.movieId, 'movieId');
       if (!(await movieExists(ctx.tmdb, id))) throw notFound(`No film with id ${id} in the catalogue.`);
-      await ctx.store.follow(userId, id);
+      if (await ctx.store.follow(userId, id)) await tellLive(ctx.live, { type: 'movieActivity', movieId: id, kind: 'FOLLOWER_COUNT_CHANGED' }, ctx.log);
       ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: true };
@@ -50,7 +51,7 @@ export const resolvers: Resolvers = {
     unfollowMovie: async (_p, args, ctx) => {
       const userId = viewer(ctx);
       const id = parseTmdbId(args.movieId, 'movieId');
-      await ctx.store.unfollow(userId, id);
+      if (await ctx.store.unfollow(userId, id)) await tellLive(ctx.live, { type: 'movieActivity', movieId: id, kind: 'FOLLOWER_COUNT_CHANGED' }, ctx.log);
       ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: false };
@@ -90,6 +91,8 @@ export const resolvers: Resolvers = {
       return next;
     },
   },
+
+  Subscription: subscriptionResolvers,
 
   Movie: {
     __resolveReference: (ref) => ({ id: ref.id }),

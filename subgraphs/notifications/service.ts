@@ -1,5 +1,7 @@
+import { createRedisClient } from '../../platform/cache';
 import { cursorKey } from '../../platform/cursor';
-import { defineSubgraph, startSubgraph, type InjectedClients, type RunningServer } from '../../platform/kit';
+import { LiveBusPublisher } from '../../platform/live-bus';
+import { defineSubgraph, startSubgraph, type InjectedClients, type Kit, type RunningServer } from '../../platform/kit';
 import type { NotificationsConfig } from './config';
 import { createNotificationsContext, type NotificationsDeps } from './context';
 import { Outbox } from './outbox';
@@ -16,11 +18,12 @@ export const notifications = defineSubgraph({
     store: new NotificationsStore({ doc: kit.dynamodb(), table: cfg.NOTIFICATIONS_TABLE, coalesceWindowSeconds: cfg.NOTIFICATION_COALESCE_WINDOW_SECONDS }),
     tmdb: kit.tmdb(cfg),
     cursorSecret: cursorKey(cfg.CURSOR_SECRET, kit.gatewayPublicKey),
+    live: liveBus(kit, cfg),
   }),
   context: createNotificationsContext,
   tables: (cfg) => [cfg.NOTIFICATIONS_TABLE],
   // The relay runs inside every notifications task; leases keep replicas from double work.
-  background: ({ store }, kit, cfg) => {
+  background: ({ store, live }, kit, cfg) => {
     if (!cfg.SNS_TOPIC_ARN || !cfg.RELAY_ENABLED) {
       kit.logger.warn('event relay off: set SNS_TOPIC_ARN (and RELAY_ENABLED=true) to deliver feeds and publish events');
       return undefined;
@@ -32,6 +35,7 @@ export const notifications = defineSubgraph({
       topicArn: cfg.SNS_TOPIC_ARN,
       logger: kit.logger.child({ component: 'relay' }),
       registry: kit.registry,
+      live,
       pollMs: cfg.RELAY_POLL_MS,
       leaseMs: cfg.RELAY_LEASE_MS,
     });
@@ -39,6 +43,20 @@ export const notifications = defineSubgraph({
     return relay;
   },
 });
+
+/** The live bus on a Redis connection of its own (its script must not wait behind the cache's traffic); none without REDIS_URL. */
+function liveBus(kit: Kit, cfg: NotificationsConfig): LiveBusPublisher | undefined {
+  if (!cfg.REDIS_URL) {
+    kit.logger.warn('live bus off: set REDIS_URL for subscriptions (docs/live.md)');
+    return undefined;
+  }
+  const redis = createRedisClient(cfg.REDIS_URL, 2000, cfg.REDIS_AUTH_TOKEN);
+  redis.on('error', () => {
+    /* each publish that fails says so (live.ts); reconnection is automatic */
+  });
+  kit.onClose('live bus', () => redis.disconnect());
+  return new LiveBusPublisher(redis, cfg.LIVE_RETENTION_SECONDS * 1000);
+}
 
 /** `clients` lets tests observe or replace the real clients; they close them. Production passes none. */
 export async function startNotificationsService(
