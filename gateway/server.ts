@@ -9,7 +9,11 @@ import type { GatewayConfig } from './config';
 import { createApolloGateway, subgraphUrls } from './graphql/gateway';
 import { formatGatewayError } from './graphql/errors';
 import { createApolloServer } from './graphql/server';
+import proxyaddr from 'proxy-addr';
 import { createLive } from './live';
+import { wsTransport } from './live/ws';
+import { createTokenVerifier } from './pipeline/authentication';
+import { createRateLimiter, requestLimits } from './pipeline/rate-limit';
 import type { LiveDeps } from './live/stream';
 import { isProduction } from '../platform/config';
 import { gatewayMetrics } from './metrics';
@@ -45,7 +49,22 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   const live: LiveDeps | undefined = executor && hub ? { executor, hub, formatError, logger } : undefined;
   const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, formatError, liveExecutor: live?.executor });
   await apollo.start();
-  httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), live }));
+  const app = gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), live });
+  httpServer.on('request', app);
+  // GraphQL over WebSocket on the same port and path (live/ws.ts); the client's address as Express sees it.
+  const trust = app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
+  const ws = wsTransport({
+    httpServer,
+    apollo,
+    live,
+    schema: () => gateway.schema,
+    verify: createTokenVerifier(cfg),
+    take: createRateLimiter(requestLimits(cfg), redis),
+    signingKey,
+    logger,
+    keepAliveMs: cfg.LIVE_KEEPALIVE_MS,
+    clientIp: (req) => proxyaddr(req, trust),
+  });
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);
   const metricsServer = await startMetricsServer(registry, cfg.METRICS_PORT);
@@ -62,6 +81,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       // Live streams never finish on their own: end them with a close clients reconnect from
       // (their last event id resumes them on another replica), then drain the rest.
       hub?.close();
+      ws.close();
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
       redis?.disconnect();

@@ -24,33 +24,58 @@ export interface GatewayContext {
   live?: LiveRequest;
 }
 
+/** Who a request is, as the HTTP steps (or a WebSocket's connection_init) found it. */
+export interface CallerParts {
+  requestId: string;
+  userId: string | null;
+  partnerId: string | null;
+  roles?: string[];
+  /** The client's address, logged; signed into the identity only when anonymous. */
+  ip: string | null;
+  rateSubject: Subject;
+  client?: string;
+  clientVersion?: string;
+}
+
+/** The context of one operation: the caller, their log and identity signer. */
+export function callerContext(logger: Logger, signIdentity: ReturnType<typeof createCallerSigner>, p: CallerParts): GatewayContext {
+  // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
+  const clientIp = p.userId || p.partnerId ? null : p.ip;
+  const ctx: GatewayContext = {
+    requestId: p.requestId,
+    userId: p.userId,
+    partnerId: p.partnerId,
+    clientIp,
+    rateSubject: p.rateSubject,
+    log: logger.child({
+      requestId: p.requestId,
+      ip: p.ip ?? undefined,
+      userId: p.userId ?? undefined,
+      partnerId: p.partnerId ?? undefined,
+      client: p.client?.slice(0, 64),
+      clientVersion: p.clientVersion?.slice(0, 64),
+    }),
+  };
+  const roles = p.roles ?? [];
+  const who = { userId: p.userId, partnerId: p.partnerId, clientIp, ...(roles.length ? { roles } : {}) };
+  ctx.identity = (subgraph) => signIdentity(who, subgraph);
+  return ctx;
+}
+
 /** Apollo's context function: the request as the HTTP steps left it (pipeline/locals.ts), and the caller's identity signer. */
 export function graphqlContext(logger: Logger, signingKey: string): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
   const signIdentity = createCallerSigner(signingKey);
   return async ({ req, res }) => {
-    const { requestId, rateSubject } = locals(res);
-    const userId = locals(res).userId ?? null;
-    const partnerId = locals(res).partner?.id ?? null;
-    // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
-    const clientIp = userId || partnerId ? null : (req.ip ?? null);
-    const ctx: GatewayContext = {
+    const { requestId, rateSubject, partner } = locals(res);
+    return callerContext(logger, signIdentity, {
       requestId,
-      userId,
-      partnerId,
-      clientIp,
+      userId: locals(res).userId ?? null,
+      partnerId: partner?.id ?? null,
+      roles: partner?.roles,
+      ip: req.ip ?? null,
       rateSubject: rateSubject as Subject,
-      log: logger.child({
-        requestId,
-        ip: req.ip,
-        userId: userId ?? undefined,
-        partnerId: partnerId ?? undefined,
-        client: req.header('apollographql-client-name')?.slice(0, 64),
-        clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
-      }),
-    };
-    const roles = locals(res).partner?.roles ?? [];
-    const who = { userId, partnerId, clientIp, ...(roles.length ? { roles } : {}) };
-    ctx.identity = (subgraph) => signIdentity(who, subgraph);
-    return ctx;
+      client: req.header('apollographql-client-name'),
+      clientVersion: req.header('apollographql-client-version'),
+    });
   };
 }
