@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { createClient, type Client, type ExecutionResult } from 'graphql-sse';
-import { startStack, type Stack } from '../../local/stack';
-import { makeToken } from '../../scripts/token';
+import type { Stack } from '../../local/stack';
 import { startExtraGateway } from '../support/extra-gateway';
 import { postGraphQL } from '../support/graphql';
-import { freshTables, servers, stackEnv } from '../support/env';
+import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/live';
 
 /**
  * Subscriptions over GraphQL-over-SSE (graphql-sse's distinct connections mode) against the
@@ -12,14 +11,13 @@ import { freshTables, servers, stackEnv } from '../support/env';
  * (Redis), the gateway executes each event through the subscription's plan.
  */
 const LOGS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'live-sse');
-// A Redis database of its own: the stream's entries outlive other files' stacks.
-const REDIS_URL = `${servers().redis.replace(/\/\d*$/, '')}/6`;
 let stack: Stack;
-const tokens: Record<string, string> = {};
+let tokens: LiveStack['tokens'];
+let rate: LiveStack['rate'];
+let follow: LiveStack['follow'];
 const clients: Client[] = [];
 
-const NOTIFICATIONS = 'subscription Live { notificationReceived { id kind score actor { id } movie { id title ratingSummary { count } } } }';
-const ACTIVITY = 'subscription Activity($id: ID!) { movieActivity(movieId: $id) { kind movie { id ratingSummary { average count } followerCount } } }';
+const { notifications: NOTIFICATIONS, activity: ACTIVITY } = LIVE_QUERIES;
 
 function client(user?: string, lastEventId?: () => string | undefined, url = stack.gatewayUrl): Client {
   const c = createClient({
@@ -58,37 +56,8 @@ function collect(c: Client, query: string, variables: Record<string, unknown> = 
   return { results, done, stop, connected: isConnected };
 }
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const gql = (user: string, query: string, variables: Record<string, unknown> = {}, url = stack.gatewayUrl) =>
-  postGraphQL(url, query, variables, { authorization: `Bearer ${tokens[user]}` });
-const rate = async (user: string, movieId: string, score: number, url?: string) => {
-  const res = await gql(
-    user,
-    'mutation ($m: ID!, $s: Float!) { rateMovie(input: { movieId: $m, score: $s }) { rating { score } } }',
-    { m: movieId, s: score },
-    url,
-  );
-  expect(res.body.errors).toBeUndefined();
-};
-const follow = async (user: string, movieId: string) => {
-  const res = await gql(user, 'mutation ($m: ID!) { followMovie(movieId: $m) { following } }', { m: movieId });
-  expect(res.body.errors).toBeUndefined();
-};
-
 beforeAll(async () => {
-  stack = await startStack({
-    randomPorts: true,
-    env: stackEnv({ ...(await freshTables()), REDIS_URL, RELAY_POLL_MS: '100', NOTIFICATION_COALESCE_WINDOW_SECONDS: '0' }),
-    logDir: LOGS,
-  });
-  for (const u of ['alice', 'bob', 'carol']) tokens[u] = await makeToken(u, stack.env.JWT_SECRET);
+  ({ stack, tokens, rate, follow } = await startLiveStack(6, LOGS));
 }, 180_000);
 
 afterAll(async () => {

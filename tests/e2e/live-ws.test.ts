@@ -1,24 +1,22 @@
 import path from 'node:path';
 import { createClient, type Client, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startStack, type Stack } from '../../local/stack';
-import { makeToken } from '../../scripts/token';
-import { callSubgraph, postGraphQL } from '../support/graphql';
-import { freshTables, servers, stackEnv } from '../support/env';
+import type { Stack } from '../../local/stack';
+import { callSubgraph } from '../support/graphql';
+import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/live';
 
 /**
  * Subscriptions over GraphQL-over-WebSocket (graphql-ws, subprotocol graphql-transport-ws) on
  * /graphql, with the real graphql-ws client against the stack's processes.
  */
 const LOGS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'live-ws');
-// A Redis database of its own: the stream's entries outlive other files' stacks.
-const REDIS_URL = `${servers().redis.replace(/\/\d*$/, '')}/7`;
 let stack: Stack;
-const tokens: Record<string, string> = {};
+let tokens: LiveStack['tokens'];
+let rate: LiveStack['rate'];
+let follow: LiveStack['follow'];
 const clients: Client[] = [];
 
-const NOTIFICATIONS = 'subscription Live { notificationReceived { id kind score actor { id } movie { id title ratingSummary { count } } } }';
-const ACTIVITY = 'subscription Activity($id: ID!) { movieActivity(movieId: $id) { kind movie { id ratingSummary { average count } followerCount } } }';
+const { notifications: NOTIFICATIONS, activity: ACTIVITY } = LIVE_QUERIES;
 
 const wsUrl = () => stack.gatewayUrl.replace(/^http/, 'ws');
 
@@ -57,34 +55,11 @@ function collect(c: Client, payload: { -readonly [K in keyof SubscribePayload]: 
   return { results, done, stop };
 }
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const gql = (user: string, query: string, variables: Record<string, unknown> = {}) =>
-  postGraphQL(stack.gatewayUrl, query, variables, { authorization: `Bearer ${tokens[user]}` });
-const rate = async (user: string, movieId: string, score: number) => {
-  const res = await gql(user, 'mutation ($m: ID!, $s: Float!) { rateMovie(input: { movieId: $m, score: $s }) { rating { score } } }', { m: movieId, s: score });
-  expect(res.body.errors).toBeUndefined();
-};
-const follow = async (user: string, movieId: string) => {
-  const res = await gql(user, 'mutation ($m: ID!) { followMovie(movieId: $m) { following } }', { m: movieId });
-  expect(res.body.errors).toBeUndefined();
-};
 /** The subscription is registered once the server acknowledged the connection and had a moment to prepare it. */
 const settle = () => new Promise((r) => setTimeout(r, 700));
 
 beforeAll(async () => {
-  stack = await startStack({
-    randomPorts: true,
-    env: stackEnv({ ...(await freshTables()), REDIS_URL, RELAY_POLL_MS: '100', NOTIFICATION_COALESCE_WINDOW_SECONDS: '0' }),
-    logDir: LOGS,
-  });
-  for (const u of ['alice', 'bob', 'carol']) tokens[u] = await makeToken(u, stack.env.JWT_SECRET);
+  ({ stack, tokens, rate, follow } = await startLiveStack(7, LOGS));
 }, 180_000);
 
 afterAll(async () => {
