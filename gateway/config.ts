@@ -56,6 +56,9 @@ const schema = z.object({
   SUBSCRIPTIONS: z.enum(['on', 'off']).default('on'),
   /** Keep-alive comment or ping on an idle live connection, every this many ms. */
   LIVE_KEEPALIVE_MS: positiveInt(15_000),
+  /** Live connections (SSE streams, WebSockets) one user may hold on a replica, and the replica in all. */
+  LIVE_MAX_CONNECTIONS_PER_USER: positiveInt(5),
+  LIVE_MAX_CONNECTIONS: positiveInt(10_000),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),
   MAX_COST: positiveInt(1000),

@@ -11,6 +11,8 @@ import { formatGatewayError } from './graphql/errors';
 import { createApolloServer } from './graphql/server';
 import proxyaddr from 'proxy-addr';
 import { createLive } from './live';
+import { GATEWAY_KEEP_ALIVE_TIMEOUT_MS } from './runtime';
+import { ConnectionLimits } from './live/limits';
 import { wsTransport } from './live/ws';
 import { createTokenVerifier } from './pipeline/authentication';
 import { createRateLimiter, requestLimits } from './pipeline/rate-limit';
@@ -19,7 +21,7 @@ import { isProduction } from '../platform/config';
 import { gatewayMetrics } from './metrics';
 import { gatewayApp } from './pipeline';
 import type { Lifecycle } from './pipeline/inflight';
-import { loadManifest } from './pipeline/persisted';
+import { loadManifest, persistedCheck } from './pipeline/persisted';
 
 export interface RunningGateway {
   url: string;
@@ -42,11 +44,12 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   const { gateway, clients } = createApolloGateway(cfg, signingKey, { redis, registry, logger });
 
   const httpServer = http.createServer();
-  httpServer.keepAliveTimeout = 61_000;
-  httpServer.headersTimeout = 62_000;
+  httpServer.keepAliveTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS + 1000;
   const formatError = formatGatewayError(isProduction(cfg), metrics.errors);
   const { executor, hub } = createLive(cfg, gateway, logger);
-  const live: LiveDeps | undefined = executor && hub ? { executor, hub, formatError, logger } : undefined;
+  const limits = new ConnectionLimits(cfg.LIVE_MAX_CONNECTIONS_PER_USER, cfg.LIVE_MAX_CONNECTIONS);
+  const live: LiveDeps | undefined = executor && hub ? { executor, hub, formatError, logger, limits } : undefined;
   const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, formatError, liveExecutor: live?.executor });
   await apollo.start();
   const app = gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), live });
@@ -64,6 +67,8 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
     logger,
     keepAliveMs: cfg.LIVE_KEEPALIVE_MS,
     clientIp: (req) => proxyaddr(req, trust),
+    limits,
+    persisted: persistedCheck(manifest, cfg.SAFELIST),
   });
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);

@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { parseStreamId } from '../../platform/live-bus';
 import type { GatewayContext } from '../graphql/context';
+import { tokenExpiry } from './limits';
 import { prepareLive } from './prepare';
 import { openLive, type LiveDeps, type LiveEnd } from './stream';
 
@@ -50,26 +51,39 @@ async function serve(opts: SseOptions, req: Request, res: Response): Promise<voi
     res.status(prepared.status).json(prepared.result);
     return;
   }
-  startStream(res);
   if (prepared.kind === 'single') {
+    startStream(res);
     res.end(frame('next', prepared.result) + frame('complete'));
     return;
   }
-  if (!opts.live) return void res.end();
+  if (!opts.live) return void res.status(503).end();
+  const place = opts.live.limits.acquire(context.userId);
+  if ('code' in place) {
+    res.status(place.scope === 'user' ? 429 : 503).json({ errors: [{ message: place.message, extensions: { code: place.code, scope: place.scope } }] });
+    return;
+  }
+  startStream(res);
   const ping = setInterval(() => res.write(':\n\n'), opts.keepAliveMs);
   const lastEventId =
     parseStreamId(req.header('last-event-id')) ?? parseStreamId(typeof body.extensions?.lastEventId === 'string' ? body.extensions.lastEventId : undefined);
-  const stream = openLive(opts.live, prepared.operation, lastEventId, {
-    next: (id: string, result: FormattedExecutionResult) => res.write(`id: ${id}\n${frame('next', result)}`),
-    end: (reason: LiveEnd) => {
-      clearInterval(ping);
-      res.end(endEvent(reason));
+  const stream = openLive(
+    opts.live,
+    prepared.operation,
+    lastEventId,
+    {
+      next: (id: string, result: FormattedExecutionResult) => res.write(`id: ${id}\n${frame('next', result)}`),
+      end: (reason: LiveEnd) => {
+        clearInterval(ping);
+        res.end(endEvent(reason));
+      },
+      backlog: () => res.writableLength,
     },
-    backlog: () => res.writableLength,
-  });
+    tokenExpiry(req.header('authorization')),
+  );
   res.once('close', () => {
     clearInterval(ping);
     stream.close();
+    place.release();
   });
 }
 

@@ -3,6 +3,7 @@ import { compareStreamIds, type LiveMessage } from '../../platform/live-bus';
 import type { Logger } from '../../platform/logger';
 import type { LiveExecutor, PlannedSubscription } from '../apollo-patches/subscriptions';
 import type { LiveHub } from './hub';
+import type { ConnectionLimits } from './limits';
 
 /** A subscription ready to stream: planned, checked, routed (prepare.ts). */
 export interface LiveOperation {
@@ -37,6 +38,7 @@ export interface LiveDeps {
   logger: Logger;
   /** A client further behind than this many bytes is dropped (SLOW_CONSUMER). */
   maxBacklogBytes?: number;
+  limits: ConnectionLimits;
 }
 
 const DEFAULT_MAX_BACKLOG = 1 << 20;
@@ -49,7 +51,14 @@ const executions = new Map<string, Promise<FormattedExecutionResult>>();
  * resumes (replayed from the stream first, then live, none twice, in the stream's order),
  * executed through the plan and handed to the sink. Returns its close.
  */
-export function openLive(deps: LiveDeps, op: LiveOperation, lastEventId: string | undefined, sink: LiveSink): { close(): void } {
+export function openLive(
+  deps: LiveDeps,
+  op: LiveOperation,
+  lastEventId: string | undefined,
+  sink: LiveSink,
+  /** When the caller's token expires (ms since the epoch): the stream ends then with TOKEN_EXPIRED. */
+  expiresAt?: number,
+): { close(): void } {
   let closed = false;
   let last = lastEventId;
   let replaying = lastEventId !== undefined;
@@ -77,8 +86,17 @@ export function openLive(deps: LiveDeps, op: LiveOperation, lastEventId: string 
 
   const unlisten = deps.hub.listen(op.topic, (m) => (replaying ? early.push(m) : enqueue(m)));
   const untrack = deps.hub.track(() => end({ code: 'SHUTTING_DOWN', message: 'The gateway is restarting; reconnect with the last event id.' }));
+  // A token is checked once, at connect: its expiry ends the stream (the client signs in again).
+  const expiry =
+    expiresAt === undefined
+      ? undefined
+      : setTimeout(
+          () => end({ code: 'TOKEN_EXPIRED', message: 'The token has expired; subscribe again with a new one.' }),
+          Math.max(0, expiresAt - Date.now()),
+        );
   const close = () => {
     closed = true;
+    clearTimeout(expiry);
     unlisten();
     untrack();
   };

@@ -11,7 +11,9 @@ import type { Logger } from '../../platform/logger';
 import { createCallerSigner } from '../../platform/identity';
 import { callerContext, type GatewayContext } from '../graphql/context';
 import { AuthError, type TokenVerifier } from '../pipeline/authentication';
+import { bodyAsked, type Asked, type Refusal } from '../pipeline/persisted';
 import type { RateDecision, Subject } from '../pipeline/rate-limit';
+import { tokenExpiry, type ConnectionLimits } from './limits';
 import { prepareLive } from './prepare';
 import { openLive, type LiveDeps, type LiveEnd } from './stream';
 
@@ -29,6 +31,10 @@ export interface WsOptions {
   keepAliveMs: number;
   /** The client's address as the HTTP steps see it (TRUST_PROXY applied). */
   clientIp: (req: http.IncomingMessage) => string;
+  /** Connections per user and per replica (shared with SSE). */
+  limits: ConnectionLimits;
+  /** Registered operations and SAFELIST (pipeline/persisted.ts), as for HTTP requests. */
+  persisted: (op: Asked) => Refusal | null;
 }
 
 /** One WebSocket connection: who it is, authenticated once in connection_init. */
@@ -66,18 +72,36 @@ export function wsTransport(opts: WsOptions): { close(): void } {
         const params = ctx.connectionParams ?? {};
         const authorization =
           typeof params.authorization === 'string' ? params.authorization : typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
+        let userId: string | null;
         try {
-          const userId = await opts.verify(authorization);
-          connections.set(socket, { userId, clientIp: opts.clientIp(ctx.extra.request) });
-          return true;
+          userId = await opts.verify(authorization);
         } catch (err) {
           socket.close(CloseCode.Unauthorized, `UNAUTHENTICATED: ${err instanceof AuthError ? err.message : 'invalid credentials'}`);
           return false;
         }
+        const place = opts.limits.acquire(userId);
+        if ('code' in place) {
+          // 4429 is final for graphql-ws clients (close another connection first); a full replica is worth a retry.
+          socket.close(place.scope === 'user' ? CloseCode.TooManyInitialisationRequests : 1013, `${place.code}: ${place.message}`);
+          return false;
+        }
+        // Authenticated once: the token's expiry ends the connection with 4401 TOKEN_EXPIRED.
+        const expiresAt = tokenExpiry(authorization);
+        const expiry =
+          expiresAt === undefined ? undefined : setTimeout(() => socket.close(CLOSE_CODES.TOKEN_EXPIRED, 'TOKEN_EXPIRED'), Math.max(0, expiresAt - Date.now()));
+        socket.once('close', () => {
+          clearTimeout(expiry);
+          place.release();
+        });
+        connections.set(socket, { userId, clientIp: opts.clientIp(ctx.extra.request) });
+        return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const conn = connections.get(ctx.extra.socket);
         if (!conn) return [new GraphQLError('Not connected.', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        const op = bodyAsked(payload);
+        const refusal = op && opts.persisted(op);
+        if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: refusal.code } })];
         const subject: Subject = conn.userId ? { kind: 'user', id: conn.userId } : { kind: 'ip', id: conn.clientIp };
         const decision = await opts.take(subject);
         if (!decision.allowed)

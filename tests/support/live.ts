@@ -20,11 +20,11 @@ export interface LiveStack {
  * The stack's processes with the relay polling fast and no coalescing (one notification per
  * rating). `redisDb`: the stream's entries outlive other files' stacks, so each file has its own.
  */
-export async function startLiveStack(redisDb: number, logDir: string): Promise<LiveStack> {
+export async function startLiveStack(redisDb: number, logDir: string, extra: Record<string, string> = {}): Promise<LiveStack> {
   const REDIS_URL = `${servers().redis.replace(/\/\d*$/, '')}/${redisDb}`;
   const stack = await startStack({
     randomPorts: true,
-    env: stackEnv({ ...(await freshTables()), REDIS_URL, RELAY_POLL_MS: '100', NOTIFICATION_COALESCE_WINDOW_SECONDS: '0' }),
+    env: stackEnv({ ...(await freshTables()), REDIS_URL, RELAY_POLL_MS: '100', NOTIFICATION_COALESCE_WINDOW_SECONDS: '0', ...extra }),
     logDir,
   });
   const tokens: Record<string, string> = {};
