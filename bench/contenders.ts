@@ -67,6 +67,18 @@ export function baseline(): (Build & { name: string }) | null {
   return { name: `marquee@node${version.slice(1).split('.')[0]}`, node: bin, dir: path.join(dir, 'bench', '.build') };
 }
 
+/** BENCH_MARQUEE_ENV: space-separated NAME=value settings added to Marquee's contenders' environment. */
+function marqueeEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_MARQUEE_ENV ?? '').split(' ').filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((p) => {
+      const eq = p.indexOf('=');
+      if (eq < 1) throw new Error(`BENCH_MARQUEE_ENV: not NAME=value: ${p}`);
+      return [p.slice(0, eq), p.slice(eq + 1)];
+    }),
+  );
+}
+
 export function allContenders(e: ContenderEnv): Contender[] {
   const common = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -111,6 +123,8 @@ export function allContenders(e: ContenderEnv): Contender[] {
         SUBGRAPH_DEDUPE: dedupe,
         RESPONSE_CACHE: responseCache ? 'on' : 'off',
         SUBGRAPH_CACHE: responseCache ? 'on' : 'off',
+        // BENCH_MARQUEE_ENV: settings for Marquee only, e.g. `APOLLO_PATCHES=off` to measure what a change buys.
+        ...marqueeEnv(),
       },
     }),
   });

@@ -43,6 +43,8 @@ const schema = z.object({
   SUBGRAPH_CONNECTIONS: positiveInt(64),
   SUBGRAPH_DEDUPE: z.enum(['on', 'off']).default('on'),
   SUBGRAPH_BATCHING: z.enum(['on', 'off']).default('on'),
+  /** An entity fetch sends each distinct representation once (subgraph-client/representations.ts). */
+  SUBGRAPH_DEDUPE_REPRESENTATIONS: z.enum(['on', 'off']).default('on'),
   /** A check for tests: subgraph answers shared between requests are deep-frozen, so that a write into one fails the request. */
   SUBGRAPH_FREEZE_SHARED: z.enum(['on', 'off']).default('off'),
   SUBGRAPH_CACHE: z.enum(['on', 'off']).default('on'),

@@ -6,6 +6,7 @@ import { listen, once } from '../platform/http';
 import type { Logger } from '../platform/logger';
 import { startMetricsServer } from '../platform/metrics';
 import type { GatewayConfig } from './config';
+import { Generations } from './entity-cache/generations';
 import { createApolloGateway, subgraphUrls } from './graphql/gateway';
 import { formatGatewayError } from './graphql/errors';
 import { createApolloServer } from './graphql/server';
@@ -38,10 +39,12 @@ export interface RunningGateway {
  */
 export async function startGateway(cfg: GatewayConfig, signingKey: string, logger: Logger, registry: Registry): Promise<RunningGateway> {
   const redis = connectRedis(cfg);
+  const invalidation = redis && connectInvalidation(cfg, redis);
+  const generations = invalidation?.generations;
   const metrics = gatewayMetrics(registry);
   const lifecycle: Lifecycle = { draining: false };
   const manifest = loadManifest(cfg.PERSISTED_OPERATIONS_PATH);
-  const { gateway, clients } = createApolloGateway(cfg, signingKey, { redis, registry, logger });
+  const { gateway, clients } = createApolloGateway(cfg, signingKey, { redis, registry, logger, generations });
 
   const httpServer = http.createServer();
   httpServer.keepAliveTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS;
@@ -50,7 +53,17 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   const { executor, hub } = createLive(cfg, gateway, logger);
   const limits = new ConnectionLimits(cfg.LIVE_MAX_CONNECTIONS_PER_USER, cfg.LIVE_MAX_CONNECTIONS);
   const live: LiveDeps | undefined = executor && hub ? { executor, hub, formatError, logger, limits } : undefined;
-  const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, formatError, liveExecutor: live?.executor });
+  const apollo = createApolloServer(cfg, {
+    gateway,
+    httpServer,
+    redis,
+    registry,
+    metrics,
+    manifest,
+    generations,
+    formatError,
+    liveExecutor: live?.executor,
+  });
   await apollo.start();
   const app = gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), live });
   httpServer.on('request', app);
@@ -89,6 +102,7 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       ws.close();
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
+      invalidation?.subscriber.disconnect();
       redis?.disconnect();
       await metricsServer.close();
     }),
@@ -102,4 +116,18 @@ function connectRedis(cfg: GatewayConfig): Redis | undefined {
     /* counted and logged by the users of the client; reconnection is automatic */
   });
   return redis;
+}
+
+/**
+ * The entity cache's generation counters (entity-cache/generations.ts) on the gateway's Redis,
+ * with a connection of its own for the invalidation channel (a subscribed connection can send
+ * nothing else). It queues while connecting, so the subscription is made once Redis is there, and
+ * is renewed after a reconnection.
+ */
+function connectInvalidation(cfg: GatewayConfig, redis: Redis): { generations: Generations; subscriber: Redis } {
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  subscriber.on('error', () => {
+    /* a replica without the channel converges within the generations' memo time */
+  });
+  return { generations: new Generations(redis, subscriber), subscriber };
 }

@@ -26,7 +26,7 @@ export const TESTED_VERSIONS: Readonly<Record<string, string>> = {
 export type PatchesSetting = 'on' | 'off';
 
 export interface PatchOutcome {
-  patch: 'flatten-exports' | 'result-shaping' | 'deep-merge' | 'operation-cache' | 'answer-sharing';
+  patch: 'flatten-exports' | 'result-shaping' | 'deep-merge' | 'execute-plan' | 'operation-cache' | 'answer-sharing';
   installed: boolean;
   reason?: string;
 }
@@ -106,6 +106,11 @@ export function installApolloPatches(
   });
   attempt('deep-merge', () => {
     (require('./deep-merge') as typeof import('./deep-merge')).install();
+    return true;
+  });
+  // After flattenExports: it keeps federation-internals' (flattened) export object, read at call time.
+  attempt('execute-plan', () => {
+    (require('./execute-plan') as typeof import('./execute-plan')).install();
     return true;
   });
   // After flattenExports: it writes to the flattened (plain) export object.

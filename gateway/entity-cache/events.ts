@@ -1,4 +1,4 @@
-import type { RatingEvent } from '../../platform/events/types';
+import type { DomainEvent } from '../../platform/events/types';
 import { dependency, type Dependency } from './tags';
 
 /** The `@cacheTag` every Movie carries by default, in Apollo's format, so operators can invalidate by tag. */
@@ -12,8 +12,11 @@ export function movieDependencies(movieId: string): Dependency[] {
   return [dependency.entity('Movie', { id: movieId }), dependency.tag(`movie-${movieId}`)];
 }
 
-/** A rating event's invalidation, with the commit time its lag is measured from. */
-export function invalidationOfRatingEvent(event: RatingEvent): { deps: Dependency[]; committedAt: number } {
+/**
+ * A domain event's invalidation (a rating's or a follow's: each changes only its film), with the
+ * commit time its lag is measured from.
+ */
+export function invalidationOfEvent(event: DomainEvent): { deps: Dependency[]; committedAt: number } {
   const committedAt = Date.parse(event.occurredAt);
   return { deps: movieDependencies(event.movieId), committedAt: Number.isNaN(committedAt) ? Date.now() : committedAt };
 }

@@ -11,6 +11,21 @@ export interface InvalidationMessage {
 }
 
 /**
+ * Bumps every dependency's generation, then tells every gateway replica (and, with the commit
+ * time, lets them measure the lag). For any process with a Redis client: the relay uses it alone.
+ */
+export async function publishInvalidation(redis: Redis, deps: readonly Dependency[], committedAt?: number): Promise<void> {
+  if (deps.length === 0) return;
+  const pipeline = redis.multi();
+  for (const dep of deps) pipeline.incr(GENERATION_PREFIX + dep);
+  const results = await pipeline.exec();
+  const failed = results?.find(([err]) => err)?.[0];
+  if (failed) throw failed;
+  const message: InvalidationMessage = { deps: [...deps], ...(committedAt === undefined ? {} : { committedAt }) };
+  await redis.publish(INVALIDATION_CHANNEL, JSON.stringify(message));
+}
+
+/**
  * The generation counters of the entity cache, shared by all gateway replicas through one Redis:
  * read with one MGET per lookup (memoised in memory for `memoMs`), bumped with INCR, and announced
  * on a pub/sub channel so that every replica drops its memoised values at once. A replica that
@@ -19,6 +34,11 @@ export interface InvalidationMessage {
 export class Generations {
   private readonly memo = new Map<Dependency, { value: string | null; until: number }>();
   private readonly listeners: ((m: InvalidationMessage) => void)[] = [];
+  /**
+   * Counts the invalidations heard: an MGET answered before a bump may arrive after the bump's
+   * message (two connections), and must not then be memoised as current.
+   */
+  private heard = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -35,6 +55,7 @@ export class Generations {
         return;
       }
       if (!Array.isArray(message.deps)) return;
+      this.heard++;
       for (const dep of message.deps) this.memo.delete(dep);
       for (const listener of this.listeners) listener(message);
     });
@@ -45,9 +66,22 @@ export class Generations {
     this.listeners.push(listener);
   }
 
+  /** The memoised generations, synchronously, when all are memoised (a cache hit then costs no turn of the event loop). */
+  peek(deps: readonly Dependency[]): (string | null)[] | undefined {
+    const now = this.now();
+    const out: (string | null)[] = [];
+    for (const dep of deps) {
+      const m = this.memo.get(dep);
+      if (!m || m.until <= now) return undefined;
+      out.push(m.value);
+    }
+    return out;
+  }
+
   /** The current generation of each dependency (null: never bumped). */
   async read(deps: readonly Dependency[]): Promise<(string | null)[]> {
     const now = this.now();
+    const heard = this.heard;
     const out: (string | null)[] = new Array<string | null>(deps.length).fill(null);
     const missing: number[] = [];
     deps.forEach((dep, i) => {
@@ -57,10 +91,11 @@ export class Generations {
     });
     if (missing.length > 0) {
       const values = await this.redis.mget(missing.map((i) => GENERATION_PREFIX + deps[i]));
+      const current = heard === this.heard;
       missing.forEach((i, j) => {
         const value = values[j] ?? null;
         out[i] = value;
-        this.memo.set(deps[i], { value, until: now + this.memoMs });
+        if (current) this.memo.set(deps[i], { value, until: now + this.memoMs });
       });
     }
     return out;
@@ -68,12 +103,9 @@ export class Generations {
 
   /** Bumps every dependency, then tells every replica. */
   async bump(deps: readonly Dependency[], committedAt?: number): Promise<void> {
-    if (deps.length === 0) return;
-    const pipeline = this.redis.multi();
-    for (const dep of deps) pipeline.incr(GENERATION_PREFIX + dep);
-    await pipeline.exec();
+    this.heard++;
     for (const dep of deps) this.memo.delete(dep);
-    const message: InvalidationMessage = { deps: [...deps], ...(committedAt === undefined ? {} : { committedAt }) };
-    await this.redis.publish(INVALIDATION_CHANNEL, JSON.stringify(message));
+    await publishInvalidation(this.redis, deps, committedAt);
+    for (const dep of deps) this.memo.delete(dep);
   }
 }

@@ -3,6 +3,7 @@ import { createCallerSigner } from '../../platform/identity';
 import type { Logger } from '../../platform/logger';
 import type { PlanRecipes } from '../apollo-patches/answer-sharing';
 import type { LiveRequest } from '../live/prepare';
+import { RequestDependencies } from '../entity-cache/fetch-deps';
 import { locals } from '../pipeline/locals';
 import type { Subject } from '../pipeline/rate-limit';
 
@@ -20,6 +21,8 @@ export interface GatewayContext {
   rateSubject: Subject;
   /** Where this request's query plan writes into subgraph answers (null: a plan not analysed). */
   answerRecipes?: PlanRecipes | null;
+  /** The generations this request's subgraph fetches were made under (entity-cache/fetch-deps.ts), for the response cache. */
+  cacheDependencies: RequestDependencies;
   /** Set by a streaming transport (SSE, WebSocket): a subscription is captured here to stream (live/prepare.ts). */
   live?: LiveRequest;
 }
@@ -47,6 +50,7 @@ export function callerContext(logger: Logger, signIdentity: ReturnType<typeof cr
     partnerId: p.partnerId,
     clientIp,
     rateSubject: p.rateSubject,
+    cacheDependencies: new RequestDependencies(),
     log: logger.child({
       requestId: p.requestId,
       ip: p.ip ?? undefined,

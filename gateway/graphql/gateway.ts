@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger';
 import { planReader } from '../apollo-patches';
 import type { GatewayConfig } from '../config';
+import type { Generations } from '../entity-cache/generations';
 import { SubgraphAnswerCache } from '../subgraph-cache';
 import { SubgraphClient } from '../subgraph-client';
 import type { GatewayContext } from './context';
@@ -22,9 +23,9 @@ export function subgraphUrls(cfg: Pick<GatewayConfig, 'MOVIES_URL' | 'RATINGS_UR
 export function createApolloGateway(
   cfg: GatewayConfig,
   signingKey: string,
-  deps: { redis: Redis | undefined; registry: Registry; logger: Logger },
+  deps: { redis: Redis | undefined; registry: Registry; logger: Logger; generations?: Generations },
 ): { gateway: ApolloGateway; clients: SubgraphClient[] } {
-  const { redis, registry, logger } = deps;
+  const { redis, registry, logger, generations } = deps;
   const urls = subgraphUrls(cfg);
   const cache = cfg.SUBGRAPH_CACHE === 'on' ? new SubgraphAnswerCache({ redis, registry, logger: logger.child({ component: 'subgraph-cache' }) }) : undefined;
   const clients: SubgraphClient[] = [];
@@ -39,8 +40,10 @@ export function createApolloGateway(
         connections: cfg.SUBGRAPH_CONNECTIONS,
         dedupe: cfg.SUBGRAPH_DEDUPE === 'on',
         batch: cfg.SUBGRAPH_BATCHING === 'on',
+        distinctRepresentations: cfg.SUBGRAPH_DEDUPE_REPRESENTATIONS === 'on',
         freezeSharedAnswers: cfg.SUBGRAPH_FREEZE_SHARED === 'on',
         cache,
+        generations,
         registry,
       });
       clients.push(client);

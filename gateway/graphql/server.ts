@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -7,7 +7,10 @@ import type { ApolloGateway } from '@apollo/gateway';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { isProduction } from '../../platform/config';
+import type { Generations } from '../entity-cache/generations';
+import { DependentResponseCache } from '../entity-cache/response-cache';
 import { boundedLabel } from '../../platform/metric-labels';
 import type { LiveExecutor } from '../apollo-patches/subscriptions';
 import type { GatewayConfig } from '../config';
@@ -25,6 +28,18 @@ import { operationChecks } from './operation-checks';
 import { requestLog } from './request-log';
 import { supergraphFacts } from './supergraph-facts';
 
+/** The response cache's store: with the generations, each response is stamped with them and invalidated by events. */
+function responseCacheStore(cache: KeyValueCache<string>, generations: Generations | undefined) {
+  if (!generations) return { cache };
+  const dependent = new DependentResponseCache(generations, (context) => (context as Partial<GatewayContext>).cacheDependencies);
+  return {
+    cache: dependent.wrap(cache),
+    generateCacheKey: dependent.generateCacheKey,
+    // Not when a fetch could not tell its generations (Redis down), or a write came in between.
+    shouldWriteToCache: ({ contextValue }: GraphQLRequestContext<GatewayContext>) => Promise.resolve(!contextValue.cacheDependencies.unknown),
+  };
+}
+
 export interface ApolloServerParts {
   gateway: ApolloGateway;
   httpServer: http.Server;
@@ -37,6 +52,8 @@ export interface ApolloServerParts {
   liveExecutor?: LiveExecutor;
   /** The error formatting, shared with the streaming transports (made here when not given). */
   formatError?: ReturnType<typeof formatGatewayError>;
+  /** The entity cache's generations (with Redis): cached responses are dropped when what they show changes. */
+  generations?: Generations;
 }
 
 /**
@@ -75,9 +92,9 @@ export function createApolloServer(cfg: GatewayConfig, parts: ApolloServerParts)
       ...(cfg.RESPONSE_CACHE === 'on'
         ? [
             responseCachePlugin<GatewayContext>({
-              cache: createKeyValueCache(redis, 'marquee:rc:'),
               // Anything with viewer data is cached per user, never shared.
               sessionId: async ({ contextValue }) => contextValue.userId,
+              ...responseCacheStore(createKeyValueCache(redis, 'marquee:rc:'), parts.generations),
             }),
           ]
         : []),

@@ -4,12 +4,15 @@ import { LRUCache } from 'lru-cache';
 import type { Registry } from 'prom-client';
 import { createCallerSigner } from '../../platform/identity';
 import { recipeKey, type PlanRecipes } from '../apollo-patches/answer-sharing';
+import { fetchDependencies, generationsOf, generationsPart, type RequestDependencies } from '../entity-cache/fetch-deps';
+import type { Generations } from '../entity-cache/generations';
 import type { Hint, SubgraphAnswerCache } from '../subgraph-cache';
 import type { Answer } from './answer';
 import { Batcher } from './batching';
 import { CacheUse } from './cache-use';
 import { InFlight } from './dedup';
 import { subgraphClientMetrics } from './metrics';
+import { foldRepresentations, unfoldAnswer } from './representations';
 import { Transport } from './transport';
 
 export { BATCH_RETRY_MS } from './batching';
@@ -49,6 +52,14 @@ export interface SubgraphClientOptions {
   freezeSharedAnswers?: boolean;
   /** Public answers of query operations, kept for their max-age (see subgraph-cache.ts). */
   cache?: SubgraphAnswerCache;
+  /**
+   * The entity cache's generation counters (gateway/entity-cache/generations.ts), with Redis:
+   * every kept answer is keyed by the generations of what it depends on, so the events that bump
+   * them (the relay's, an operator's) make it unreachable in every replica at once.
+   */
+  generations?: Generations;
+  /** SUBGRAPH_DEDUPE_REPRESENTATIONS: an entity fetch sends each distinct representation once (representations.ts). */
+  distinctRepresentations?: boolean;
 }
 
 interface CallerContext {
@@ -60,6 +71,8 @@ interface CallerContext {
   partnerId?: string | null;
   /** An anonymous caller's IP (signed into its identity): its own share of upstream budgets. */
   clientIp?: string | null;
+  /** The generations this request's fetches were made under (for the response cache). */
+  cacheDependencies?: RequestDependencies;
 }
 
 export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>> {
@@ -86,29 +99,43 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
     const ctx = options.context as CallerContext;
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const folding = this.opts.distinctRepresentations ? foldRepresentations(request.variables) : undefined;
+    const variables = folding ? folding.variables : request.variables;
+    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
     const isMutation = /^\s*mutation\b/.test(request.query);
 
-    const cache = isMutation ? undefined : this.cache;
+    // The generations of what the answer depends on, read before the call: an answer kept under
+    // them is never found once an event bumps one. Unknown (Redis down): nothing kept or looked up.
+    let versioned = body;
+    let cacheable = !isMutation;
+    if (!isMutation && this.opts.generations) {
+      const deps = fetchDependencies(this.opts.name, request.variables);
+      const pending = generationsOf(this.opts.generations, deps);
+      const generations = Array.isArray(pending) ? pending : await pending;
+      ctx.cacheDependencies?.record(deps, generations);
+      if (generations) versioned = `${body}\n${generationsPart(generations)}`;
+      else cacheable = false;
+    }
+    const cache = cacheable ? this.cache : undefined;
     const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
     // Anonymous callers share one key: a mark for it would turn the cache off for all of them.
     if (isMutation && this.cache && caller !== '|') this.cache.wrote(caller);
     // Looked up unless answered private last time: a private operation pays for one lookup per
     // process, and a new replica takes what the others keep in Redis from its first request.
     const lookup = cache && this.publicLastTime.get(request.query) !== false && !cache.wroteRecently(caller);
-    const key = lookup ? cache.key(body) : undefined;
+    const key = lookup ? cache.key(versioned) : undefined;
     const cached = cache && key ? await cache.lookup(key) : undefined;
     const answer =
       cached?.answer ??
       // Anonymous callers are told apart by IP here: their calls draw on their own TMDB shares,
       // so one's refusal must not become another's answer (public answers are still shared).
       (this.opts.dedupe && !isMutation
-        ? await this.inflight.share(body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(request.query) === true, () =>
+        ? await this.inflight.share(versioned, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(request.query) === true, () =>
             this.call(body, ctx, true),
           )
         : await this.call(body, ctx, !isMutation));
     if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
-    if (cache && !cached) cache.remember(key ?? (() => cache.key(body)), answer);
+    if (cache && !cached) cache.remember(key ?? (() => cache.key(versioned)), answer);
 
     // The kind's enum is not exported by @apollo/gateway; only incoming operations carry a request context.
     if ('incomingRequestContext' in options) {
@@ -119,7 +146,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // call alone takes is given as parsed, with nothing copied along the plan's recipe.
     const shared = cached !== undefined || (this.opts.dedupe && !isMutation);
     const parsed = answer.take(shared ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
-    return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
+    const { data, errors } = folding ? unfoldAnswer(folding, parsed.data, parsed.errors) : parsed;
+    return { data, errors, extensions: parsed.extensions };
   }
 
   /** Signs the caller's identity for this subgraph and sends: at once, or batched with the request's other calls. */

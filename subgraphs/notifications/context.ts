@@ -10,7 +10,7 @@ export interface NotificationsDeps {
   tmdb: TmdbClient;
   /** Signs pagination cursors. */
   cursorSecret: string;
-  /** The live bus (REDIS_URL set): follows and unfollows tell subscriptions; the relay tells of ratings. */
+  /** The live bus (REDIS_URL set), which the relay tells of delivered notifications and film activity. */
   live?: LiveBusPublisher;
 }
 

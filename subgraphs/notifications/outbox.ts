@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { RatingEvent } from '../../platform/events/types';
+import type { DomainEvent } from '../../platform/events/types';
 
 /**
  * The notifications side of the outbox (platform/events/table.ts): list pending events, claim
@@ -8,7 +8,7 @@ import type { RatingEvent } from '../../platform/events/types';
  * dead. A relay that dies simply lets its lease run out; another one resumes from the progress.
  */
 export interface OutboxEvent {
-  event: RatingEvent;
+  event: DomainEvent;
   /** Followers already handled: the last follower key processed, to resume a large fan-out. */
   fanoutAfter?: Record<string, string>;
   fanoutDone?: boolean;
@@ -44,7 +44,7 @@ export class Outbox {
       }),
     );
     return (out.Items ?? []).map((i) => ({
-      event: i.event as RatingEvent,
+      event: i.event as DomainEvent,
       fanoutAfter: i.fanoutAfter as Record<string, string> | undefined,
       fanoutDone: Boolean(i.fanoutDone),
       published: Boolean(i.published),
@@ -171,7 +171,7 @@ export class Outbox {
    * A poison event: out of the pending index so it blocks nothing, with a dead-letter record
    * (listable under pk DEADLETTER) that keeps the event and its error for an operator.
    */
-  async dead(eventId: string, error: string, event: RatingEvent): Promise<void> {
+  async dead(eventId: string, error: string, event: DomainEvent): Promise<void> {
     // Unconditional: it follows our own failed(), whose back-off keeps other relays off until then.
     await this.opts.doc.send(
       new UpdateCommand({

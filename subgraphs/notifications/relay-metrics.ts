@@ -7,7 +7,7 @@ export function makeRelayMetrics(registry: Registry) {
   return {
     processed: new Counter({
       name: 'marquee_events_processed_total',
-      help: 'Rating events relayed to feeds and SNS',
+      help: "Domain events relayed (feeds, SNS, the gateways' cache invalidation)",
       labelNames: ['eventType'],
       registers: [registry],
     }),
@@ -23,6 +23,11 @@ export function makeRelayMetrics(registry: Registry) {
       registers: [registry],
     }),
     dead: new Counter({ name: 'marquee_events_dead_lettered_total', help: 'Poison events set aside', registers: [registry] }),
+    invalidationFailures: new Counter({
+      name: 'marquee_relay_invalidation_failures_total',
+      help: 'Events whose gateway cache invalidation (Redis INCR and publish) failed; cached entries then live out their max-age',
+      registers: [registry],
+    }),
     lag: new Gauge({ name: 'marquee_event_lag_seconds', help: 'Age of the oldest unprocessed event', registers: [registry] }),
   };
 }

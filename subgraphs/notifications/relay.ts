@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger';
-import type { RatingEvent } from '../../platform/events/types';
+import { FOLLOW_EVENT_TYPES, isRatingEvent, RATING_EVENT_TYPES, type DomainEvent } from '../../platform/events/types';
 import { isTmdbId } from '../../platform/ids';
 import type { LiveBusPublisher } from '../../platform/live-bus';
 import { RETRY_POLICIES, retryDelay, retrySpec } from '../../platform/retry';
@@ -35,13 +35,21 @@ export interface RelayOptions {
   maxAttempts?: number;
   fanoutPageSize?: number;
   crash?: CrashHook;
+  /**
+   * Tells the gateways' caches what the event made stale (gateway/entity-cache: Redis INCR and
+   * publish), as soon as the event is claimed, before its fan-out: readers see a write within a
+   * second of its commit. A failure is logged and counted, never retried: the entries it missed
+   * live out their max-age.
+   */
+  invalidate?: (event: DomainEvent) => Promise<void>;
 }
 
-const EVENT_TYPES = new Set(['RatingCreated', 'RatingUpdated', 'RatingDeleted']);
+const EVENT_TYPES = new Set<string>([...RATING_EVENT_TYPES, ...FOLLOW_EVENT_TYPES]);
 
 /**
- * Relays rating events from the outbox: writes a feed item per follower (idempotent by event
- * id), then publishes the event to SNS, then marks it done. Each step is recorded, so a relay
+ * Relays domain events from the outbox: invalidates the gateways' cached entries of the film, writes
+ * a feed item per follower for a rating (idempotent by event id), then publishes the event to SNS,
+ * then marks it done. Each step is recorded, so a relay
  * killed anywhere is resumed by the next claim: feed items are never duplicated, and an event is
  * published at least once (a crash between publish and the record repeats the publish, which
  * at-least-once consumers dedupe by eventId).
@@ -52,6 +60,8 @@ export class OutboxRelay {
   private running?: Promise<unknown>;
   private lagLoggedAt = 0;
   private readonly metrics;
+  /** Events already invalidated by this relay: an event retried (a slow fan-out, SNS down) is not bumped every pass. */
+  private readonly invalidated = new Set<string>();
 
   constructor(private readonly opts: RelayOptions) {
     this.owner = opts.owner ?? `relay-${randomUUID()}`;
@@ -115,10 +125,12 @@ export class OutboxRelay {
         leases.set(item.event.eventId, lease);
         try {
           validate(item.event);
+          await this.invalidate(item.event);
           if (!item.fanoutDone) {
             await this.fanOut(item, lease);
-            // Once per fan-out: its feed items are written, and the rating's summary with it.
-            await tellLive(this.opts.live, { type: 'movieActivity', movieId: item.event.movieId, kind: 'RATING_SUMMARY_CHANGED' }, this.opts.logger);
+            // Once per fan-out: its feed items are written, and the film's rating summary or follower count has changed.
+            const kind = isRatingEvent(item.event) ? 'RATING_SUMMARY_CHANGED' : 'FOLLOWER_COUNT_CHANGED';
+            await tellLive(this.opts.live, { type: 'movieActivity', movieId: item.event.movieId, kind }, this.opts.logger);
           }
           ready.push(item);
         } catch (err) {
@@ -161,9 +173,26 @@ export class OutboxRelay {
     return true;
   }
 
+  private async invalidate(event: DomainEvent): Promise<void> {
+    if (!this.opts.invalidate || this.invalidated.has(event.eventId)) return;
+    try {
+      await this.opts.invalidate(event);
+      // Bounded: only events still pending matter, and a pass handles at most batchSize of them.
+      if (this.invalidated.size >= 10_000) this.invalidated.clear();
+      this.invalidated.add(event.eventId);
+    } catch (err) {
+      this.metrics?.invalidationFailures.inc();
+      this.opts.logger.warn(
+        { eventId: event.eventId, err: err instanceof Error ? err.message : String(err) },
+        'cache invalidation failed; cached entries live out their max-age',
+      );
+    }
+  }
+
   private async fanOut(item: OutboxEvent, lease: Lease): Promise<void> {
     const e = item.event;
-    const kind: NotificationKind | null = e.eventType === 'RatingDeleted' ? null : e.hasReview ? 'NEW_REVIEW' : 'NEW_RATING';
+    // Follows reach no feed: only new ratings and reviews do.
+    const kind: NotificationKind | null = !isRatingEvent(e) || e.eventType === 'RatingDeleted' ? null : e.hasReview ? 'NEW_REVIEW' : 'NEW_RATING';
     let after = item.fanoutAfter;
     while (kind) {
       if (lease.lost) throw new LeaseLost(e.eventId);
@@ -182,7 +211,7 @@ export class OutboxRelay {
           kind,
           movieId: e.movieId,
           actorId: e.userId,
-          score: e.score,
+          score: isRatingEvent(e) ? e.score : 0,
           createdAt: e.occurredAt,
         });
         if (!created) return;
@@ -233,7 +262,7 @@ export class OutboxRelay {
   }
 }
 
-function validate(e: RatingEvent): void {
+function validate(e: DomainEvent): void {
   if (!e || typeof e !== 'object') throw new Error('event payload missing');
   if (!EVENT_TYPES.has(e.eventType)) throw new Error(`unknown eventType ${String(e.eventType)}`);
   if (!isTmdbId(String(e.movieId))) throw new Error(`invalid movieId ${String(e.movieId)}`);

@@ -7,7 +7,7 @@ import { viewer } from '../../platform/viewer';
 import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { NotificationsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
-import { subscriptionResolvers, tellLive } from './live';
+import { subscriptionResolvers } from './live';
 import { keys, toNotification, toPreferences, type StoredItem } from './store';
 
 /** Viewer fields of a User are readable by that user only. */
@@ -43,7 +43,7 @@ export const resolvers: Resolvers = {
       const userId = viewer(ctx);
       const id = parseTmdbId(args.movieId, 'movieId');
       if (!(await movieExists(ctx.tmdb, id))) throw notFound(`No film with id ${id} in the catalogue.`);
-      if (await ctx.store.follow(userId, id)) await tellLive(ctx.live, { type: 'movieActivity', movieId: id, kind: 'FOLLOWER_COUNT_CHANGED' }, ctx.log);
+      await ctx.store.follow(userId, id);
       ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: true };
@@ -51,7 +51,7 @@ export const resolvers: Resolvers = {
     unfollowMovie: async (_p, args, ctx) => {
       const userId = viewer(ctx);
       const id = parseTmdbId(args.movieId, 'movieId');
-      if (await ctx.store.unfollow(userId, id)) await tellLive(ctx.live, { type: 'movieActivity', movieId: id, kind: 'FOLLOWER_COUNT_CHANGED' }, ctx.log);
+      await ctx.store.unfollow(userId, id);
       ctx.readYourWrites();
       ctx.items.clear(keys.followers(id)).clear(keys.follow(id, userId));
       return { movie: { id }, following: false };

@@ -1,5 +1,8 @@
-import { createRedisClient } from '../../platform/cache';
+import { invalidationOfEvent } from '../../gateway/entity-cache/events';
+import { publishInvalidation } from '../../gateway/entity-cache/generations';
+import { createRedisClient, RedisCache, type Cache } from '../../platform/cache';
 import { cursorKey } from '../../platform/cursor';
+import type { DomainEvent } from '../../platform/events/types';
 import { LiveBusPublisher } from '../../platform/live-bus';
 import { defineSubgraph, startSubgraph, type InjectedClients, type Kit, type RunningServer } from '../../platform/kit';
 import type { NotificationsConfig } from './config';
@@ -9,13 +12,30 @@ import { OutboxRelay } from './relay';
 import { resolvers } from './resolvers';
 import { NotificationsStore } from './store';
 
+/**
+ * The gateways' entity cache hears of every event from the relay, on the Redis they share (the
+ * cache's own connection): without Redis there is no shared cache to tell.
+ */
+function gatewayCacheInvalidation(cache: Cache): ((event: DomainEvent) => Promise<void>) | undefined {
+  if (!(cache instanceof RedisCache)) return undefined;
+  return (event) => {
+    const { deps, committedAt } = invalidationOfEvent(event);
+    return publishInvalidation(cache.redis, deps, committedAt);
+  };
+}
+
 /** The notifications subgraph: follows and feeds in DynamoDB, and the relay that delivers events. */
 export const notifications = defineSubgraph({
   name: 'notifications',
   resolvers,
   ports: (cfg: NotificationsConfig) => ({ port: cfg.NOTIFICATIONS_PORT, metricsPort: cfg.NOTIFICATIONS_METRICS_PORT }),
   setup: (kit, cfg): NotificationsDeps => ({
-    store: new NotificationsStore({ doc: kit.dynamodb(), table: cfg.NOTIFICATIONS_TABLE, coalesceWindowSeconds: cfg.NOTIFICATION_COALESCE_WINDOW_SECONDS }),
+    store: new NotificationsStore({
+      doc: kit.dynamodb(),
+      table: cfg.NOTIFICATIONS_TABLE,
+      coalesceWindowSeconds: cfg.NOTIFICATION_COALESCE_WINDOW_SECONDS,
+      eventsTable: cfg.EVENTS_TABLE,
+    }),
     tmdb: kit.tmdb(cfg),
     cursorSecret: cursorKey(cfg.CURSOR_SECRET, kit.gatewayPublicKey),
     live: liveBus(kit, cfg),
@@ -38,6 +58,7 @@ export const notifications = defineSubgraph({
       live,
       pollMs: cfg.RELAY_POLL_MS,
       leaseMs: cfg.RELAY_LEASE_MS,
+      invalidate: gatewayCacheInvalidation(kit.cache()),
     });
     relay.start();
     return relay;

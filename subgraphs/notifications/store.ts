@@ -2,6 +2,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { batchGetItems, type ItemKey, type StoredItem } from '../../platform/dynamodb-batch';
 import { onlyConflicts, transactOnce, TransactionCancelledError, type Cancelled, type TransactItems } from '../../platform/dynamodb-transact';
 import { RETRY_POLICIES, TRY_AGAIN, untilDone } from '../../platform/retry';
+import { EVENT_SCHEMA_VERSION, newEventId, outboxItem, type FollowEvent, type FollowEventType } from '../../platform/events/types';
 import { FeedDelivery } from './feed-delivery';
 import { keys, type NotificationItem, type Preferences } from './items';
 
@@ -17,8 +18,12 @@ export { ALL_KINDS, keys, toNotification, toPreferences, type NotificationItem, 
 export class NotificationsStore {
   private readonly feed: FeedDelivery;
 
-  /** `coalesceWindowSeconds`: one feed item per (follower, film) within it; 0 = one per event. */
-  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string; coalesceWindowSeconds?: number }) {
+  /**
+   * `coalesceWindowSeconds`: one feed item per (follower, film) within it; 0 = one per event.
+   * `eventsTable`: the outbox, where a follow or unfollow writes its event in the same transaction
+   * (the gateway's entity cache learns from it that `followerCount` changed); none without it.
+   */
+  constructor(private readonly opts: { doc: DynamoDBDocumentClient; table: string; coalesceWindowSeconds?: number; eventsTable?: string }) {
     this.feed = new FeedDelivery({ doc: opts.doc, table: opts.table, windowMs: (opts.coalesceWindowSeconds ?? 3600) * 1000 });
   }
 
@@ -47,6 +52,7 @@ export class NotificationsStore {
           ExpressionAttributeValues: { ':one': 1 },
         },
       },
+      ...this.eventPut('MovieFollowed', userId, movieId, now),
     ]);
   }
 
@@ -63,7 +69,15 @@ export class NotificationsStore {
           ExpressionAttributeValues: { ':minus': -1 },
         },
       },
+      ...this.eventPut('MovieUnfollowed', userId, movieId, new Date().toISOString()),
     ]);
+  }
+
+  /** The outbox item of a follow change (none without an events table), committed with it or not at all. */
+  private eventPut(eventType: FollowEventType, userId: string, movieId: string, now: string): TransactItems {
+    if (!this.opts.eventsTable) return [];
+    const event: FollowEvent = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: newEventId(new Date(now)), eventType, movieId, userId, occurredAt: now };
+    return [{ Put: { TableName: this.opts.eventsTable, Item: outboxItem(event), ConditionExpression: 'attribute_not_exists(pk)' } }];
   }
 
   /** One page of a film's followers, resumable from the last key. */

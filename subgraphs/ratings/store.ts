@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { batchGetItems, type ItemKey, type StoredItem } from '../../platform/dynamodb-batch';
 import { lostOptimisticRace, transactOnce, TransactionCancelledError, type TransactItems } from '../../platform/dynamodb-transact';
 import { RETRY_POLICIES, TRY_AGAIN, untilDone } from '../../platform/retry';
-import { newEventId, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
+import { newEventId, outboxItem, EVENT_SCHEMA_VERSION, type RatingEvent, type RatingEventType } from '../../platform/events/types';
 import type { RatingItem, SummaryItem } from './model';
 import { emptySummary } from './model';
 
@@ -184,7 +184,7 @@ export class RatingsStore {
     return {
       Put: {
         TableName: this.opts.eventsTable,
-        Item: { pk: `EVENT#${eventId}`, sk: 'EVENT', pendingpk: 'PENDING', pendingsk: eventId, status: 'PENDING', event },
+        Item: outboxItem(event),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };

@@ -8,7 +8,12 @@ import { RatingsStore } from '../../subgraphs/ratings/store';
 import { NotificationsStore, type NotificationItem } from '../../subgraphs/notifications/store';
 import { Outbox } from '../../subgraphs/notifications/outbox';
 import { OutboxRelay, RelayCrash, type CrashPoint } from '../../subgraphs/notifications/relay';
+import { invalidationOfEvent, movieDependencies } from '../../gateway/entity-cache/events';
+import { publishInvalidation } from '../../gateway/entity-cache/generations';
+import { GENERATION_PREFIX } from '../../gateway/entity-cache/tags';
+import type { DomainEvent } from '../../platform/events/types';
 import { freshTables, servers } from '../support/env';
+import { redisClients } from '../support/redis-clients';
 
 /**
  * The relay against DynamoDB Local and fauxqs: a real SQS queue subscribed to the topic with a
@@ -111,6 +116,7 @@ afterAll(() => {
 });
 
 describe('outbox relay', () => {
+  const { ready } = redisClients();
   it('follow → rate → a filtered queue receives the event, the follower gets one feed item, the author none', async () => {
     const created = await queueFor({ eventType: ['RatingCreated'] });
     const deletedOnly = await queueFor({ eventType: ['RatingDeleted'] });
@@ -372,4 +378,47 @@ describe('outbox relay', () => {
     expect(await feed('burst-b')).toHaveLength(50);
     expect(await unread('burst-a')).toBe(50);
   }, 240_000);
+
+  it("relays follows from the outbox and invalidates the gateways' cached film on claim, and relays them when invalidation fails", async () => {
+    const withEvents = new NotificationsStore({ doc, table: tables.NOTIFICATIONS_TABLE, eventsTable: tables.EVENTS_TABLE });
+    const follows = await queueFor({ eventType: ['MovieFollowed', 'MovieUnfollowed'] });
+    const redis = await ready(servers().redis);
+    const film = String(700 + Math.floor(Math.random() * 200));
+    const [entity] = movieDependencies(film);
+    const generation = async () => Number((await redis.get(GENERATION_PREFIX + entity)) ?? 0);
+    const before = await generation();
+    const heard: DomainEvent[] = [];
+    const invalidate = async (event: DomainEvent) => {
+      heard.push(event);
+      const { deps, committedAt } = invalidationOfEvent(event);
+      await publishInvalidation(redis, deps, committedAt);
+    };
+
+    expect(await withEvents.follow('follower-a', film)).toBe(true);
+    expect(await withEvents.follow('follower-a', film)).toBe(false); // no change, no event
+    expect(await withEvents.unfollow('follower-a', film)).toBe(true);
+    await runUntilIdle(relay({ invalidate }));
+
+    // Events are relayed concurrently, in any order: invalidations commute (each is an INCR).
+    expect(heard.map((e) => [e.eventType, e.movieId, e.userId]).sort()).toEqual([
+      ['MovieFollowed', film, 'follower-a'],
+      ['MovieUnfollowed', film, 'follower-a'],
+    ]);
+    expect((await generation()) - before).toBe(2);
+    const got = await drain(follows);
+    expect(got.map((m) => m.attributes).sort((a, b) => a.eventType.localeCompare(b.eventType))).toEqual([
+      { eventType: 'MovieFollowed', movieId: film },
+      { eventType: 'MovieUnfollowed', movieId: film },
+    ]);
+    expect(await feed('follower-a')).toEqual([]);
+
+    // Invalidation failing (Redis down) costs the cache's freshness, not the event.
+    await withEvents.follow('follower-b', film);
+    await runUntilIdle(
+      relay({
+        invalidate: () => Promise.reject(new Error('redis down')),
+      }),
+    );
+    expect((await drain(follows)).map((m) => m.attributes.eventType)).toEqual(['MovieFollowed']);
+  });
 });

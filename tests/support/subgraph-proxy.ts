@@ -11,6 +11,12 @@ import { mulberry32 } from '../../workloads/random';
  * Changes: a field set to null; a field set to null with an error at its path; the whole data
  * null with an error; an entity left out (null in `_entities`). `mode` also takes the subgraph
  * down (connections dropped) or makes it answer every request with HTTP 500.
+ *
+ * An entity fetch is answered per distinct representation, however often it repeats one: the
+ * proxy asks the subgraph for each once, changes that answer (seeded by the distinct ones), and
+ * gives every repeat its representation's answer and errors. So a gateway that sends each
+ * representation once (Marquee) and one that repeats them (stock) get the same answer for the
+ * same entity, as from any subgraph whose answer for an entity does not depend on its position.
  */
 export type ProxyMode = 'inject' | 'clean' | 'down' | 'http500';
 
@@ -38,6 +44,49 @@ function objectsOf(value: unknown, path: (string | number)[], out: { obj: Record
     out.push({ obj: value as Record<string, unknown>, path });
     for (const [k, v] of Object.entries(value)) objectsOf(v, [...path, k], out);
   }
+}
+
+type Op = { query?: string; variables?: Record<string, unknown> };
+
+/** The operation with each distinct representation once, and for every original position the index of its own. */
+function fold(op: Op): { op: Op; positions?: number[] } {
+  const reps = op.variables?.representations;
+  if (!Array.isArray(reps)) return { op };
+  const index = new Map<string, number>();
+  const distinct: unknown[] = [];
+  const positions = reps.map((r) => {
+    const key = JSON.stringify(r);
+    if (!index.has(key)) index.set(key, distinct.push(r) - 1);
+    return index.get(key)!;
+  });
+  if (distinct.length === reps.length) return { op };
+  return { op: { ...op, variables: { ...op.variables, representations: distinct } }, positions };
+}
+
+/** The folded answer given back to every original position (errors at `_entities.<i>` once per repeat, in position order). */
+function unfold(result: Result, positions: number[] | undefined): Result {
+  const entities = result.data?._entities;
+  if (!positions || !Array.isArray(entities)) return result;
+  const errors = (result.errors ?? []) as { path?: (string | number)[] }[];
+  const atPosition = (e: { path?: (string | number)[] }) => (e.path?.[0] === '_entities' && typeof e.path[1] === 'number' ? e.path[1] : undefined);
+  const unfoldedErrors: { at: number; e: unknown }[] = [];
+  let last = -1;
+  for (const e of errors) {
+    const d = atPosition(e);
+    if (d === undefined) {
+      unfoldedErrors.push({ at: last, e });
+      continue;
+    }
+    const repeats = positions.flatMap((p, i) => (p === d ? [i] : []));
+    for (const i of repeats) unfoldedErrors.push({ at: i, e: { ...e, path: ['_entities', i, ...e.path!.slice(2)] } });
+    last = repeats[0] ?? last;
+  }
+  unfoldedErrors.sort((a, b) => a.at - b.at);
+  return {
+    ...result,
+    data: { ...result.data, _entities: positions.map((p) => entities[p] as unknown) },
+    ...(result.errors ? { errors: unfoldedErrors.map((x) => x.e) } : {}),
+  };
 }
 
 function change(result: Result, random: () => number, changed: Record<string, number>): Result {
@@ -91,17 +140,21 @@ export async function startSubgraphProxy(target: string, seed: number): Promise<
           for (const [k, v] of Object.entries(req.headers))
             if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
           try {
-            const upstream = await fetch(target, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
+            // Entity fetches go upstream folded (see above), unless the proxy passes answers on clean.
+            const parsed = proxy.mode === 'inject' && req.method === 'POST' ? (JSON.parse(body) as Op | Op[]) : undefined;
+            const folded = parsed && (Array.isArray(parsed) ? parsed.map(fold) : [fold(parsed)]);
+            const sentOps = folded?.map((f) => f.op);
+            const upstreamBody = parsed ? JSON.stringify(Array.isArray(parsed) ? sentOps : sentOps![0]) : body;
+            const upstream = await fetch(target, { method: req.method, headers, body: req.method === 'POST' ? upstreamBody : undefined });
             const text = await upstream.text();
             let out = text;
-            if (proxy.mode === 'inject' && upstream.ok && req.method === 'POST') {
-              const sent = JSON.parse(body) as { query?: string; variables?: unknown } | { query?: string; variables?: unknown }[];
+            if (folded && upstream.ok) {
               const got = JSON.parse(text) as Result | Result[];
-              const one = (op: { query?: string; variables?: unknown }, result: Result) =>
-                /^\s*mutation\b/.test(op.query ?? '') ? result : change(result, mulberry32(seedOf(seed, op)), changed);
-              out = JSON.stringify(
-                Array.isArray(sent) && Array.isArray(got) ? got.map((g, i) => one(sent[i], g)) : one(sent as { query?: string }, got as Result),
-              );
+              const one = (i: number, result: Result) => {
+                const { op, positions } = folded[i];
+                return unfold(/^\s*mutation\b/.test(op.query ?? '') ? result : change(result, mulberry32(seedOf(seed, op)), changed), positions);
+              };
+              out = JSON.stringify(Array.isArray(parsed) && Array.isArray(got) ? got.map((g, i) => one(i, g)) : one(0, got as Result));
             }
             const passOn: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'application/json' };
             const cc = upstream.headers.get('cache-control');

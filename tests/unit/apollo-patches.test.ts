@@ -18,11 +18,13 @@ function installIn(setting: 'on' | 'off', fakeVersion?: string) {
     const shaping = require('@apollo/gateway/dist/resultShaping').computeResponse;
     const ours = require('./gateway/apollo-patches/result-shaping').computeResponse;
     const merged = require('@apollo/gateway/dist/utilities/deepMerge').deepMerge === require('./gateway/apollo-patches/deep-merge').deepMerge;
+    const executes = require('@apollo/gateway/dist/executeQueryPlan').executeQueryPlan.name;
     const fi = require('@apollo/federation-internals');
     console.log(JSON.stringify({
       outcomes, logged,
       shapingReplaced: shaping === ours,
       mergeReplaced: merged,
+      executeReplaced: executes !== 'executeQueryPlan',
       flattened: typeof Object.getOwnPropertyDescriptor(fi, 'isListType').get !== 'function',
       operationCache: fi.operationFromDocument.name !== 'operationFromDocument',
     }));`;
@@ -43,22 +45,22 @@ describe('the fence around Apollo internals (gateway/apollo-patches)', () => {
   it('installs every patch when on, logging each outcome once', () => {
     const r = installIn('on');
     expect(r.outcomes).toEqual(
-      ['flatten-exports', 'result-shaping', 'deep-merge', 'operation-cache', 'answer-sharing'].map((patch) => ({ patch, installed: true })),
+      ['flatten-exports', 'result-shaping', 'deep-merge', 'execute-plan', 'operation-cache', 'answer-sharing'].map((patch) => ({ patch, installed: true })),
     );
-    expect(r.logged).toHaveLength(5);
-    expect(r).toMatchObject({ mergeReplaced: true, shapingReplaced: true, flattened: true, operationCache: true });
+    expect(r.logged).toHaveLength(6);
+    expect(r).toMatchObject({ mergeReplaced: true, executeReplaced: true, shapingReplaced: true, flattened: true, operationCache: true });
   });
 
   it('leaves Apollo untouched when off', () => {
     const r = installIn('off');
     expect(r.outcomes).toEqual([]);
-    expect(r).toMatchObject({ mergeReplaced: false, shapingReplaced: false, flattened: false, operationCache: false });
+    expect(r).toMatchObject({ mergeReplaced: false, executeReplaced: false, shapingReplaced: false, flattened: false, operationCache: false });
   });
 
   it('runs unpatched, saying so in one line, over versions it was not tested against', () => {
     const r = installIn('on', '2.99.0');
     expect(r.outcomes).toEqual([]);
     expect(r.logged).toEqual([['warn', expect.stringContaining('@apollo/query-planner 2.99.0 (tested: 2.14.4)')]]);
-    expect(r).toMatchObject({ mergeReplaced: false, shapingReplaced: false, flattened: false, operationCache: false });
+    expect(r).toMatchObject({ mergeReplaced: false, executeReplaced: false, shapingReplaced: false, flattened: false, operationCache: false });
   });
 });

@@ -1,4 +1,4 @@
-import { MOVIE_CACHE_TAG_FORMAT, invalidationOfRatingEvent } from '../../gateway/entity-cache/events';
+import { MOVIE_CACHE_TAG_FORMAT, invalidationOfEvent } from '../../gateway/entity-cache/events';
 import {
   dependency,
   dependencyOf,
@@ -76,7 +76,7 @@ describe('entity cache vocabulary', () => {
 
 describe('domain events to invalidations', () => {
   it('makes a rating event invalidate its film entity and movie tag, from its commit time', () => {
-    const { deps, committedAt } = invalidationOfRatingEvent({
+    const { deps, committedAt } = invalidationOfEvent({
       schemaVersion: 1,
       eventId: '2026-11-23T10:15:00.123Z~3f9a1c0d5e7b2a41',
       eventType: 'RatingCreated',
@@ -91,5 +91,17 @@ describe('domain events to invalidations', () => {
     const entry = entityDependencies('ratings', 'Movie', { id: '550' }, new Map([['Movie', [MOVIE_CACHE_TAG_FORMAT]]]));
     expect(entry).toEqual(expect.arrayContaining(deps));
     expect(deps).not.toContain(dependency.entity('Movie', { id: '551' }));
+  });
+
+  it('makes a follow or unfollow invalidate the same film (its followerCount)', () => {
+    const { deps } = invalidationOfEvent({
+      schemaVersion: 1,
+      eventId: '2026-11-23T10:16:00.000Z~0000000000000001',
+      eventType: 'MovieUnfollowed',
+      movieId: '680',
+      userId: 'bob',
+      occurredAt: '2026-11-23T10:16:00.000Z',
+    });
+    expect(deps).toEqual([dependency.entity('Movie', { id: '680' }), dependency.tag('movie-680')]);
   });
 });

@@ -9,7 +9,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { AUTHOR, IN_STOCK, PRODUCTS, REVIEWS, TOP_PRODUCTS_DEFAULT, USERS, reviewsOfProduct, reviewsOfUser, shippingEstimate, type Review } from './data';
 
 export type GuildSubgraphName = 'accounts' | 'inventory' | 'products' | 'reviews';
@@ -79,6 +79,12 @@ const RESOLVERS = {
   },
 };
 
+/** One subgraph's executable schema (its SDL and resolvers). */
+export function guildSubgraphSchema(name: GuildSubgraphName): GraphQLSchema {
+  // The resolvers' shapes are the data's; @apollo/subgraph's map type is wider than any one of them.
+  return buildSubgraphSchema({ typeDefs: parse(GUILD_SDL[name]), resolvers: RESOLVERS[name] });
+}
+
 export interface GuildSubgraphs {
   urls: Record<GuildSubgraphName, string>;
   stop(): Promise<void>;
@@ -90,8 +96,7 @@ export async function startGuildSubgraphs(): Promise<GuildSubgraphs> {
   const urls = {} as Record<GuildSubgraphName, string>;
   for (const name of Object.keys(GUILD_SDL) as GuildSubgraphName[]) {
     const server = new ApolloServer({
-      // The resolvers' shapes are the data's; @apollo/subgraph's map type is wider than any one of them.
-      schema: buildSubgraphSchema({ typeDefs: parse(GUILD_SDL[name]), resolvers: RESOLVERS[name] }),
+      schema: guildSubgraphSchema(name),
       allowBatchedHttpRequests: true,
       csrfPrevention: false,
       plugins: [ApolloServerPluginInlineTraceDisabled()],
