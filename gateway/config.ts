@@ -56,6 +56,13 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** Subscriptions over SSE and WebSocket (docs/live.md); they need REDIS_URL (the live bus). */
+  SUBSCRIPTIONS: z.enum(['on', 'off']).default('on'),
+  /** Keep-alive comment or ping on an idle live connection, every this many ms. */
+  LIVE_KEEPALIVE_MS: positiveInt(15_000),
+  /** Live connections (SSE streams, WebSockets) one user may hold on a replica, and the replica in all. */
+  LIVE_MAX_CONNECTIONS_PER_USER: positiveInt(5),
+  LIVE_MAX_CONNECTIONS: positiveInt(10_000),
   MAX_DEPTH: positiveInt(12),
   MAX_ALIASES: positiveInt(30),
   MAX_COST: positiveInt(1000),

@@ -15,3 +15,9 @@
  */
 export const GATEWAY_NODE_ARGS = ['--max-old-space-size=160', '--max-semi-space-size=16'];
 export const GATEWAY_ENTRY = 'dist/gateway/main.js';
+
+/**
+ * How long the gateway keeps an idle HTTP connection open: above the ALB's idle timeout
+ * (deploy/lib/services-spec.ts), so the ALB never reuses a socket the gateway is closing.
+ */
+export const GATEWAY_KEEP_ALIVE_TIMEOUT_MS = 61_000;

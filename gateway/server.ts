@@ -9,11 +9,21 @@ import type { GatewayConfig } from './config';
 import { Generations } from './entity-cache/generations';
 import { observeInvalidations } from './entity-cache/metrics';
 import { createApolloGateway, subgraphUrls } from './graphql/gateway';
+import { formatGatewayError } from './graphql/errors';
 import { createApolloServer } from './graphql/server';
+import proxyaddr from 'proxy-addr';
+import { createLive } from './live';
+import { GATEWAY_KEEP_ALIVE_TIMEOUT_MS } from './runtime';
+import { ConnectionLimits } from './live/limits';
+import { wsTransport } from './live/ws';
+import { createTokenVerifier } from './pipeline/authentication';
+import { createRateLimiter, requestLimits } from './pipeline/rate-limit';
+import type { LiveDeps } from './live/stream';
+import { isProduction } from '../platform/config';
 import { gatewayMetrics } from './metrics';
 import { gatewayApp } from './pipeline';
 import type { Lifecycle } from './pipeline/inflight';
-import { loadManifest } from './pipeline/persisted';
+import { loadManifest, persistedCheck } from './pipeline/persisted';
 
 export interface RunningGateway {
   url: string;
@@ -39,11 +49,42 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
   const { gateway, clients } = createApolloGateway(cfg, signingKey, { redis, registry, logger, generations });
 
   const httpServer = http.createServer();
-  httpServer.keepAliveTimeout = 61_000;
-  httpServer.headersTimeout = 62_000;
-  const apollo = createApolloServer(cfg, { gateway, httpServer, redis, registry, metrics, manifest, generations });
+  httpServer.keepAliveTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS + 1000;
+  const formatError = formatGatewayError(isProduction(cfg), metrics.errors);
+  const { executor, hub } = createLive(cfg, gateway, logger);
+  const limits = new ConnectionLimits(cfg.LIVE_MAX_CONNECTIONS_PER_USER, cfg.LIVE_MAX_CONNECTIONS);
+  const live: LiveDeps | undefined = executor && hub ? { executor, hub, formatError, logger, limits } : undefined;
+  const apollo = createApolloServer(cfg, {
+    gateway,
+    httpServer,
+    redis,
+    registry,
+    metrics,
+    manifest,
+    generations,
+    formatError,
+    liveExecutor: live?.executor,
+  });
   await apollo.start();
-  httpServer.on('request', gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), generations }));
+  const app = gatewayApp(cfg, { apollo, redis, logger, metrics, lifecycle, manifest, signingKey, subgraphUrls: subgraphUrls(cfg), generations, live });
+  httpServer.on('request', app);
+  // GraphQL over WebSocket on the same port and path (live/ws.ts); the client's address as Express sees it.
+  const trust = app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
+  const ws = wsTransport({
+    httpServer,
+    apollo,
+    live,
+    schema: () => gateway.schema,
+    verify: createTokenVerifier(cfg),
+    take: createRateLimiter(requestLimits(cfg), redis),
+    signingKey,
+    logger,
+    keepAliveMs: cfg.LIVE_KEEPALIVE_MS,
+    clientIp: (req) => proxyaddr(req, trust),
+    limits,
+    persisted: persistedCheck(manifest, cfg.SAFELIST),
+  });
 
   const port = await listen(httpServer, cfg.GATEWAY_PORT);
   const metricsServer = await startMetricsServer(registry, cfg.METRICS_PORT);
@@ -57,6 +98,10 @@ export async function startGateway(cfg: GatewayConfig, signingKey: string, logge
       // sending before we close sockets; then finish what is in flight and close.
       lifecycle.draining = true;
       if (cfg.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, cfg.SHUTDOWN_DELAY_MS));
+      // Live streams never finish on their own: end them with a close clients reconnect from
+      // (their last event id resumes them on another replica), then drain the rest.
+      hub?.close();
+      ws.close();
       await apollo.stop();
       await Promise.all(clients.map((c) => c.close()));
       invalidation?.subscriber.disconnect();

@@ -20,6 +20,7 @@ export const DEFAULT_PORTS = {
   omdb: 4011,
   dynamodb: 8000,
   sns: 4566,
+  redis: 6390,
 } as const;
 /** Local mode's feed bucket, queues and provider alert topic (a suffix per stack keeps tests apart). */
 export const LOCAL_FEED_NAMES = { bucket: 'marquee-feeds', queue: 'marquee-feeds', dlq: 'marquee-feeds-dlq', alerts: 'marquee-provider-alerts' } as const;

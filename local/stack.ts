@@ -9,6 +9,7 @@ import { createLocalTables } from './tables';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startFauxqs } from './fauxqs';
 import { findFreePort, spawnManaged, waitFor } from './processes';
+import { startRedis } from './redis';
 import { startTmdbServer, type TmdbServer } from './tmdb/server';
 import { startOmdbServer, type OmdbServer } from './omdb/server';
 import { startSnapshotInterval } from './snapshot-interval';
@@ -42,6 +43,11 @@ export interface StackOptions {
   serviceEnv?: Record<string, string>;
   /** Progress lines for the user. */
   onStep?: (msg: string) => void;
+  /**
+   * `npm start`: run a local redis-server when REDIS_URL is unset and one is installed (the live
+   * bus of subscriptions needs it; without it they are off). Tests choose their Redis themselves.
+   */
+  localRedis?: boolean;
 }
 
 export interface Stack {
@@ -121,6 +127,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env.OMDB_BASE_URL = omdb.url;
       env.OMDB_API_KEY = LOCAL_OMDB_KEY;
       standIns.push(`OMDb           ${omdb.url}`);
+    }
+
+    if (opts.localRedis && !env.REDIS_URL) {
+      try {
+        step('starting redis-server (the live bus for subscriptions, and the shared cache)');
+        const redis = await startRedis({ port: await port(DEFAULT_PORTS.redis) });
+        stops.push(() => redis.stop());
+        env.REDIS_URL = redis.url;
+        standIns.push(`Redis          ${redis.url}`);
+      } catch (err) {
+        step(`no local Redis (${err instanceof Error ? err.message : String(err)}): subscriptions are off, caches in memory`);
+      }
     }
 
     if (!env.DYNAMODB_ENDPOINT) {

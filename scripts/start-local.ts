@@ -20,7 +20,7 @@ async function main() {
   const toConsole = process.env.LOG_TO_CONSOLE === 'true';
   const logDir = path.resolve(__dirname, '..', '.local', 'logs');
   const env = localModeEnv(process.env);
-  const stack = await startStack({ env, logDir: toConsole ? undefined : logDir, onStep: (m) => console.log(`• ${m}`) });
+  const stack = await startStack({ env, logDir: toConsole ? undefined : logDir, onStep: (m) => console.log(`• ${m}`), localRedis: true });
   const token = await makeToken('dev-user', stack.env.JWT_SECRET);
   const gateway = stack.gatewayUrl.replace('127.0.0.1', 'localhost');
   const sandbox = gateway.replace(/\/graphql$/, '');

@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Network } from './network';
 import type { StackScope } from './scope';
-import { PORTS } from './services-spec';
+import { ALB_IDLE_TIMEOUT_SECONDS, PORTS } from './services-spec';
 
 export interface Edge {
   alb: elbv2.ApplicationLoadBalancer;
@@ -19,7 +19,15 @@ export interface Edge {
  */
 export function createEdge({ stack, cfg }: StackScope, network: Network, albSg: ec2.SecurityGroup, gateway: ecs.FargateService): Edge {
   const vpc = network.vpc;
-  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc, internetFacing: true, securityGroup: albSg, dropInvalidHeaderFields: true });
+  // WebSocket and SSE pass through the ALB as they are; the idle timeout is explicit because the
+  // gateway's keep-alives are timed against it (services-spec.ts).
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', {
+    vpc,
+    internetFacing: true,
+    securityGroup: albSg,
+    dropInvalidHeaderFields: true,
+    idleTimeout: Duration.seconds(ALB_IDLE_TIMEOUT_SECONDS),
+  });
   const targets = new elbv2.ApplicationTargetGroup(stack, 'GatewayTargets', {
     vpc,
     port: PORTS.gateway,
@@ -27,6 +35,8 @@ export function createEdge({ stack, cfg }: StackScope, network: Network, albSg: 
     targetType: elbv2.TargetType.IP,
     targets: [gateway.loadBalancerTarget({ containerName: 'gateway', containerPort: PORTS.gateway })],
     healthCheck: { path: '/ready', healthyHttpCodes: '200', interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 3 },
+    // Longer than the gateway's SHUTDOWN_DELAY_MS: live streams are ended by the gateway (a close
+    // clients resume from, docs/live.md), not cut by the ALB when the delay runs out.
     deregistrationDelay: Duration.seconds(20),
   });
   // /metrics is for the scraper inside the VPC, never for the internet.

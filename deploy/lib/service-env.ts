@@ -5,7 +5,7 @@ import type { Tables } from './data';
 import type { StackScope } from './scope';
 import type { FeedStorage } from './availability';
 import type { AppSecrets } from './secrets';
-import { PORTS, type ServiceName } from './services-spec';
+import { LIVE_KEEPALIVE_MS, PORTS, type ServiceName } from './services-spec';
 
 export interface ServiceEnvInputs {
   tables: Tables;
@@ -52,6 +52,7 @@ export function serviceEnv({ stack, cfg }: StackScope, { tables, topic, redis, s
       TRUST_PROXY: '1',
       SHUTDOWN_DELAY_MS: '15000',
       SHUTDOWN_GRACE_MS: '40000',
+      LIVE_KEEPALIVE_MS: String(LIVE_KEEPALIVE_MS),
     },
     movies: { ...common, MOVIES_PORT: String(PORTS.movies) },
     ratings: {

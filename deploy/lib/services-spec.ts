@@ -5,6 +5,14 @@ export const SERVICE_NAMES = ['movies', 'ratings', 'notifications', 'availabilit
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const SUBGRAPH_NAMES = ['movies', 'ratings', 'notifications', 'availability'] as const;
 
+/**
+ * Long-lived connections (subscriptions, docs/live.md) through the ALB: it closes a connection
+ * idle this long, so the gateway sends a keep-alive (SSE comment, WebSocket ping) at least twice
+ * per idle period, and keeps idle HTTP sockets open longer than the ALB (GATEWAY_KEEP_ALIVE_TIMEOUT_MS).
+ */
+export const ALB_IDLE_TIMEOUT_SECONDS = 60;
+export const LIVE_KEEPALIVE_MS = 15_000;
+
 export const PORTS: Record<ServiceName, number> = { gateway: 4000, movies: 4001, ratings: 4002, notifications: 4003, availability: 4004 };
 /** Prometheus ports: no port mapping, no security-group rule and no listener reaches them from the load balancer. */
 export const METRICS_PORTS: Record<ServiceName, { name: string; port: number }> = {

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { createCallerSigner } from '../../platform/identity';
 import type { Logger } from '../../platform/logger';
 import type { PlanRecipes } from '../apollo-patches/answer-sharing';
+import type { LiveRequest } from '../live/prepare';
 import { RequestDependencies } from '../entity-cache/fetch-deps';
 import { CACHE_TRACE_HEADER, type CacheTrace } from '../entity-cache/trace';
 import { locals } from '../pipeline/locals';
@@ -25,37 +26,67 @@ export interface GatewayContext {
   cacheDependencies: RequestDependencies;
   /** Development, when the request asks (x-marquee-cache-trace): where each fetch came from. */
   cacheTrace?: CacheTrace;
+  /** Set by a streaming transport (SSE, WebSocket): a subscription is captured here to stream (live/prepare.ts). */
+  live?: LiveRequest;
+}
+
+/** Who a request is, as the HTTP steps (or a WebSocket's connection_init) found it. */
+export interface CallerParts {
+  requestId: string;
+  userId: string | null;
+  partnerId: string | null;
+  roles?: string[];
+  /** The client's address, logged; signed into the identity only when anonymous. */
+  ip: string | null;
+  rateSubject: Subject;
+  client?: string;
+  clientVersion?: string;
+  /** Development: the request asked for the cache trace (x-marquee-cache-trace: 1). */
+  traceCache?: boolean;
+}
+
+/** The context of one operation: the caller, their log and identity signer. */
+export function callerContext(logger: Logger, signIdentity: ReturnType<typeof createCallerSigner>, p: CallerParts): GatewayContext {
+  // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
+  const clientIp = p.userId || p.partnerId ? null : p.ip;
+  const ctx: GatewayContext = {
+    requestId: p.requestId,
+    userId: p.userId,
+    partnerId: p.partnerId,
+    clientIp,
+    rateSubject: p.rateSubject,
+    cacheDependencies: new RequestDependencies(),
+    ...(p.traceCache ? { cacheTrace: { fetches: [] } } : {}),
+    log: logger.child({
+      requestId: p.requestId,
+      ip: p.ip ?? undefined,
+      userId: p.userId ?? undefined,
+      partnerId: p.partnerId ?? undefined,
+      client: p.client?.slice(0, 64),
+      clientVersion: p.clientVersion?.slice(0, 64),
+    }),
+  };
+  const roles = p.roles ?? [];
+  const who = { userId: p.userId, partnerId: p.partnerId, clientIp, ...(roles.length ? { roles } : {}) };
+  ctx.identity = (subgraph) => signIdentity(who, subgraph);
+  return ctx;
 }
 
 /** Apollo's context function: the request as the HTTP steps left it (pipeline/locals.ts), and the caller's identity signer. */
 export function graphqlContext(logger: Logger, signingKey: string, traceCache = false): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
   const signIdentity = createCallerSigner(signingKey);
   return async ({ req, res }) => {
-    const { requestId, rateSubject } = locals(res);
-    const userId = locals(res).userId ?? null;
-    const partnerId = locals(res).partner?.id ?? null;
-    // Anonymous callers carry their IP, so each gets its own share of the TMDB budget.
-    const clientIp = userId || partnerId ? null : (req.ip ?? null);
-    const ctx: GatewayContext = {
+    const { requestId, rateSubject, partner } = locals(res);
+    return callerContext(logger, signIdentity, {
       requestId,
-      userId,
-      partnerId,
-      clientIp,
+      userId: locals(res).userId ?? null,
+      partnerId: partner?.id ?? null,
+      roles: partner?.roles,
+      ip: req.ip ?? null,
       rateSubject: rateSubject as Subject,
-      cacheDependencies: new RequestDependencies(),
-      ...(traceCache && req.header(CACHE_TRACE_HEADER) === '1' ? { cacheTrace: { fetches: [] } } : {}),
-      log: logger.child({
-        requestId,
-        ip: req.ip,
-        userId: userId ?? undefined,
-        partnerId: partnerId ?? undefined,
-        client: req.header('apollographql-client-name')?.slice(0, 64),
-        clientVersion: req.header('apollographql-client-version')?.slice(0, 64),
-      }),
-    };
-    const roles = locals(res).partner?.roles ?? [];
-    const who = { userId, partnerId, clientIp, ...(roles.length ? { roles } : {}) };
-    ctx.identity = (subgraph) => signIdentity(who, subgraph);
-    return ctx;
+      client: req.header('apollographql-client-name'),
+      clientVersion: req.header('apollographql-client-version'),
+      traceCache: traceCache && req.header(CACHE_TRACE_HEADER) === '1',
+    });
   };
 }

@@ -5,7 +5,14 @@ import { unavailableSubgraph } from '../subgraph-client';
 import { LIMIT_ERROR_CODES, limitCodeOf } from './limits';
 
 /** Codes of the gateway's own that production shows as they are (platform/errors.ts knows the shared ones). */
-const PUBLIC_CODES = [...LIMIT_ERROR_CODES, 'PAYLOAD_TOO_LARGE', 'OPERATION_NOT_IN_SAFELIST', 'SUBGRAPH_UNAVAILABLE', 'SUBSCRIPTION_TRANSPORT_REQUIRED'];
+const PUBLIC_CODES = [
+  ...LIMIT_ERROR_CODES,
+  'PAYLOAD_TOO_LARGE',
+  'OPERATION_NOT_IN_SAFELIST',
+  'SUBGRAPH_UNAVAILABLE',
+  'SUBSCRIPTION_TRANSPORT_REQUIRED',
+  'SUBSCRIPTIONS_UNAVAILABLE',
+];
 
 /**
  * Apollo's formatError: every error leaves with a stable code, recognised by the error's type,

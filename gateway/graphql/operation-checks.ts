@@ -24,9 +24,9 @@ export function operationChecks(facts: (schema: GraphQLSchema) => SupergraphFact
               : 'Must provide operation name if query contains multiple operations.';
             throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
           }
-          // @apollo/gateway's executor throws on a subscription plan (a 500). Until the streaming
-          // transports serve them (issue #20), say so with a code the client can act on.
-          if (operation.operation === OperationTypeNode.SUBSCRIPTION)
+          // A subscription streams over SSE or WebSocket (live/); sent as a plain request it would
+          // reach @apollo/gateway's executor, which throws on a subscription plan (a 500).
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION && !contextValue.live)
             throw new GraphQLError('Subscriptions are not served over single-answer HTTP; they need a streaming transport (docs/errors.md).', {
               extensions: { code: 'SUBSCRIPTION_TRANSPORT_REQUIRED', http: { status: 400 } },
             });

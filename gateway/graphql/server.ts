@@ -14,7 +14,9 @@ import { entityCacheMetrics } from '../entity-cache/metrics';
 import { DependentResponseCache } from '../entity-cache/response-cache';
 import { cacheTracePlugin } from '../entity-cache/trace';
 import { boundedLabel } from '../../platform/metric-labels';
+import type { LiveExecutor } from '../apollo-patches/subscriptions';
 import type { GatewayConfig } from '../config';
+import { liveCapture } from '../live/prepare';
 import type { GatewayMetrics } from '../metrics';
 import type { PersistedOperation } from '../pipeline/persisted';
 import { costLimits, createCostRateLimiter } from '../pipeline/rate-limit';
@@ -52,6 +54,10 @@ export interface ApolloServerParts {
   metrics: GatewayMetrics;
   /** The persisted operations: their names are the operation label's known values. */
   manifest: PersistedOperation[];
+  /** Plans and runs subscriptions for the streaming transports; undefined when they are off. */
+  liveExecutor?: LiveExecutor;
+  /** The error formatting, shared with the streaming transports (made here when not given). */
+  formatError?: ReturnType<typeof formatGatewayError>;
   /** The entity cache's generations (with Redis): cached responses are dropped when what they show changes. */
   generations?: Generations;
 }
@@ -78,7 +84,7 @@ export function createApolloServer(cfg: GatewayConfig, parts: ApolloServerParts)
     includeStacktraceInErrorResponses: !isProduction(cfg),
     validationRules: armor.validationRules,
     persistedQueries: { cache: createKeyValueCache(redis, 'marquee:apq:'), ttl: 24 * 3600 },
-    formatError: formatGatewayError(isProduction(cfg), metrics.errors),
+    formatError: parts.formatError ?? formatGatewayError(isProduction(cfg), metrics.errors),
     plugins: [
       ...armor.plugins,
       costPlugin<GatewayContext>({
@@ -101,6 +107,8 @@ export function createApolloServer(cfg: GatewayConfig, parts: ApolloServerParts)
       cfg.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       cacheTracePlugin<GatewayContext>(),
       operationChecks(facts),
+      // Last: a subscription from a streaming transport is planned and kept for it instead of executed.
+      liveCapture(parts.liveExecutor),
       requestLog(metrics.requests, operationLabel),
     ],
   });

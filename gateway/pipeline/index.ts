@@ -6,6 +6,8 @@ import type { Logger } from '../../platform/logger';
 import type { GatewayConfig } from '../config';
 import { graphqlContext, type GatewayContext } from '../graphql/context';
 import type { GatewayMetrics } from '../metrics';
+import { sseTransport } from '../live/sse';
+import type { LiveDeps } from '../live/stream';
 import { createAuthFailureLimiter, credentialGuard } from './auth-failures';
 import { createTokenVerifier, userToken } from './authentication';
 import type { Generations } from '../entity-cache/generations';
@@ -34,6 +36,8 @@ export interface PipelineParts {
   subgraphUrls: Record<string, string>;
   /** The entity cache's generation counters (with Redis), which the operators' invalidation bumps. */
   generations?: Generations;
+  /** Subscriptions' bus and executor; undefined when they are off (live/). */
+  live?: LiveDeps;
 }
 
 /**
@@ -48,6 +52,7 @@ export function gatewayApp(cfg: GatewayConfig, p: PipelineParts): express.Expres
   app.set('etag', false);
   app.set('trust proxy', cfg.TRUST_PROXY);
   // Failed credentials from one IP share a budget, whichever step finds them (auth-failures.ts).
+  const context = graphqlContext(p.logger, p.signingKey, cfg.NODE_ENV === 'development');
   const credentials = credentialGuard(createAuthFailureLimiter(cfg.RATE_LIMIT_AUTH_FAILURES, p.redis), p.metrics.rateLimited, p.logger);
 
   // CSP is left to the page: the Sandbox landing page loads Apollo's embed script.
@@ -69,8 +74,10 @@ export function gatewayApp(cfg: GatewayConfig, p: PipelineParts): express.Expres
     persistedOperations(p.manifest, cfg.SAFELIST), // registered ids; with SAFELIST=enforce nothing else (403)
     tokenLimit(cfg.MAX_TOKENS), // 400 TOO_MANY_TOKENS before anything parses the document
     inflight(p.metrics.inflight, p.lifecycle), // the in-flight gauge; Connection: close while draining
+    // accept: text/event-stream: GraphQL over SSE, through Apollo Server's pipeline, then streamed (live/sse.ts).
+    sseTransport({ apollo: p.apollo, context, live: p.live, keepAliveMs: cfg.LIVE_KEEPALIVE_MS }),
     // Apollo Server: parsing, operation limits, demand control, the query plan and subgraph calls (graphql/server.ts).
-    expressMiddleware(p.apollo, { context: graphqlContext(p.logger, p.signingKey, cfg.NODE_ENV === 'development') }),
+    expressMiddleware(p.apollo, { context }),
   );
   app.use(notFound());
   app.use(httpErrors(cfg.BODY_LIMIT, p.logger));

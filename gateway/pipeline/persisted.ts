@@ -65,7 +65,12 @@ export function asked(req: Request): Asked | null {
       },
     };
   }
-  const body = req.body as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
+  return bodyAsked(req.body);
+}
+
+/** What a JSON body (or a WebSocket subscribe payload) asks to run. */
+export function bodyAsked(raw: unknown): Asked | null {
+  const body = raw as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
   const hash = body.extensions?.persistedQuery?.sha256Hash;
   return {
@@ -81,36 +86,51 @@ function refuse(res: Response, code: string, message: string): void {
   sendError(res, 403, code, message);
 }
 
-export function persistedOperations(operations: PersistedOperation[], mode: 'off' | 'enforce'): RequestHandler {
+export interface Refusal {
+  code: 'OPERATION_NOT_IN_SAFELIST' | 'PERSISTED_QUERY_REGISTRATION_REFUSED';
+  message: string;
+}
+
+/**
+ * The check itself, for HTTP requests and WebSocket subscribes alike: fills in the text of a
+ * registered id; with SAFELIST=enforce, refuses anything outside the manifest.
+ */
+export function persistedCheck(operations: PersistedOperation[], mode: 'off' | 'enforce'): (op: Asked) => Refusal | null {
   const byId = new Map(operations.map((o) => [o.id, o]));
   const normalised = new Set(operations.map((o) => normalisedHash(o.body)));
+  return (op) => {
+    if (op.query === undefined && op.hash !== undefined && byId.has(op.hash)) {
+      op.setQuery(byId.get(op.hash)!.body);
+      return null;
+    }
+    if (mode !== 'enforce') return null;
+    if (op.query === undefined) {
+      // Without the safelist an unknown hash goes on to APQ (PERSISTED_QUERY_NOT_FOUND, then the
+      // client registers it); here nothing outside the manifest may run, so say so at once.
+      return op.hash !== undefined ? { code: 'OPERATION_NOT_IN_SAFELIST', message: 'No registered operation has this hash.' } : null;
+    }
+    // Text with an APQ hash registers that hash for later hash-only requests: refused unless the
+    // hash is the manifest's own (then the text must match it, as Apollo checks).
+    if (op.hash !== undefined && !byId.has(op.hash)) {
+      return {
+        code: 'PERSISTED_QUERY_REGISTRATION_REFUSED',
+        message: 'Automatic persisted queries cannot be registered on this endpoint; use a registered operation id.',
+      };
+    }
+    if (!byId.has(sha256(op.query)) && !normalised.has(normalisedHash(op.query))) {
+      return { code: 'OPERATION_NOT_IN_SAFELIST', message: 'Only registered operations may run on this endpoint.' };
+    }
+    return null;
+  };
+}
+
+export function persistedOperations(operations: PersistedOperation[], mode: 'off' | 'enforce'): RequestHandler {
+  const check = persistedCheck(operations, mode);
   return (req, res, next) => {
     const op = asked(req);
     if (!op) return next();
-    if (op.query === undefined && op.hash !== undefined && byId.has(op.hash)) {
-      op.setQuery(byId.get(op.hash)!.body);
-      return next();
-    }
-    if (mode === 'enforce') {
-      if (op.query === undefined) {
-        // Without the safelist an unknown hash goes on to APQ (PERSISTED_QUERY_NOT_FOUND, then the
-        // client registers it); here nothing outside the manifest may run, so say so at once.
-        if (op.hash !== undefined) return refuse(res, 'OPERATION_NOT_IN_SAFELIST', 'No registered operation has this hash.');
-        return next();
-      }
-      // Text with an APQ hash registers that hash for later hash-only requests: refused unless the
-      // hash is the manifest's own (then the text must match it, as Apollo checks).
-      if (op.hash !== undefined && !byId.has(op.hash)) {
-        return refuse(
-          res,
-          'PERSISTED_QUERY_REGISTRATION_REFUSED',
-          'Automatic persisted queries cannot be registered on this endpoint; use a registered operation id.',
-        );
-      }
-      if (!byId.has(sha256(op.query)) && !normalised.has(normalisedHash(op.query))) {
-        return refuse(res, 'OPERATION_NOT_IN_SAFELIST', 'Only registered operations may run on this endpoint.');
-      }
-    }
+    const refusal = check(op);
+    if (refusal) return refuse(res, refusal.code, refusal.message);
     next();
   };
 }

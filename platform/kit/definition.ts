@@ -10,6 +10,11 @@ export interface RequestScope {
   caller: Caller;
   /** The process logger with the request's id and user on every line. */
   log: Logger;
+  /**
+   * The live event a subscription's primary fetch resolves (`extensions.marqueeLiveEvent` of a
+   * single, unbatched operation from the gateway; docs/live.md); unset for anything else.
+   */
+  liveEvent?: unknown;
 }
 
 /** Work a subgraph runs beside its server (the notifications relay); stopped first at shutdown. */

@@ -30,7 +30,7 @@ export interface SubgraphServerOptions<Ctx extends BaseContext> {
   production: boolean;
   logger: Logger;
   registry: Registry;
-  buildContext: (caller: Caller, log: Logger) => Ctx | Promise<Ctx>;
+  buildContext: (caller: Caller, log: Logger, liveEvent?: unknown) => Ctx | Promise<Ctx>;
   /** Dependencies the service cannot answer without; /ready fails while any is false. */
   readiness: ReadinessChecks;
   /** Closes clients after the HTTP server has drained. */
@@ -109,10 +109,10 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
     },
     express.json({ limit: opts.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         const caller = res.locals.caller as Caller;
         const log = opts.logger.child({ requestId: caller.requestId ?? randomUUID(), userId: caller.userId ?? undefined });
-        return opts.buildContext(caller, log);
+        return opts.buildContext(caller, log, liveEventOf(req.body));
       },
     }),
   );
@@ -139,4 +139,15 @@ export async function startSubgraphServer<Ctx extends BaseContext>(opts: Subgrap
       await metricsServer.close();
     }),
   };
+}
+
+/**
+ * The event a gateway sends with a subscription's primary fetch. Only a single operation carries
+ * one: the operations of a batch share one context, which could not tell their events apart.
+ * Only the signed gateway gets this far.
+ */
+function liveEventOf(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const extensions = (body as { extensions?: unknown }).extensions;
+  return extensions && typeof extensions === 'object' ? (extensions as { marqueeLiveEvent?: unknown }).marqueeLiveEvent : undefined;
 }

@@ -41,7 +41,7 @@ export async function startSubgraph<Cfg extends KitEnv, Deps, Ctx extends BaseCo
       production: kit.production,
       logger: kit.logger,
       registry: kit.registry,
-      buildContext: (caller, log) => def.context({ caller, log }, deps),
+      buildContext: (caller, log, liveEvent) => def.context({ caller, log, ...(liveEvent === undefined ? {} : { liveEvent }) }, deps),
       readiness: orListening({ ...(tables.length ? { dynamodb: tablesCheck(kit.dynamodb(), tables) } : {}), ...def.readiness?.(deps) }),
       onShutdown: shutdown,
     });

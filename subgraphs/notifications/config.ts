@@ -27,6 +27,8 @@ const schema = z
     RELAY_POLL_MS: positiveInt(500),
     RELAY_LEASE_MS: positiveInt(30_000),
     NOTIFICATION_COALESCE_WINDOW_SECONDS: z.coerce.number().int().min(0).default(3600),
+    /** How long the live bus (Redis Stream) keeps a message: how far back a reconnecting subscriber resumes (docs/live.md). */
+    LIVE_RETENTION_SECONDS: positiveInt(900),
   })
   .refine(tmdbCredentialsRequired.check, tmdbCredentialsRequired.message);
 

@@ -1,5 +1,6 @@
 import { createItemsLoader, type ItemsContext } from '../../platform/items-loader';
 import type { RequestScope } from '../../platform/kit';
+import type { LiveBusPublisher } from '../../platform/live-bus';
 import type { TmdbClient } from '../../platform/tmdb/client';
 import type { NotificationsStore } from './store';
 
@@ -9,6 +10,8 @@ export interface NotificationsDeps {
   tmdb: TmdbClient;
   /** Signs pagination cursors. */
   cursorSecret: string;
+  /** The live bus (REDIS_URL set), which the relay tells of delivered notifications and film activity. */
+  live?: LiveBusPublisher;
 }
 
 /** `items` reads the notifications table: follower counts, follows, unread counts, preferences. */

@@ -5,12 +5,14 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger';
 import { FOLLOW_EVENT_TYPES, isRatingEvent, RATING_EVENT_TYPES, type DomainEvent } from '../../platform/events/types';
 import { isTmdbId } from '../../platform/ids';
+import type { LiveBusPublisher } from '../../platform/live-bus';
 import { RETRY_POLICIES, retryDelay, retrySpec } from '../../platform/retry';
 import { holdLease, type Lease } from './lease';
 import { LeaseLost, type Outbox, type OutboxEvent } from './outbox';
 import { isCrash, type CrashHook } from './relay-crash';
 import { makeRelayMetrics } from './relay-metrics';
 import { publishEvents } from './relay-publish';
+import { tellLive } from './live';
 import { keys, toPreferences, type NotificationKind, type NotificationsStore } from './store';
 
 export { RelayCrash, type CrashPoint } from './relay-crash';
@@ -22,6 +24,8 @@ export interface RelayOptions {
   topicArn: string;
   logger: Logger;
   registry?: Registry;
+  /** The live bus (docs/live.md): each delivered notification, and each rating's film activity. */
+  live?: LiveBusPublisher;
   owner?: string;
   /** How long a claim lasts without renewal; renewed every third of it while work goes on. */
   leaseMs?: number;
@@ -125,7 +129,12 @@ export class OutboxRelay {
         leases.set(item.event.eventId, lease);
         try {
           validate(item.event);
-          if (!item.fanoutDone) await this.fanOut(item, lease);
+          if (!item.fanoutDone) {
+            await this.fanOut(item, lease);
+            // Once per fan-out: its feed items are written, and the film's rating summary or follower count has changed.
+            const kind = isRatingEvent(item.event) ? 'RATING_SUMMARY_CHANGED' : 'FOLLOWER_COUNT_CHANGED';
+            await tellLive(this.opts.live, { type: 'movieActivity', movieId: item.event.movieId, kind }, this.opts.logger);
+          }
           ready.push(item);
         } catch (err) {
           if (this.lost(item, err, lease)) return;
@@ -208,7 +217,9 @@ export class OutboxRelay {
           score: isRatingEvent(e) ? e.score : 0,
           createdAt: e.occurredAt,
         });
-        if (created) this.metrics?.delivered.inc();
+        if (!created) return;
+        this.metrics?.delivered.inc();
+        await tellLive(this.opts.live, { type: 'notification', userId, movieId: e.movieId, eventId: e.eventId }, this.opts.logger);
       });
       if (!page.lastKey) break;
       after = page.lastKey;

@@ -7,6 +7,7 @@ import { viewer } from '../../platform/viewer';
 import { movieExists } from '../../platform/tmdb/movie-exists';
 import type { NotificationsContext } from './context';
 import type { Resolvers } from './generated/resolvers';
+import { subscriptionResolvers } from './live';
 import { keys, toNotification, toPreferences, type StoredItem } from './store';
 
 /** Viewer fields of a User are readable by that user only. */
@@ -90,6 +91,8 @@ export const resolvers: Resolvers = {
       return next;
     },
   },
+
+  Subscription: subscriptionResolvers,
 
   Movie: {
     __resolveReference: (ref) => ({ id: ref.id }),

@@ -1,9 +1,10 @@
 import { invalidationOfEvent } from '../../gateway/entity-cache/events';
 import { publishInvalidation } from '../../gateway/entity-cache/generations';
-import { RedisCache, type Cache } from '../../platform/cache';
+import { createRedisClient, RedisCache, type Cache } from '../../platform/cache';
 import { cursorKey } from '../../platform/cursor';
 import type { DomainEvent } from '../../platform/events/types';
-import { defineSubgraph, startSubgraph, type InjectedClients, type RunningServer } from '../../platform/kit';
+import { LiveBusPublisher } from '../../platform/live-bus';
+import { defineSubgraph, startSubgraph, type InjectedClients, type Kit, type RunningServer } from '../../platform/kit';
 import type { NotificationsConfig } from './config';
 import { createNotificationsContext, type NotificationsDeps } from './context';
 import { Outbox } from './outbox';
@@ -37,11 +38,12 @@ export const notifications = defineSubgraph({
     }),
     tmdb: kit.tmdb(cfg),
     cursorSecret: cursorKey(cfg.CURSOR_SECRET, kit.gatewayPublicKey),
+    live: liveBus(kit, cfg),
   }),
   context: createNotificationsContext,
   tables: (cfg) => [cfg.NOTIFICATIONS_TABLE],
   // The relay runs inside every notifications task; leases keep replicas from double work.
-  background: ({ store }, kit, cfg) => {
+  background: ({ store, live }, kit, cfg) => {
     if (!cfg.SNS_TOPIC_ARN || !cfg.RELAY_ENABLED) {
       kit.logger.warn('event relay off: set SNS_TOPIC_ARN (and RELAY_ENABLED=true) to deliver feeds and publish events');
       return undefined;
@@ -53,6 +55,7 @@ export const notifications = defineSubgraph({
       topicArn: cfg.SNS_TOPIC_ARN,
       logger: kit.logger.child({ component: 'relay' }),
       registry: kit.registry,
+      live,
       pollMs: cfg.RELAY_POLL_MS,
       leaseMs: cfg.RELAY_LEASE_MS,
       invalidate: gatewayCacheInvalidation(kit.cache()),
@@ -61,6 +64,20 @@ export const notifications = defineSubgraph({
     return relay;
   },
 });
+
+/** The live bus on a Redis connection of its own (its script must not wait behind the cache's traffic); none without REDIS_URL. */
+function liveBus(kit: Kit, cfg: NotificationsConfig): LiveBusPublisher | undefined {
+  if (!cfg.REDIS_URL) {
+    kit.logger.warn('live bus off: set REDIS_URL for subscriptions (docs/live.md)');
+    return undefined;
+  }
+  const redis = createRedisClient(cfg.REDIS_URL, 2000, cfg.REDIS_AUTH_TOKEN);
+  redis.on('error', () => {
+    /* each publish that fails says so (live.ts); reconnection is automatic */
+  });
+  kit.onClose('live bus', () => redis.disconnect());
+  return new LiveBusPublisher(redis, cfg.LIVE_RETENTION_SECONDS * 1000);
+}
 
 /** `clients` lets tests observe or replace the real clients; they close them. Production passes none. */
 export async function startNotificationsService(

@@ -4,7 +4,7 @@ import { ENVIRONMENTS } from '../../deploy/environments';
 import { MarqueeStack } from '../../deploy/lib/marquee-stack';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GATEWAY_ENTRY, GATEWAY_NODE_ARGS } from '../../gateway/runtime';
+import { GATEWAY_ENTRY, GATEWAY_KEEP_ALIVE_TIMEOUT_MS, GATEWAY_NODE_ARGS } from '../../gateway/runtime';
 import { parseTrustProxy } from '../../gateway/trust-proxy';
 
 /**
@@ -133,6 +133,34 @@ describe.each([
       const c = task.Properties.ContainerDefinitions[0];
       const secret = (c.Secrets ?? []).find((s: { Name: string }) => s.Name === 'REDIS_AUTH_TOKEN');
       expect({ name: c.Name, from: JSON.stringify(secret?.ValueFrom ?? null) }).toEqual({ name: c.Name, from: expect.stringContaining(authSecret) });
+    }
+  });
+
+  it('suits long-lived connections (subscriptions): idle timeout, keep-alives, drain before deregistration', () => {
+    const [[, alb]] = resources(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const attrs = Object.fromEntries((alb.Properties.LoadBalancerAttributes as { Key: string; Value: string }[]).map((a) => [a.Key, a.Value]));
+    const idleSeconds = Number(attrs['idle_timeout.timeout_seconds']);
+    expect(idleSeconds).toBe(60);
+    const gateway = resources(template, 'AWS::ECS::TaskDefinition')
+      .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+      .find((c: { Name: string }) => c.Name === 'gateway');
+    const env = (name: string) => Number(gateway.Environment.find((e: { Name: string }) => e.Name === name)?.Value);
+    // At least two keep-alives per idle period: an idle subscription is never cut by the ALB.
+    expect(env('LIVE_KEEPALIVE_MS') * 2).toBeLessThanOrEqual(idleSeconds * 1000);
+    // The gateway keeps idle sockets longer than the ALB, so the ALB never reuses one being closed.
+    expect(GATEWAY_KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(idleSeconds * 1000);
+    // On SIGTERM the gateway ends its streams (SHUTTING_DOWN, clients resume elsewhere) before the
+    // ALB's deregistration delay runs out and cuts them; readiness fails first.
+    const [[, tg]] = resources(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const tgAttrs = Object.fromEntries((tg.Properties.TargetGroupAttributes as { Key: string; Value: string }[]).map((a) => [a.Key, a.Value]));
+    expect(Number(tgAttrs['deregistration_delay.timeout_seconds']) * 1000).toBeGreaterThan(env('SHUTDOWN_DELAY_MS'));
+    expect(tg.Properties.HealthCheckPath).toBe('/ready');
+    // Subscriptions need the live bus: the gateway and notifications tasks get Redis.
+    for (const name of ['gateway', 'notifications']) {
+      const c = resources(template, 'AWS::ECS::TaskDefinition')
+        .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+        .find((d: { Name: string }) => d.Name === name);
+      expect(c.Environment.map((e: { Name: string }) => e.Name)).toContain('REDIS_URL');
     }
   });
 
