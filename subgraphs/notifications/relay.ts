@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger';
 import { FOLLOW_EVENT_TYPES, isRatingEvent, RATING_EVENT_TYPES, type DomainEvent } from '../../platform/events/types';
 import { isTmdbId } from '../../platform/ids';
-import type { LiveBusPublisher } from '../../platform/live-bus';
+import type { LiveBusPublisher, LiveEvent } from '../../platform/live-bus';
 import { RETRY_POLICIES, retryDelay, retrySpec } from '../../platform/retry';
 import { holdLease, type Lease } from './lease';
 import { LeaseLost, type Outbox, type OutboxEvent } from './outbox';
@@ -45,6 +45,12 @@ export interface RelayOptions {
 }
 
 const EVENT_TYPES = new Set<string>([...RATING_EVENT_TYPES, ...FOLLOW_EVENT_TYPES]);
+
+/** A live-bus message held until the pass's fan-outs end, with the event id it sorts by. */
+interface LiveOut {
+  order: string;
+  event: LiveEvent;
+}
 
 /**
  * Relays domain events from the outbox: invalidates the gateways' cached entries of the film, writes
@@ -119,6 +125,7 @@ export class OutboxRelay {
     let failed = 0;
     const ready: OutboxEvent[] = [];
     const leases = new Map<string, Lease>();
+    const live: LiveOut[] = [];
     try {
       // Events are independent, so several fan out at once; order only matters for the feed's
       // sort key, which is the event id itself.
@@ -130,10 +137,10 @@ export class OutboxRelay {
         try {
           validate(item.event);
           if (!item.fanoutDone) {
-            await this.fanOut(item, lease);
+            await this.fanOut(item, lease, live);
             // Once per fan-out: its feed items are written, and the film's rating summary or follower count has changed.
             const kind = isRatingEvent(item.event) ? 'RATING_SUMMARY_CHANGED' : 'FOLLOWER_COUNT_CHANGED';
-            await tellLive(this.opts.live, { type: 'movieActivity', movieId: item.event.movieId, kind }, this.opts.logger);
+            live.push({ order: item.event.eventId, event: { type: 'movieActivity', movieId: item.event.movieId, kind } });
           }
           ready.push(item);
         } catch (err) {
@@ -146,6 +153,7 @@ export class OutboxRelay {
           }
         }
       });
+      await this.tellLiveInOrder(live.splice(0));
       const published = await this.publish(ready.filter((i) => !i.published));
       let processed = 0;
       for (const item of ready) {
@@ -161,10 +169,25 @@ export class OutboxRelay {
         processed++;
       }
       return { processed, failed };
+    } catch (err) {
+      // A pass that failed part-way still tells what it delivered (a retry delivers nothing twice);
+      // a dead process (a simulated crash) tells nothing.
+      if (live.length && !isCrash(err)) await this.tellLiveInOrder(live);
+      throw err;
     } finally {
       // Also on a (simulated) crash: a dead process renews nothing, so its leases lapse.
       for (const lease of leases.values()) lease.stop();
     }
+  }
+
+  /**
+   * The pass's live messages in event order (event ids start with the write's time): the events of
+   * one pass fan out concurrently, and a subscriber must still see two writes in the order they
+   * were made (docs/live.md). Within one event, its notifications come before its film activity.
+   */
+  private async tellLiveInOrder(messages: LiveOut[]): Promise<void> {
+    const sorted = messages.map((m, i) => ({ ...m, i })).sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.i - b.i));
+    for (const m of sorted) await tellLive(this.opts.live, m.event, this.opts.logger);
   }
 
   /** True (after logging) when the error means another relay holds the event: we just stop. */
@@ -192,7 +215,7 @@ export class OutboxRelay {
     }
   }
 
-  private async fanOut(item: OutboxEvent, lease: Lease): Promise<void> {
+  private async fanOut(item: OutboxEvent, lease: Lease, live: LiveOut[]): Promise<void> {
     const e = item.event;
     // Follows reach no feed: only new ratings and reviews do.
     const kind: NotificationKind | null = !isRatingEvent(e) || e.eventType === 'RatingDeleted' ? null : e.hasReview ? 'NEW_REVIEW' : 'NEW_RATING';
@@ -219,7 +242,7 @@ export class OutboxRelay {
         });
         if (!created) return;
         this.metrics?.delivered.inc();
-        await tellLive(this.opts.live, { type: 'notification', userId, movieId: e.movieId, eventId: e.eventId }, this.opts.logger);
+        live.push({ order: e.eventId, event: { type: 'notification', userId, movieId: e.movieId, eventId: e.eventId } });
       });
       if (!page.lastKey) break;
       after = page.lastKey;

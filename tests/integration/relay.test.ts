@@ -12,6 +12,7 @@ import { invalidationOfEvent, movieDependencies } from '../../gateway/entity-cac
 import { publishInvalidation } from '../../gateway/entity-cache/generations';
 import { GENERATION_PREFIX } from '../../gateway/entity-cache/tags';
 import type { DomainEvent } from '../../platform/events/types';
+import { LiveBusPublisher, LIVE_STREAM_KEY, liveTopic } from '../../platform/live-bus';
 import { freshTables, servers } from '../support/env';
 import { redisClients } from '../support/redis-clients';
 
@@ -420,5 +421,37 @@ describe('outbox relay', () => {
       }),
     );
     expect((await drain(follows)).map((m) => m.attributes.eventType)).toEqual(['MovieFollowed']);
+  });
+
+  it('tells the live bus in write order, though the events of one pass fan out concurrently and the older one ends last', async () => {
+    const redis = await ready(servers().redis);
+    const [older, newer] = ['7101', '7102'];
+    await notifications.follow('live-fan', older);
+    await notifications.follow('live-fan', newer);
+    await ratings.rate('live-author-a', older, 12, undefined);
+    await ratings.rate('live-author-b', newer, 16, undefined);
+    /** The older film's feed write is slow: its fan-out ends well after the newer one's. */
+    class SlowOlder extends NotificationsStore {
+      override async deliver(n: NotificationItem): Promise<boolean> {
+        if (n.movieId === older) await new Promise((r) => setTimeout(r, 300));
+        return super.deliver(n);
+      }
+    }
+    const start = `${Date.now()}-0`;
+    const r = relay({ store: new SlowOlder({ doc, table: tables.NOTIFICATIONS_TABLE }), live: new LiveBusPublisher(redis, 60_000) });
+    const { processed } = await r.runOnce();
+    expect(processed).toBeGreaterThanOrEqual(2); // both in one pass
+
+    const entries = (await redis.xrange(LIVE_STREAM_KEY, start, '+')) as [string, string[]][];
+    const ours = entries
+      .map(([, fields]) => ({ topic: fields[1], event: JSON.parse(fields[3]) as { movieId: string } }))
+      .filter((m) => m.event.movieId === older || m.event.movieId === newer);
+    // Notification before the film's activity, the older write's before the newer one's.
+    expect(ours.map((m) => [m.topic, m.event.movieId])).toEqual([
+      [liveTopic.user('live-fan'), older],
+      [liveTopic.movie(older), older],
+      [liveTopic.user('live-fan'), newer],
+      [liveTopic.movie(newer), newer],
+    ]);
   });
 });
