@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Stack } from '../../local/stack';
 import { makeToken } from '../../scripts/token';
 import { startExtraGateway } from '../support/extra-gateway';
-import { LIVE_QUERIES, startLiveStack, until } from '../support/live';
+import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/live';
 
 /**
  * The limits of live connections (docs/live.md), on the stack's real processes: connections per
@@ -14,13 +13,12 @@ import { LIVE_QUERIES, startLiveStack, until } from '../support/live';
  */
 const LOGS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'live-limits');
 const ROOT = path.resolve(__dirname, '..', '..');
-let stack: Stack;
-let tokens: Record<string, string>;
+let live: LiveStack;
 const opened: AbortController[] = [];
 const clients: Client[] = [];
 
 /** Opens an SSE subscription; resolves with its status, its body read so far, and how to close it. */
-async function sse(query: string, variables: Record<string, unknown>, token?: string, url = stack.gatewayUrl) {
+async function sse(query: string, variables: Record<string, unknown>, token?: string, url = live.stack.gatewayUrl) {
   const controller = new AbortController();
   opened.push(controller);
   const res = await fetch(url, {
@@ -45,7 +43,7 @@ async function sse(query: string, variables: Record<string, unknown>, token?: st
 }
 
 /** Connects a graphql-ws client with one subscription; resolves with how the socket closed, if it did. */
-function ws(token: string | undefined, query: string, variables: Record<string, unknown> = {}, url = stack.gatewayUrl) {
+function ws(token: string | undefined, query: string, variables: Record<string, unknown> = {}, url = live.stack.gatewayUrl) {
   const c = createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -61,39 +59,39 @@ function ws(token: string | undefined, query: string, variables: Record<string, 
 }
 
 beforeAll(async () => {
-  ({ stack, tokens } = await startLiveStack(8, LOGS, { LIVE_MAX_CONNECTIONS_PER_USER: '2' }));
+  live = await startLiveStack(8, LOGS, { LIVE_MAX_CONNECTIONS_PER_USER: '2' });
 }, 180_000);
 
 afterAll(async () => {
   for (const c of opened) c.abort();
   for (const c of clients) await c.dispose();
-  await stack?.stop();
+  await live?.stack.stop();
 });
 
 test('at most LIVE_MAX_CONNECTIONS_PER_USER live connections per user, SSE and WebSocket together', async () => {
-  const first = await sse(LIVE_QUERIES.notifications, {}, tokens.alice);
-  const second = ws(tokens.alice, LIVE_QUERIES.notifications);
+  const first = await sse(LIVE_QUERIES.notifications, {}, live.tokens.alice);
+  const second = ws(live.tokens.alice, LIVE_QUERIES.notifications);
   await until(() => second.connected, 'the WebSocket connection');
   expect(first.status).toBe(200);
 
-  const third = await sse(LIVE_QUERIES.notifications, {}, tokens.alice);
+  const third = await sse(LIVE_QUERIES.notifications, {}, live.tokens.alice);
   expect(third.status).toBe(429);
   expect(JSON.parse(third.text).errors[0].extensions).toEqual({ code: 'TOO_MANY_CONNECTIONS', scope: 'user' });
-  const fourth = ws(tokens.alice, LIVE_QUERIES.notifications);
+  const fourth = ws(live.tokens.alice, LIVE_QUERIES.notifications);
   await until(() => fourth.closed !== undefined, 'the refused WebSocket');
   expect(fourth.closed).toMatchObject({ code: 4429, reason: expect.stringMatching(/^TOO_MANY_CONNECTIONS/) });
   // Another user, and anonymous watchers, are not counted against alice.
-  expect((await sse(LIVE_QUERIES.notifications, {}, tokens.bob)).status).toBe(200);
+  expect((await sse(LIVE_QUERIES.notifications, {}, live.tokens.bob)).status).toBe(200);
   expect((await sse(LIVE_QUERIES.activity, { id: '603' })).status).toBe(200);
 
   // Closing one gives its place back.
   first.close();
   await new Promise((r) => setTimeout(r, 300));
-  expect((await sse(LIVE_QUERIES.notifications, {}, tokens.alice)).status).toBe(200);
+  expect((await sse(LIVE_QUERIES.notifications, {}, live.tokens.alice)).status).toBe(200);
 }, 60_000);
 
 test('a token’s expiry ends the subscription with TOKEN_EXPIRED: SSE error then complete, WebSocket close 4401', async () => {
-  const short = await makeToken('carol', stack.env.JWT_SECRET, '3s');
+  const short = await makeToken('carol', live.stack.env.JWT_SECRET, '3s');
   const stream = await sse(LIVE_QUERIES.notifications, {}, short);
   const socket = ws(short, LIVE_QUERIES.notifications);
   expect(stream.status).toBe(200);
@@ -105,7 +103,7 @@ test('a token’s expiry ends the subscription with TOKEN_EXPIRED: SSE error the
 }, 30_000);
 
 test('SAFELIST=enforce applies to subscriptions on both transports', async () => {
-  const strict = await startExtraGateway(stack, 'gateway-safelist', { SAFELIST: 'enforce' }, LOGS);
+  const strict = await startExtraGateway(live.stack, 'gateway-safelist', { SAFELIST: 'enforce' }, LOGS);
   try {
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'schema', 'persisted-operations.json'), 'utf8')) as {
       operations: { name: string; body: string }[];

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { createClient, type Client, type ExecutionResult } from 'graphql-sse';
-import type { Stack } from '../../local/stack';
 import { startExtraGateway } from '../support/extra-gateway';
 import { postGraphQL } from '../support/graphql';
 import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/live';
@@ -11,20 +10,17 @@ import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/
  * (Redis), the gateway executes each event through the subscription's plan.
  */
 const LOGS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'live-sse');
-let stack: Stack;
-let tokens: LiveStack['tokens'];
-let rate: LiveStack['rate'];
-let follow: LiveStack['follow'];
+let live: LiveStack;
 const clients: Client[] = [];
 
 const { notifications: NOTIFICATIONS, activity: ACTIVITY } = LIVE_QUERIES;
 
-function client(user?: string, lastEventId?: () => string | undefined, url = stack.gatewayUrl): Client {
+function client(user?: string, lastEventId?: () => string | undefined, url = live.stack.gatewayUrl): Client {
   const c = createClient({
     url,
     retryAttempts: 0,
     headers: () => ({
-      ...(user ? { authorization: `Bearer ${tokens[user]}` } : {}),
+      ...(user ? { authorization: `Bearer ${live.tokens[user]}` } : {}),
       ...(lastEventId?.() ? { 'last-event-id': lastEventId()! } : {}),
     }),
   });
@@ -57,24 +53,24 @@ function collect(c: Client, query: string, variables: Record<string, unknown> = 
 }
 
 beforeAll(async () => {
-  ({ stack, tokens, rate, follow } = await startLiveStack(6, LOGS));
+  live = await startLiveStack(6, LOGS);
 }, 180_000);
 
 afterAll(async () => {
   for (const c of clients) c.dispose();
-  await stack?.stop();
+  await live?.stack.stop();
 });
 
 test('a follower gets exactly one event per rating on a film they follow, in order; the author gets none', async () => {
-  await follow('alice', '603');
-  await follow('alice', '550');
-  await follow('bob', '603');
+  await live.follow('alice', '603');
+  await live.follow('alice', '550');
+  await live.follow('bob', '603');
   const alice = collect(client('alice'), NOTIFICATIONS);
   const bob = collect(client('bob'), NOTIFICATIONS);
   await Promise.all([alice.connected, bob.connected]);
 
-  await rate('bob', '603', 8);
-  await rate('carol', '550', 6.5);
+  await live.rate('bob', '603', 8);
+  await live.rate('carol', '550', 6.5);
   await until(() => alice.results.length >= 2, 'alice’s two notifications');
   // Let any duplicate or stray event arrive before counting.
   await new Promise((r) => setTimeout(r, 1000));
@@ -97,9 +93,9 @@ test('a follower gets exactly one event per rating on a film they follow, in ord
 test('movieActivity: anonymous subscribers see the rating summary and follower count change', async () => {
   const watcher = collect(client(), ACTIVITY, { id: '680' });
   await watcher.connected;
-  await rate('carol', '680', 9);
+  await live.rate('carol', '680', 9);
   await until(() => watcher.results.length >= 1, 'the rating activity');
-  await follow('bob', '680');
+  await live.follow('bob', '680');
   await until(() => watcher.results.length >= 2, 'the follow activity');
   const [rated, followed] = watcher.results.map((r) => r.data!.movieActivity);
   expect(rated).toEqual({ kind: 'RATING_SUMMARY_CHANGED', movie: { id: '680', ratingSummary: { average: 9, count: 1 }, followerCount: 0 } });
@@ -109,7 +105,7 @@ test('movieActivity: anonymous subscribers see the rating summary and follower c
 
 test('the raw stream (what curl -N shows): event ids, next events; refusals are JSON with a code', async () => {
   const controller = new AbortController();
-  const res = await fetch(stack.gatewayUrl, {
+  const res = await fetch(live.stack.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ query: ACTIVITY, variables: { id: '13' } }),
@@ -127,14 +123,14 @@ test('the raw stream (what curl -N shows): event ids, next events; refusals are 
     }
   })().catch(() => {});
   await new Promise((r) => setTimeout(r, 300));
-  await rate('alice', '13', 7);
+  await live.rate('alice', '13', 7);
   await until(() => text.includes('event: next'), 'a next event');
   controller.abort();
   await read;
   expect(text).toMatch(/^:\n\nid: \d+-\d+\nevent: next\ndata: \{"data":\{"movieActivity":\{"kind":"RATING_SUMMARY_CHANGED"/m);
 
   // notificationReceived needs a signed-in caller: refused before any stream.
-  const anonymous = await fetch(stack.gatewayUrl, {
+  const anonymous = await fetch(live.stack.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ query: NOTIFICATIONS }),
@@ -142,30 +138,30 @@ test('the raw stream (what curl -N shows): event ids, next events; refusals are 
   expect(anonymous.status).toBe(401);
   expect((await anonymous.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   // A plain POST of a subscription still says which transport it needs.
-  const plain = await postGraphQL(stack.gatewayUrl, ACTIVITY, { id: '13' });
+  const plain = await postGraphQL(live.stack.gatewayUrl, ACTIVITY, { id: '13' });
   expect(plain.status).toBe(400);
   expect(plain.body.errors?.[0].extensions?.code).toBe('SUBSCRIPTION_TRANSPORT_REQUIRED');
 }, 60_000);
 
 test('nothing is lost across a gateway restart: the client resumes on another replica from its last event id', async () => {
-  const other = await startExtraGateway(stack, 'gateway-b', {}, LOGS);
+  const other = await startExtraGateway(live.stack, 'gateway-b', {}, LOGS);
   try {
-    await follow('carol', '278');
+    await live.follow('carol', '278');
     const seen: { last?: string } = {};
     const before = collect(
       client('carol', () => seen.last),
       NOTIFICATIONS,
     );
     await before.connected;
-    await rate('alice', '278', 5);
+    await live.rate('alice', '278', 5);
     await until(() => before.results.length === 1, 'the first notification');
     seen.last = before.results[0].extensions!.eventId;
 
     // SIGTERM: the stream ends without `complete`, a close the client reconnects from.
-    await stack.stopService('gateway');
+    await live.stack.stopService('gateway');
     await expect(before.done).rejects.toBeDefined();
     // Written while this client has no stream: the relay still puts it on the bus.
-    await rate('bob', '278', 4, other.url);
+    await live.rate('bob', '278', 4, other.url);
     await new Promise((r) => setTimeout(r, 1000));
 
     const after = collect(
@@ -173,7 +169,7 @@ test('nothing is lost across a gateway restart: the client resumes on another re
       NOTIFICATIONS,
     );
     await until(() => after.results.length >= 1, 'the missed notification');
-    await rate('alice', '278', 3, other.url);
+    await live.rate('alice', '278', 3, other.url);
     await until(() => after.results.length >= 2, 'the next live notification');
     await new Promise((r) => setTimeout(r, 500));
     // The missed one replayed, then live ones, none twice, none before `last`.
@@ -184,6 +180,6 @@ test('nothing is lost across a gateway restart: the client resumes on another re
     after.stop();
   } finally {
     await other.proc.stop();
-    await stack.startService('gateway');
+    await live.stack.startService('gateway');
   }
 }, 120_000);

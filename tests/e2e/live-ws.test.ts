@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { createClient, type Client, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Stack } from '../../local/stack';
 import { callSubgraph } from '../support/graphql';
 import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/live';
 
@@ -10,15 +9,12 @@ import { LIVE_QUERIES, startLiveStack, until, type LiveStack } from '../support/
  * /graphql, with the real graphql-ws client against the stack's processes.
  */
 const LOGS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'live-ws');
-let stack: Stack;
-let tokens: LiveStack['tokens'];
-let rate: LiveStack['rate'];
-let follow: LiveStack['follow'];
+let live: LiveStack;
 const clients: Client[] = [];
 
 const { notifications: NOTIFICATIONS, activity: ACTIVITY } = LIVE_QUERIES;
 
-const wsUrl = () => stack.gatewayUrl.replace(/^http/, 'ws');
+const wsUrl = () => live.stack.gatewayUrl.replace(/^http/, 'ws');
 
 function client(connectionParams?: Record<string, unknown>, retryAttempts = 0): Client {
   const c = createClient({
@@ -32,7 +28,7 @@ function client(connectionParams?: Record<string, unknown>, retryAttempts = 0): 
   clients.push(c);
   return c;
 }
-const as = (user: string) => client({ authorization: `Bearer ${tokens[user]}` });
+const as = (user: string) => client({ authorization: `Bearer ${live.tokens[user]}` });
 
 type Result = ExecutionResult<Record<string, any>, { eventId?: string }>;
 
@@ -59,23 +55,23 @@ function collect(c: Client, payload: { -readonly [K in keyof SubscribePayload]: 
 const settle = () => new Promise((r) => setTimeout(r, 700));
 
 beforeAll(async () => {
-  ({ stack, tokens, rate, follow } = await startLiveStack(7, LOGS));
+  live = await startLiveStack(7, LOGS);
 }, 180_000);
 
 afterAll(async () => {
   for (const c of clients) await c.dispose();
-  await stack?.stop();
+  await live?.stack.stop();
 });
 
 test('authenticated in connection_init: a follower gets one event per rating, in order; the author none', async () => {
-  await follow('alice', '603');
-  await follow('alice', '550');
-  await follow('bob', '603');
+  await live.follow('alice', '603');
+  await live.follow('alice', '550');
+  await live.follow('bob', '603');
   const alice = collect(as('alice'), { query: NOTIFICATIONS });
   const bob = collect(as('bob'), { query: NOTIFICATIONS });
   await settle();
-  await rate('bob', '603', 8);
-  await rate('carol', '550', 6.5);
+  await live.rate('bob', '603', 8);
+  await live.rate('carol', '550', 6.5);
   await until(() => alice.results.length >= 2, 'alice’s notifications');
   await new Promise((r) => setTimeout(r, 1000));
   expect(alice.results.map((r) => [r.data!.notificationReceived.actor.id, r.data!.notificationReceived.movie.id, r.data!.notificationReceived.score])).toEqual([
@@ -92,7 +88,7 @@ test('anonymous movieActivity, and a query over the same socket', async () => {
   const c = client();
   const watcher = collect(c, { query: ACTIVITY, variables: { id: '680' } });
   await settle();
-  await follow('carol', '680');
+  await live.follow('carol', '680');
   await until(() => watcher.results.length >= 1, 'the follow activity');
   expect(watcher.results[0].data!.movieActivity).toEqual({
     kind: 'FOLLOWER_COUNT_CHANGED',
@@ -112,11 +108,11 @@ test('refusals: a bad token closes with 4401; anonymous notificationReceived is 
 }, 30_000);
 
 test('a gateway restart closes with 1012; the client reconnects and resumes from extensions.lastEventId, nothing lost', async () => {
-  await follow('carol', '278');
+  await live.follow('carol', '278');
   const c = createClient({
     url: wsUrl(),
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${tokens.carol}` },
+    connectionParams: { authorization: `Bearer ${live.tokens.carol}` },
     retryAttempts: 100,
     retryWait: () => new Promise((r) => setTimeout(r, 300)),
     // While the gateway is down, connecting fails with an error event, not a close: retry those too (docs/live.md).
@@ -127,23 +123,23 @@ test('a gateway restart closes with 1012; the client reconnects and resumes from
   c.on('closed', (e) => closes.push((e as { code: number }).code));
   const sub = collect(c, { query: NOTIFICATIONS });
   await settle();
-  await rate('alice', '278', 5);
+  await live.rate('alice', '278', 5);
   await until(() => sub.results.length === 1, 'the first notification');
 
-  await stack.stopService('gateway');
+  await live.stack.stopService('gateway');
   await until(() => closes.includes(1012), 'the 1012 close');
   // Written while no gateway runs (straight to the ratings subgraph, signed as the gateway would):
   // only the resume can deliver it.
   const direct = await callSubgraph(
-    stack.urls.ratings,
-    stack.env.GATEWAY_SIGNING_KEY,
+    live.stack.urls.ratings,
+    live.stack.env.GATEWAY_SIGNING_KEY,
     'mutation { rateMovie(input: { movieId: "278", score: 4 }) { rating { score } } }',
     {},
     'bob',
   );
   expect(direct.body.errors).toBeUndefined();
   await new Promise((r) => setTimeout(r, 1500));
-  await stack.startService('gateway');
+  await live.stack.startService('gateway');
   await until(() => sub.results.length >= 2, 'the notification after the restart', 30_000);
   await new Promise((r) => setTimeout(r, 500));
   expect(sub.results.map((r) => [r.data!.notificationReceived.actor.id, r.data!.notificationReceived.score])).toEqual([
