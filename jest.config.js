@@ -16,6 +16,9 @@ const shared = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60000,
+  // Exit once the global teardown is done, even if a test leaked a handle (the teardown lists what
+  // is still open): a leak must fail loudly in the log, not hang CI for its 90 minutes.
+  forceExit: true,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/tests/unit'] },
     {

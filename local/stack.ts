@@ -206,9 +206,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
 
     const running = new Map<ServiceName, { stop(): Promise<void>; child: { pid?: number } }>();
-    const startService = async (name: ServiceName) => {
-      // A start still queued when another failed and the stack stopped must not leave a process behind.
-      if (stopped) throw new Error(`the stack was stopped; ${name} not started`);
+    /** Spawns the service and waits for its health check; false when it lost its port to another process (EADDRINUSE). */
+    const spawnOnce = async (name: ServiceName): Promise<boolean> => {
       const svc = SERVICES.find((s) => s.name === name)!;
       const { GATEWAY_SIGNING_KEY: _private, ...subgraphEnv } = env;
       const child = spawnManaged(process.execPath, ['--import', 'tsx', path.join(ROOT, svc.entry)], {
@@ -218,19 +217,46 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       running.set(name, child);
       const health = `http://127.0.0.1:${ports[name]}/health`;
-      await waitFor(
-        () =>
-          fetch(health).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        {
-          timeoutMs: 60_000,
-          intervalMs: 100,
-          what: `${name} on port ${ports[name]}`,
-          failFast: child.exited,
-        },
-      );
+      try {
+        await waitFor(
+          () =>
+            fetch(health).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          {
+            timeoutMs: 60_000,
+            intervalMs: 100,
+            what: `${name} on port ${ports[name]}`,
+            failFast: child.exited,
+          },
+        );
+        return true;
+      } catch (err) {
+        if (opts.randomPorts && !stopped && /EADDRINUSE/.test(child.exited() ?? '')) return false;
+        throw err;
+      }
+    };
+    const startService = async (name: ServiceName) => {
+      // A start still queued when another failed and the stack stopped must not leave a process behind.
+      if (stopped) throw new Error(`the stack was stopped; ${name} not started`);
+      // A free port is found by listening on port 0 and closing; until the service listens, any
+      // process (or an outgoing connection's ephemeral port) can take it. Under load that happens:
+      // the service then starts again on new ports, before anything that calls it is started.
+      for (let attempt = 1; !(await spawnOnce(name)); attempt++) {
+        if (attempt >= 3) throw new Error(`${name}: its ports were taken three times (EADDRINUSE)`);
+        const svc = SERVICES.find((s) => s.name === name)!;
+        const oldUrl = urls[name];
+        ports[name] = await findFreePort();
+        urls[name] = `http://127.0.0.1:${ports[name]}/graphql`;
+        env[svc.portVar] = String(ports[name]);
+        const metricsPort = await findFreePort();
+        env[svc.metricsPortVar] = String(metricsPort);
+        metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
+        // Where the gateway finds it (unless the caller pointed that elsewhere, e.g. at a proxy).
+        for (const urlVar of ['MOVIES_URL', 'RATINGS_URL', 'NOTIFICATIONS_URL', 'AVAILABILITY_URL']) if (env[urlVar] === oldUrl) env[urlVar] = urls[name];
+        step(`${name}: a port was taken before it listened; starting it again on ${ports[name]}`);
+      }
     };
     const stopService = async (name: ServiceName) => {
       await running.get(name)?.stop();

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SignJWT } from 'jose';
-import { startStack, type Stack } from '../../local/stack';
+import type { Stack } from '../../local/stack';
+import { startStacks } from '../support/stacks';
 import { createLocalTables } from '../../local/tables';
 import { LOCAL_JWT_SECRET } from '../../local/defaults';
 import { makeToken } from '../../scripts/token';
@@ -63,13 +64,13 @@ beforeAll(async () => {
     }),
   ]);
   const partners = JSON.stringify([{ id: 'acme', tier: 'standard', sha256: hashApiKey(PARTNER_KEY) }]);
-  [dev, prod] = await Promise.all([
-    startStack({
+  [dev, prod] = await startStacks(
+    {
       randomPorts: true,
       env: { ...baseEnv(`gw-${suffix}`), SUPERGRAPH_PATH: supergraphCopy, PARTNER_KEYS: partners, RATE_LIMIT_ANONYMOUS: '30', SHUTDOWN_DELAY_MS: '500' },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-dev-logs'),
-    }),
-    startStack({
+    },
+    {
       randomPorts: true,
       // Production mode, with the ratings table missing so ratings fields fail internally.
       env: {
@@ -85,8 +86,8 @@ beforeAll(async () => {
         CURSOR_SECRET: randomBytes(32).toString('hex'),
       },
       logDir: path.join(ROOT, 'test-artifacts', 'gateway-prod-logs'),
-    }),
-  ]);
+    },
+  );
 }, 180_000);
 
 afterAll(async () => {

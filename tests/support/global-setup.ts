@@ -8,6 +8,8 @@ import { startFauxqs } from '../../local/fauxqs';
 import { startRedis } from '../../local/redis';
 
 export default async function globalSetup(): Promise<void> {
+  // What is open before any server or test (stdio pipes, Jest's own): the teardown reports only what is beyond it.
+  (globalThis as Record<string, unknown>).__MARQUEE_OPEN_AT_START__ = process.getActiveResourcesInfo();
   const [ddb, sns, redis] = await Promise.all([startDynamoDbLocal({}), startFauxqs({}), startRedis({})]);
   (globalThis as Record<string, unknown>).__MARQUEE_SERVERS__ = [ddb, sns, redis];
   process.env.DYNAMODB_ENDPOINT = ddb.endpoint;
