@@ -6,6 +6,7 @@ import { round } from './measure';
 import { omdbCallsLine } from './omdb-calls';
 import { aggregate, checkTargets, markdownTable, resultsTable, type Mode } from './report';
 import type { SectionContext } from './sections/context';
+import type { SubscriptionsResult } from './sections/subscriptions';
 import {
   COLD_REQUESTS_PER_CONNECTION,
   CONNECTIONS,
@@ -32,7 +33,7 @@ export function report(ctx: SectionContext, started: number, load0: number, pin:
   const samples = ctx.harness.samples;
   const rows = aggregate(samples);
   const targets = SMOKE ? [] : checkTargets(rows);
-  const failed = samples.some((s) => s.errors > 0) || ctx.scaling.some((s) => s.errors > 0);
+  const failed = samples.some((s) => s.errors > 0) || ctx.scaling.some((s) => s.errors > 0) || (ctx.subscriptions?.errors ?? 0) > 0;
   const at = new Date();
   const machine = {
     cpus: cpus().length,
@@ -68,6 +69,7 @@ export function report(ctx: SectionContext, started: number, load0: number, pin:
     targets,
     scaling: ctx.scaling,
     replay: ctx.replay,
+    ...(ctx.subscriptions ? { subscriptions: ctx.subscriptions } : {}),
     ...(ctx.stack ? { omdbCalls: ctx.stack.omdbCalls } : {}),
     samples,
   };
@@ -97,13 +99,51 @@ export function report(ctx: SectionContext, started: number, load0: number, pin:
           { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' },
         ),
     );
+  if (ctx.subscriptions) console.log('\n' + subscriptionsTable(ctx.subscriptions));
   if (ctx.stack) console.log(omdbCallsLine(ctx.stack.omdbCalls));
   if (targets.length) console.log('\nTargets:\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
   console.log(`\nraw results: ${path.relative(process.cwd(), file)} (${out.durationSeconds} s)`);
   if (failed) {
     console.log('\nFAILED: some runs had errors:');
+    if (ctx.subscriptions?.errors) console.log(`  subscriptions: ${ctx.subscriptions.errors} errors, e.g. ${ctx.subscriptions.errorSamples[0]}`);
     for (const s of samples.filter((x) => x.errors > 0))
       console.log(`  ${s.mode} round ${s.round} ${s.contender} ${s.workload} ${s.phase}: ${s.errors} errors, e.g. ${s.errorSamples[0]}`);
   }
   return !failed;
+}
+
+/** The subscriptions section as one table: memory per connection and fan-out latency. */
+function subscriptionsTable(r: SubscriptionsResult): string {
+  const n = r.subscribers.sse + r.subscribers.ws;
+  return (
+    `Subscriptions — ${n} movieActivity subscribers (${r.subscribers.sse} SSE, ${r.subscribers.ws} WebSocket) over ${r.films} films on ${r.contender}, ${r.writes} ratings; latency from each write's answer to each subscriber's event:\n\n` +
+    markdownTable(
+      [
+        {
+          rssIdleMb: r.rssIdleMb,
+          rssOpenMb: r.rssOpenMb,
+          kbPerConnection: r.kbPerConnection,
+          events: `${r.received}/${r.expected}`,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          max: r.latency.max,
+          sse: `${r.latency.sse.p50} / ${r.latency.sse.p99}`,
+          ws: `${r.latency.ws.p50} / ${r.latency.ws.p99}`,
+          cpu: r.gatewayCpuMsPerEvent,
+        },
+      ],
+      {
+        rssIdleMb: 'RSS idle MB',
+        rssOpenMb: 'RSS open MB',
+        kbPerConnection: 'KB/connection',
+        events: 'events received',
+        p50: 'p50 ms',
+        p99: 'p99 ms',
+        max: 'max ms',
+        sse: 'SSE p50/p99',
+        ws: 'WS p50/p99',
+        cpu: 'gateway CPU ms/event',
+      },
+    )
+  );
 }

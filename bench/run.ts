@@ -8,7 +8,8 @@
  * The run is a list of sections (bench/sections/), picked with BENCH_SECTIONS (default: all):
  * upstream (the real local stack), gateway-bound (the same reads over replaying subgraphs, so
  * the gateway is the bottleneck), scaling (movies(ids) of 20, 50, 100 films), guild (The Guild's
- * gateways-benchmark supergraph and query, bench/guild/; needs no stack).
+ * gateways-benchmark supergraph and query, bench/guild/; needs no stack), subscriptions (2,000
+ * live subscribers on Marquee's gateway: memory per connection, fan-out latency).
  *
  * `npm run bench -- --smoke`: a seconds-long run of Marquee alone on W1, for CI.
  *
@@ -26,6 +27,7 @@ import type { SectionContext } from './sections/context';
 import { runGatewayBound } from './sections/gateway-bound';
 import { runGuild } from './sections/guild';
 import { runScaling, warmUp } from './sections/scaling';
+import { runSubscriptions } from './sections/subscriptions';
 import { runUpstream } from './sections/upstream';
 import { LOAD_CORE, ONLY, SECTIONS, SMOKE, WARMUP_SECONDS, log, type SectionName } from './settings';
 import { startStackRun, type StackRun } from './stack-run';
@@ -36,6 +38,7 @@ const SECTION_LIST: { name: SectionName; stack: boolean; smoke: boolean; run(ctx
   { name: 'gateway-bound', stack: true, smoke: true, run: runGatewayBound },
   { name: 'scaling', stack: true, smoke: false, run: runScaling },
   { name: 'guild', stack: false, smoke: false, run: runGuild },
+  { name: 'subscriptions', stack: true, smoke: false, run: runSubscriptions },
 ];
 
 function hasTaskset(): boolean {

@@ -21,9 +21,15 @@ export const LOAD_CORE = num('BENCH_LOAD_CORE', 1);
 /** Comma-separated contender names to run (default: all; Marquee always runs, it is the baseline). */
 export const ONLY = process.env.BENCH_CONTENDERS?.split(',').map((s) => s.trim());
 
-export const ALL_SECTIONS = ['upstream', 'gateway-bound', 'scaling', 'guild'] as const;
+/** The subscriptions section: open streams, the films they watch, the writes and their spacing. */
+export const SUBSCRIBERS = num('BENCH_SUBSCRIBERS', 2000);
+export const SUBSCRIPTION_FILMS = num('BENCH_SUBSCRIPTION_FILMS', 20);
+export const SUBSCRIPTION_WRITES = num('BENCH_SUBSCRIPTION_WRITES', 60);
+export const WRITE_INTERVAL_MS = num('BENCH_SUBSCRIPTION_WRITE_INTERVAL_MS', 250);
+
+export const ALL_SECTIONS = ['upstream', 'gateway-bound', 'scaling', 'guild', 'subscriptions'] as const;
 export type SectionName = (typeof ALL_SECTIONS)[number];
-/** Which parts run: upstream (the real stack), gateway-bound (replaying subgraphs), scaling, guild (The Guild's workload). */
+/** Which parts run: upstream (the real stack), gateway-bound (replaying subgraphs), scaling, guild (The Guild's workload), subscriptions. */
 export const SECTIONS = (process.env.BENCH_SECTIONS ?? ALL_SECTIONS.join(',')).split(',').map((s) => s.trim()) as SectionName[];
 for (const s of SECTIONS) if (!(ALL_SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_SECTIONS: unknown section ${s}`);
 

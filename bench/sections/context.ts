@@ -3,6 +3,7 @@ import type { Contender, ContenderEnv } from '../contenders';
 import type { Harness } from '../harness';
 import type { ScalingRow } from '../report';
 import type { StackRun } from '../stack-run';
+import type { SubscriptionsResult } from './subscriptions';
 
 export interface ReplayRecord {
   section: string;
@@ -22,6 +23,8 @@ export interface SectionContext {
   stack?: StackRun;
   scaling: ScalingRow[];
   replay: ReplayRecord[];
+  /** The subscriptions section's figures (one contender, one run). */
+  subscriptions?: SubscriptionsResult;
   /** Section-specific settings, written with the results. */
   settings: Record<string, unknown>;
 }
