@@ -42,6 +42,8 @@ export interface LiveDeps {
 }
 
 const DEFAULT_MAX_BACKLOG = 1 << 20;
+/** Events of one stream executing at once, ahead of their delivery. */
+export const MAX_AHEAD = 16;
 
 /** One execution per (event, share key) in flight: the subscribers of one film share it. */
 const executions = new Map<string, Promise<FormattedExecutionResult>>();
@@ -65,15 +67,31 @@ export function openLive(
   const early: LiveMessage[] = [];
   let chain: Promise<void> = Promise.resolve();
 
+  /** Messages not yet executed, and how many are executing or executed but not yet delivered. */
+  const waiting: LiveMessage[] = [];
+  let ahead = 0;
   const enqueue = (m: LiveMessage) => {
     if (closed || (last !== undefined && compareStreamIds(m.id, last) <= 0)) return;
     last = m.id;
-    chain = chain.then(() => deliver(m));
+    waiting.push(m);
+    startMore();
   };
-  const deliver = async (m: LiveMessage) => {
+  // Executed ahead, delivered in order: events that arrive together (a burst, a replay) run side
+  // by side in one turn under one context, so the subgraph clients batch their calls. At most
+  // MAX_AHEAD at once: a resume replaying thousands of events must not send thousands at once.
+  const startMore = () => {
+    while (ahead < MAX_AHEAD && waiting.length) {
+      const m = waiting.shift()!;
+      ahead++;
+      const running = executeShared(deps, op, m);
+      chain = chain.then(() => deliver(m, running));
+    }
+  };
+  const deliver = async (m: LiveMessage, running: Promise<FormattedExecutionResult>) => {
+    const result = await running;
+    ahead--;
     if (closed) return;
-    const result = await executeShared(deps, op, m);
-    if (closed) return;
+    startMore();
     if (sink.backlog() > (deps.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG))
       return end({ code: 'SLOW_CONSUMER', message: 'The client read too slowly; reconnect with the last event id.' });
     sink.next(m.id, result);
@@ -129,10 +147,27 @@ function executeShared(deps: LiveDeps, op: LiveOperation, m: LiveMessage): Promi
   return running;
 }
 
+/**
+ * The context of the executions a subscription starts in this turn of the event loop: one object
+ * for all of them, so the subgraph clients' batcher (keyed by the context) sends their calls to a
+ * subgraph as one batch, and the subgraph's DataLoaders read them in one round trip. A copy of the
+ * subscription's context (same caller, same identity), never shared by two subscriptions.
+ */
+const turnContexts = new WeakMap<object, object>();
+function batchContext(op: LiveOperation): object {
+  let ctx = turnContexts.get(op.context);
+  if (!ctx) {
+    ctx = { ...op.context };
+    turnContexts.set(op.context, ctx);
+    setImmediate(() => turnContexts.delete(op.context));
+  }
+  return ctx;
+}
+
 async function execute(deps: LiveDeps, op: LiveOperation, m: LiveMessage): Promise<FormattedExecutionResult> {
   let result: ExecutionResult;
   try {
-    result = await deps.executor.execute(op.plan, m.event, op.variables, { ...op.context });
+    result = await deps.executor.execute(op.plan, m.event, op.variables, batchContext(op));
   } catch (err) {
     deps.logger.error({ err: err instanceof Error ? err.message : String(err), topic: op.topic }, 'live event execution failed');
     result = { data: null, errors: [err as GraphQLError] };
