@@ -29,6 +29,8 @@ export interface Measured {
   peakRssMb: number;
   tmdbPer1000: number;
   dynamoPerOp: number;
+  /** The workload's own figures for the window (Workload.stats). */
+  extra?: Record<string, number>;
 }
 
 /** One section's rounds: who runs what, in which phases, primed how. */
@@ -107,7 +109,9 @@ export class Harness {
     // (load generator, local TMDB): what the gateway's way of calling subgraphs costs upstream.
     const rest0 = cpuMs(process.pid) - cpu0;
     const t0 = Date.now();
+    w.reset?.();
     const r = await load({ url: running.url, workload: w, connections: opts.connections, token: this.token, ...length });
+    const extra = w.stats?.();
     const cpu1 = cpuMs(running.pid);
     const cpu = cpu1 - cpu0;
     const rest = cpuMs(process.pid) - cpu1 - rest0;
@@ -120,6 +124,7 @@ export class Harness {
       upstreamCpuMsPerOp: round(rest / ops, 3),
       peakRssMb: peakRssMb(running.pid),
       ...calls,
+      ...(extra ? { extra } : {}),
     };
   }
 
@@ -163,10 +168,12 @@ export class Harness {
       tmdbPer1000: m.tmdbPer1000,
       dynamoPerOp: m.dynamoPerOp,
       replayHitRatio: m.replayHitRatio,
+      ...(m.extra ? { extra: m.extra } : {}),
     });
     const hits = m.replayHitRatio === null ? '' : `, replay hits ${round(m.replayHitRatio * 100, 2)} %`;
     log(
       `${mode} round ${round_} ${c.name} ${w.id} ${phase}: ${m.r.requestsPerSecond} req/s, p99 ${m.r.p99} ms, ${m.cpuMsPerOp} CPU ms/op (${m.upstreamCpuMsPerOp} upstream), ${m.peakRssMb} MB, errors ${m.r.errors}${hits}` +
+        (m.extra ? ` ${JSON.stringify(m.extra)}` : '') +
         (m.r.errors ? ` e.g. ${m.r.errorSamples[0]}` : ''),
     );
     if (m.replayHitRatio !== null && m.replayHitRatio < 0.99)

@@ -51,6 +51,8 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
     setupClient: (client) => {
       const connection = nextConnection++;
       let n = 0;
+      // One request in flight per connection (no pipelining): when the one being answered was sent.
+      let sentAt = 0;
       client.setRequests([
         {
           method: 'POST',
@@ -58,9 +60,11 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
             const user = w.user(connection, n);
             const headers: Record<string, string> = { 'content-type': 'application/json' };
             if (user) headers.authorization = `Bearer ${opts.token(user)}`;
+            sentAt = performance.now();
             return { ...req, headers, body: w.body(connection, n++) };
           },
           onResponse: (status, body) => {
+            if (status === 200) w.observe?.(body, sentAt);
             if (status === 200 && isCleanResult(body, w.expect)) return;
             graphqlErrors++;
             if (errorSamples.length < 5) errorSamples.push(`${status} ${body.slice(0, 300)}`);

@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { round } from './measure';
 import { omdbCallsLine } from './omdb-calls';
-import { aggregate, checkTargets, markdownTable, resultsTable, type Mode } from './report';
+import { aggregate, checkTargets, markdownTable, resultsTable, type Mode, type Row, type Sample, type Target } from './report';
+import { STALENESS_LIMIT_MS } from './browse-while-writing';
 import type { SectionContext } from './sections/context';
 import type { SubscriptionsResult } from './sections/subscriptions';
 import {
@@ -32,7 +33,7 @@ const TITLES: Partial<Record<Mode, string>> = {
 export function report(ctx: SectionContext, started: number, load0: number, pin: boolean): boolean {
   const samples = ctx.harness.samples;
   const rows = aggregate(samples);
-  const targets = SMOKE ? [] : checkTargets(rows);
+  const targets = SMOKE ? [] : [...checkTargets(rows), ...w4Targets(samples, rows)];
   const failed = samples.some((s) => s.errors > 0) || ctx.scaling.some((s) => s.errors > 0) || (ctx.subscriptions?.errors ?? 0) > 0;
   const at = new Date();
   const machine = {
@@ -99,6 +100,8 @@ export function report(ctx: SectionContext, started: number, load0: number, pin:
           { films: 'films', requestsPerSecond: 'req/s', p50: 'p50 ms', p95: 'p95 ms', p99: 'p99 ms', cpuMsPerOp: 'gateway CPU ms/op' },
         ),
     );
+  const w4 = w4Table(samples, rows);
+  if (w4) console.log('\n' + w4);
   if (ctx.subscriptions) console.log('\n' + subscriptionsTable(ctx.subscriptions));
   if (ctx.stack) console.log(omdbCallsLine(ctx.stack.omdbCalls));
   if (targets.length) console.log('\nTargets:\n\n' + markdownTable(targets.map((t) => ({ ...t }))));
@@ -146,4 +149,62 @@ function subscriptionsTable(r: SubscriptionsResult): string {
       },
     )
   );
+}
+
+/**
+ * W4 per contender: reads/s (9 requests in 10) beside its own W1 warm in the same run, and the
+ * staleness readers saw (the worst of the rounds: the limit holds for every reader).
+ */
+function w4Table(samples: Sample[], rows: Row[]): string {
+  const w4 = rows.filter((r) => r.workload.startsWith('W4'));
+  if (!w4.length) return '';
+  const table = w4.map((r) => {
+    const own = samples.filter((s) => s.contender === r.contender && s.workload.startsWith('W4') && s.extra);
+    const max = (k: string) => Math.max(...own.map((s) => s.extra![k] ?? 0));
+    const sum = (k: string) => own.reduce((a, s) => a + (s.extra![k] ?? 0), 0);
+    const w1 = rows.find((x) => x.mode === 'upstream' && x.workload.startsWith('W1') && x.phase === 'warm' && x.contender === r.contender);
+    const reads = Math.round(r.requestsPerSecond * 0.9 * 10) / 10;
+    return {
+      contender: r.contender,
+      requestsPerSecond: r.requestsPerSecond,
+      reads,
+      vsW1: w1 ? `${Math.round((reads / w1.requestsPerSecond) * 100)} %` : '—',
+      writes: sum('writes'),
+      maxStalenessMs: max('maxStalenessMs'),
+      staleReads: `${sum('staleReads')} of ${sum('reads')}`,
+    };
+  });
+  return (
+    `W4 browse while others write (anonymous W1, 1 request in 10 a rating of a film on its page), warm; staleness: how long before a read was sent a write it did not show was committed (limit ${STALENESS_LIMIT_MS} ms):\n\n` +
+    markdownTable(table, {
+      contender: 'contender',
+      requestsPerSecond: 'req/s',
+      reads: 'reads/s',
+      vsW1: 'reads/s vs its W1 warm',
+      writes: 'writes',
+      maxStalenessMs: 'max staleness ms',
+      staleReads: `reads over ${STALENESS_LIMIT_MS} ms stale`,
+    })
+  );
+}
+
+/** Issue #19's W4 goals, on Marquee with its caches (the production defaults). */
+function w4Targets(samples: Sample[], rows: Row[]): Target[] {
+  const mc = rows.find((r) => r.workload.startsWith('W4') && r.contender === 'marquee+cache');
+  if (!mc) return [];
+  const own = samples.filter((s) => s.contender === 'marquee+cache' && s.workload.startsWith('W4') && s.extra);
+  const worst = Math.max(...own.map((s) => s.extra!.maxStalenessMs ?? 0));
+  const out: Target[] = [
+    {
+      target: `W4, marquee+cache: no reader sees a summary more than ${STALENESS_LIMIT_MS} ms after its write committed`,
+      measured: `worst ${worst} ms over ${own.reduce((a, s) => a + (s.extra!.reads ?? 0), 0)} reads`,
+      met: worst <= STALENESS_LIMIT_MS,
+    },
+  ];
+  const w1 = rows.find((x) => x.mode === 'upstream' && x.workload.startsWith('W1') && x.phase === 'warm' && x.contender === 'marquee+cache');
+  if (w1) {
+    const share = (mc.requestsPerSecond * 0.9) / w1.requestsPerSecond;
+    out.push({ target: 'W4, marquee+cache: reads/s ≥ 90 % of its W1 warm', measured: `${Math.round(share * 100)} %`, met: share >= 0.9 });
+  }
+  return out;
 }

@@ -31,6 +31,8 @@ export interface Sample extends Omit<LoadResult, 'max'> {
   dynamoPerOp: number;
   /** Share of subgraph requests answered from memory during the run (gateway-bound only). */
   replayHitRatio: number | null;
+  /** The workload's own figures (W4: reads, writes, staleness). */
+  extra?: Record<string, number>;
 }
 
 export interface Row {

@@ -24,6 +24,7 @@ import { allContenders, buildContenders, ensurePeers, type ContenderEnv } from '
 import { Harness } from './harness';
 import { report } from './output';
 import type { SectionContext } from './sections/context';
+import { runBrowseWrite } from './sections/browse-write';
 import { runGatewayBound } from './sections/gateway-bound';
 import { runGuild } from './sections/guild';
 import { runScaling, warmUp } from './sections/scaling';
@@ -35,6 +36,7 @@ import { startStackRun, type StackRun } from './stack-run';
 /** The sections in the order they run, and whether each needs the real stack. */
 const SECTION_LIST: { name: SectionName; stack: boolean; smoke: boolean; run(ctx: SectionContext): Promise<void> }[] = [
   { name: 'upstream', stack: true, smoke: true, run: runUpstream },
+  { name: 'w4', stack: true, smoke: false, run: runBrowseWrite },
   { name: 'gateway-bound', stack: true, smoke: true, run: runGatewayBound },
   { name: 'scaling', stack: true, smoke: false, run: runScaling },
   { name: 'guild', stack: false, smoke: false, run: runGuild },

@@ -27,9 +27,9 @@ export const SUBSCRIPTION_FILMS = num('BENCH_SUBSCRIPTION_FILMS', 20);
 export const SUBSCRIPTION_WRITES = num('BENCH_SUBSCRIPTION_WRITES', 60);
 export const WRITE_INTERVAL_MS = num('BENCH_SUBSCRIPTION_WRITE_INTERVAL_MS', 250);
 
-export const ALL_SECTIONS = ['upstream', 'gateway-bound', 'scaling', 'guild', 'subscriptions'] as const;
+export const ALL_SECTIONS = ['upstream', 'w4', 'gateway-bound', 'scaling', 'guild', 'subscriptions'] as const;
 export type SectionName = (typeof ALL_SECTIONS)[number];
-/** Which parts run: upstream (the real stack), gateway-bound (replaying subgraphs), scaling, guild (The Guild's workload), subscriptions. */
+/** Which parts run: upstream (the real stack), w4 (browse while others write, on the real stack), gateway-bound (replaying subgraphs), scaling, guild (The Guild's workload), subscriptions. */
 export const SECTIONS = (process.env.BENCH_SECTIONS ?? ALL_SECTIONS.join(',')).split(',').map((s) => s.trim()) as SectionName[];
 for (const s of SECTIONS) if (!(ALL_SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_SECTIONS: unknown section ${s}`);
 

@@ -12,7 +12,7 @@ export interface VirtualUser {
 }
 
 export interface Workload {
-  id: 'W1' | 'W2' | 'W3' | 'scaling' | 'guild' | 'omdb';
+  id: 'W1' | 'W2' | 'W3' | 'W4' | 'scaling' | 'guild' | 'omdb';
   name: string;
   /** Whether requests carry a user token. */
   auth: boolean;
@@ -26,6 +26,12 @@ export interface Workload {
   prime(): { body: string; user: string | null }[];
   /** The one right response body, when the workload has one: every answer is compared with it byte for byte. */
   expect?: string;
+  /** Sees every answer with when its request was sent (performance.now()): W4 checks what readers saw. */
+  observe?(body: string, sentAt: number): void;
+  /** Before each measured window (W4: forget the last window's writes and reads). */
+  reset?(): void;
+  /** After each window: figures of its own, kept with the sample. */
+  stats?(): Record<string, number>;
 }
 
 export const WRITE_USERS = 1000;

@@ -78,13 +78,13 @@ async function sseSubscriber(url: string, film: string, onError: (e: string) => 
     signal: controller.signal,
   });
   if (res.status !== 200 || !res.body) throw new Error(`SSE subscribe: HTTP ${res.status} ${await res.text()}`);
-  const reader = res.body.getReader();
+  // Node's web stream is async-iterable; typed here because without bench/peers installed the
+  // fetch body's stream type does not resolve (lint saw any).
+  const chunks = res.body as unknown as AsyncIterable<Uint8Array>;
   const decoder = new TextDecoder();
   let buffer = '';
   void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
+    for await (const value of chunks) {
       buffer += decoder.decode(value, { stream: true });
       // Events end with a blank line; count each `next` whose data carries a result without errors.
       for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
