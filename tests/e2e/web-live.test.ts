@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Stack } from '../../local/stack';
 import { makeToken } from '../../scripts/token';
-import { startLiveStack } from '../support/live';
+import { callSubgraph } from '../support/graphql';
+import { startLiveStack, type LiveStack } from '../support/live';
 import { launchChromium, serveWebApp, type Site } from '../support/web';
 
 /**
@@ -17,13 +18,14 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 let stack: Stack;
 let tokens: Record<string, string>;
+let rate: LiveStack['rate'];
 let site: Site;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  ({ stack, tokens } = await startLiveStack(9, path.join(ARTIFACTS, 'web-live-logs')));
+  ({ stack, tokens, rate } = await startLiveStack(9, path.join(ARTIFACTS, 'web-live-logs')));
   site = await serveWebApp(stack.gatewayUrl);
 }, 180_000);
 
@@ -63,6 +65,15 @@ async function textOf(page: Page, testId: string, expected: string, timeout = 15
   }
 }
 
+/**
+ * The gateway acknowledges a WebSocket, not a subscribe: once the socket is up, give the
+ * subscription a moment to be registered before the write it should see (as live-ws.test.ts does).
+ */
+async function settled(page: Page) {
+  await textOf(page, 'live-status', 'live');
+  await new Promise((r) => setTimeout(r, 700));
+}
+
 async function openFilm(page: Page, id: string) {
   await page.getByTestId(`movie-${id}`).click();
   await page.getByTestId('detail-title').waitFor();
@@ -80,8 +91,10 @@ it('two users in two tabs: one follows, the other rates, and the first sees it l
   await openFilm(anon.page, '603');
   await textOf(anon.page, 'detail-summary', 'no ratings yet');
   await textOf(anon.page, 'detail-followers', '0 follower(s)');
+  await settled(anon.page);
 
   await openFilm(a.page, '603');
+  await settled(a.page);
   await a.page.getByTestId('follow').click();
   await textOf(a.page, 'detail-followers', '1 follower(s) — you follow this film');
   // The follow reaches the anonymous tab as movieActivity (FOLLOWER_COUNT_CHANGED).
@@ -144,3 +157,40 @@ it('says why when the gateway ends the live updates: an expired token, then a ba
   expect(await t.page.getByTestId('live-error').isHidden()).toBe(true);
   expect(t.errors).toEqual([]);
 }, 60_000);
+
+// Last: it restarts the gateway.
+it('a gateway restart: the page reconnects by itself and resumes, so what was written meanwhile still shows', async () => {
+  const t = await tab();
+  await signIn(t.page, await makeToken('dave', stack.env.JWT_SECRET));
+  await openFilm(t.page, '278');
+  await t.page.getByTestId('follow').click();
+  await textOf(t.page, 'detail-followers', '1 follower(s) — you follow this film');
+  await settled(t.page);
+  await rate('alice', '278', 5);
+  await textOf(t.page, 'badge-count', '1');
+  await textOf(t.page, 'detail-summary', '★ 5 (1 rating)');
+
+  await stack.stopService('gateway');
+  await t.page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent !== 'live');
+  // Written while no gateway runs (straight to the ratings subgraph, signed as the gateway would):
+  // only the resume from the last event id can bring it to the page.
+  const direct = await callSubgraph(
+    stack.urls.ratings,
+    stack.env.GATEWAY_SIGNING_KEY,
+    'mutation { rateMovie(input: { movieId: "278", score: 4 }) { rating { score } } }',
+    {},
+    'bob',
+  );
+  expect(direct.body.errors).toBeUndefined();
+  await new Promise((r) => setTimeout(r, 1500));
+  await stack.startService('gateway');
+
+  // graphql-ws backs off between attempts (seconds): allow for it.
+  await textOf(t.page, 'badge-count', '2', 45_000);
+  await textOf(t.page, 'badge-latest', 'bob rated The Shawshank Redemption: 4');
+  await textOf(t.page, 'detail-summary', '★ 4.5 (2 ratings)', 15_000);
+  await textOf(t.page, 'live-status', 'live');
+  expect(await t.page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  expect(await t.page.getByTestId('live-error').isHidden()).toBe(true);
+  expect(t.errors).toEqual([]);
+}, 120_000);
