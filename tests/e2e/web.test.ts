@@ -1,74 +1,37 @@
 /// <reference lib="dom" />
-import http from 'node:http';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../../local/stack';
 import { makeToken } from '../../scripts/token';
 import { freshTables, stackEnv } from '../support/env';
+import { launchChromium, serveWebApp, type Site } from '../support/web';
 
 /**
  * The example web client (examples/web), built with Vite and driven in Debian's Chromium against
- * the locally running supergraph: browse, open a film, sign in, rate it and follow it.
+ * the locally running supergraph: browse, open a film, sign in, rate it and follow it. This stack
+ * has no Redis, so no live bus: the page says its subscriptions are refused (web-live.test.ts has
+ * them working).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 let stack: Stack;
-let site: http.Server;
-let siteUrl: string;
+let site: Site;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error("Chromium is required for this test: install it with 'sudo apt-get install -y chromium' (.ci/run does)");
+  browser = await launchChromium();
   stack = await startStack({
     randomPorts: true,
     env: stackEnv(await freshTables()),
     logDir: path.join(ARTIFACTS, 'web-logs'),
   });
-
-  const out = mkdtempSync(path.join(tmpdir(), 'marquee-web-'));
-  const build = spawnSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'examples/web', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, VITE_GATEWAY_URL: stack.gatewayUrl },
-      encoding: 'utf8',
-    },
-  );
-  if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr}`);
-
-  site = http.createServer((req, res) => {
-    const file = path.join(out, req.url === '/' || !req.url ? 'index.html' : path.normalize(req.url.split('?')[0]));
-    if (!file.startsWith(out) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
-  siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  site = await serveWebApp(stack.gatewayUrl);
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  // Without a site (set-up failed early) there is nothing to close, and nothing to wait for.
-  if (site) await new Promise((r) => site.close(r));
+  await site?.close();
   await stack?.stop();
 });
 
@@ -76,7 +39,7 @@ it('browses, signs in, rates and follows a film in a real browser', async () => 
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(siteUrl);
+  await page.goto(site.url);
   await page.getByTestId('movie-603').waitFor({ timeout: 20_000 });
   expect(await page.locator('#movies li').count()).toBe(20);
   expect(await page.getByTestId('summary-603').textContent()).toBe('no ratings yet');
@@ -85,6 +48,11 @@ it('browses, signs in, rates and follows a film in a real browser', async () => 
   await page.getByTestId('detail-title').waitFor();
   expect(await page.getByTestId('detail-title').textContent()).toBe('The Matrix');
   expect(await page.locator('#detail').textContent()).toContain('Keanu Reeves');
+  // The detail page subscribes to movieActivity; without a live bus the gateway refuses it, and the page says so.
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-error]')?.textContent?.includes('SUBSCRIPTIONS_UNAVAILABLE'));
+  expect(await page.getByTestId('live-error').textContent()).toBe(
+    'Live updates stopped: SUBSCRIPTIONS_UNAVAILABLE — this gateway serves no live updates: try again later',
+  );
 
   await page.fill('#token', await makeToken('web-user'));
   await page.click('#signin');

@@ -1,9 +1,9 @@
 /**
  * A small page that uses Marquee the way a frontend team would: Apollo Client with the typed
  * documents generated from schema/operations/ (client/generated). No framework: DOM built with
- * textContent only, so nothing from the API is ever interpreted as HTML.
+ * textContent only, so nothing from the API is ever interpreted as HTML. Live parts (live.ts):
+ * a notification badge for the signed-in user and the open film's rating summary.
  */
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import {
   FollowMovieDocument,
   MovieDetailDocument,
@@ -12,25 +12,8 @@ import {
   UnfollowMovieDocument,
   type MovieDetailQuery,
 } from '../../../client/generated/graphql';
-
-const GATEWAY_URL = (import.meta as unknown as { env: Record<string, string | undefined> }).env.VITE_GATEWAY_URL ?? 'http://localhost:4000/graphql';
-const TOKEN_KEY = 'marquee.token';
-
-const client = new ApolloClient({
-  link: new HttpLink({
-    uri: GATEWAY_URL,
-    // The token is read per request, so signing in takes effect at once.
-    fetch: (input, init) => {
-      const token = localStorage.getItem(TOKEN_KEY);
-      const headers = new Headers(init?.headers);
-      if (token) headers.set('authorization', `Bearer ${token}`);
-      headers.set('apollographql-client-name', 'marquee-example-web');
-      headers.set('apollographql-client-version', '1.0.0');
-      return fetch(input, { ...init, headers });
-    },
-  }),
-  cache: new InMemoryCache(),
-});
+import { client, onSocketState, reconnect, token, TOKEN_KEY, type SocketState } from './apollo';
+import { followMovieActivity, startBadge, watchMovieStats, type BadgeView } from './live';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -67,15 +50,22 @@ function onClick(target: HTMLElement, action: () => Promise<void>): void {
   target.addEventListener('click', () => void action().catch(showError));
 }
 
+let listWatches: (() => void)[] = [];
+
 async function loadMovies() {
   const { data } = await client.query({ query: PopularMoviesDocument, variables: { page: 1 }, fetchPolicy: 'network-only' });
   const list = $('movies');
   list.replaceChildren();
+  listWatches.forEach((stop) => stop());
+  listWatches = [];
   for (const m of data?.popularMovies.results ?? []) {
     const item = el('li', { 'data-testid': `movie-${m.id}` });
     if (m.poster) item.append(el('img', { src: m.poster.url, alt: `${m.title} poster`, loading: 'lazy' }));
     item.append(el('strong', {}, m.title), el('div', { class: 'muted' }, `${m.year ?? ''} · ${m.genres.map((g) => g.name).join(', ')}`));
-    item.append(el('div', { 'data-testid': `summary-${m.id}` }, summary(m.ratingSummary)));
+    const line = el('div', { 'data-testid': `summary-${m.id}` }, summary(m.ratingSummary));
+    // Kept to the cache: the open film's live events and the viewer's own ratings show here too.
+    listWatches.push(watchMovieStats(m.id, (stats) => (line.textContent = summary(stats.ratingSummary))));
+    item.append(line);
     onClick(item, () => openDetail(m.id));
     list.append(item);
   }
@@ -94,9 +84,10 @@ function renderDetail(movie: NonNullable<MovieDetailQuery['movie']>) {
     el('p', {}, movie.overview ?? ''),
     el('p', {}, `Cast: ${movie.cast.map((c) => `${c.person.name}${c.character ? ` (${c.character})` : ''}`).join(', ')}`),
     el('p', { 'data-testid': 'detail-summary' }, summary(movie.ratingSummary)),
-    el('p', { 'data-testid': 'detail-followers' }, `${movie.followerCount ?? '?'} follower(s)${movie.viewerIsFollowing ? ' — you follow this film' : ''}`),
+    el('p', { 'data-testid': 'detail-followers' }, followers(movie.followerCount, movie.viewerIsFollowing)),
   );
-  if (!localStorage.getItem(TOKEN_KEY)) {
+  liveDetail(movie);
+  if (!token()) {
     box.append(el('p', { class: 'muted' }, 'Sign in to rate or follow.'));
     return;
   }
@@ -119,23 +110,85 @@ function renderDetail(movie: NonNullable<MovieDetailQuery['movie']>) {
   box.append(el('div', {}, 'Your score: '), score, review, rate, follow);
 }
 
+const followers = (count: number | null, following: boolean | null) => `${count ?? '?'} follower(s)${following ? ' — you follow this film' : ''}`;
+
+/** The open film's live part: one movieActivity subscription per film, and the page's text kept to the cache. */
+let activity: { movieId: string; stop: () => void } | undefined;
+let stopStats: (() => void) | undefined;
+
+function liveDetail(movie: NonNullable<MovieDetailQuery['movie']>) {
+  if (activity?.movieId !== movie.id) {
+    activity?.stop();
+    activity = { movieId: movie.id, stop: followMovieActivity(movie.id, showLiveError) };
+  }
+  stopStats?.();
+  stopStats = watchMovieStats(movie.id, (stats) => {
+    $('detail').querySelector('[data-testid=detail-summary]')!.textContent = summary(stats.ratingSummary);
+    $('detail').querySelector('[data-testid=detail-followers]')!.textContent = followers(stats.followerCount, movie.viewerIsFollowing);
+  });
+}
+
+function closeDetail() {
+  activity?.stop();
+  activity = undefined;
+  stopStats?.();
+  stopStats = undefined;
+  $('detail').hidden = true;
+}
+
 async function openDetail(id: string) {
   const { data } = await client.query({ query: MovieDetailDocument, variables: { id }, fetchPolicy: 'network-only' });
   if (data?.movie) renderDetail(data.movie);
 }
 
 function refreshUser() {
-  const user = userFromToken(localStorage.getItem(TOKEN_KEY));
+  const user = userFromToken(token());
   $('whoami').textContent = user ? `signed in as ${user}` : 'not signed in';
 }
 
-$('signin').addEventListener('click', () => {
-  const token = $<HTMLInputElement>('token').value.trim();
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
-  refreshUser();
-  $('detail').hidden = true;
+function showLiveError(message: string) {
+  const box = $('live-error');
+  box.hidden = false;
+  box.textContent = message;
+}
+
+function showSocketState(state: SocketState) {
+  const text: Record<SocketState['kind'], string> = { connecting: 'live: connecting…', connected: 'live', idle: '', closed: '' };
+  $('live-status').textContent = state.kind === 'closed' ? `live: disconnected (${state.code}${state.reason ? ` ${state.reason}` : ''})` : text[state.kind];
+}
+
+function showBadge(view: BadgeView) {
+  $('badge').hidden = false;
+  $('badge').querySelector('[data-testid=badge-count]')!.textContent = String(view.unread);
+  $('badge').querySelector('[data-testid=badge-latest]')!.textContent = view.latest ?? 'no notifications yet';
+}
+
+let badge: ReturnType<typeof startBadge> | undefined;
+
+function startLive() {
+  if (token()) badge = startBadge(showBadge, showLiveError);
+}
+
+onClick($('badge-button'), async () => {
+  await badge?.markRead();
 });
 
+onClick($('signin'), async () => {
+  const value = $<HTMLInputElement>('token').value.trim();
+  if (value) localStorage.setItem(TOKEN_KEY, value);
+  else localStorage.removeItem(TOKEN_KEY);
+  refreshUser();
+  // The socket authenticated with the old token: end its subscriptions, open a new one, start again.
+  badge?.stop();
+  badge = undefined;
+  closeDetail();
+  $('badge').hidden = true;
+  $('live-error').hidden = true;
+  await reconnect();
+  startLive();
+});
+
+onSocketState(showSocketState);
 refreshUser();
+startLive();
 loadMovies().catch(showError);
