@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTrustProxy } from './trust-proxy';
+import { PATCH_NAMES } from './apollo-patches';
 import { parsePartnerKeys } from './pipeline/partner-key';
 import { commonEnv, ConfigError, gatewayKey, isProduction, loadConfig, port, positiveInt, requireInProduction } from '../platform/config';
 
@@ -52,6 +53,17 @@ const schema = z.object({
   CACHE_INVALIDATION_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Marquee's replacements of Apollo internals (gateway/apollo-patches/); off runs Apollo's own code. */
   APOLLO_PATCHES: z.enum(['on', 'off']).default('on'),
+  /** Comma-separated patches to leave out, one by one (gateway/apollo-patches/index.ts PATCH_NAMES). */
+  APOLLO_PATCHES_SKIP: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(PATCH_NAMES))),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')

@@ -15,7 +15,7 @@ async function main() {
   // Before anything loads @apollo/gateway (apollo-patches/index.ts); the primary of a cluster
   // serves nothing, so only workers (or a single process) install and log them.
   if (cfg.GATEWAY_WORKERS === 1 || !cluster.isPrimary) {
-    (require('./apollo-patches') as typeof import('./apollo-patches')).installApolloPatches(cfg.APOLLO_PATCHES, logger);
+    (require('./apollo-patches') as typeof import('./apollo-patches')).installApolloPatches(cfg.APOLLO_PATCHES, logger, undefined, cfg.APOLLO_PATCHES_SKIP);
   }
   const { createMetricsRegistry } = require('../platform/metrics') as typeof import('../platform/metrics');
   const { resolveGatewayKey, stopOnSignals } = require('../platform/startup') as typeof import('../platform/startup');

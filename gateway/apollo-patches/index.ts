@@ -25,8 +25,12 @@ export const TESTED_VERSIONS: Readonly<Record<string, string>> = {
 
 export type PatchesSetting = 'on' | 'off';
 
+/** Every patch, in the order they install. */
+export const PATCH_NAMES = ['flatten-exports', 'result-shaping', 'deep-merge', 'execute-plan', 'operation-cache', 'answer-sharing'] as const;
+export type PatchName = (typeof PATCH_NAMES)[number];
+
 export interface PatchOutcome {
-  patch: 'flatten-exports' | 'result-shaping' | 'deep-merge' | 'execute-plan' | 'operation-cache' | 'answer-sharing';
+  patch: PatchName;
   installed: boolean;
   reason?: string;
 }
@@ -66,6 +70,8 @@ export function installApolloPatches(
   logger: Pick<Logger, 'info' | 'warn'>,
   /** Tests: where installed versions are read from. */
   read: (pkg: string) => string | undefined = installedVersion,
+  /** APOLLO_PATCHES_SKIP: patches left out one by one (to measure what each buys, or to rule one out). */
+  skip: readonly PatchName[] = [],
 ): PatchOutcome[] {
   if (setting === 'off') {
     logger.info({ apolloPatches: 'off' }, 'Apollo patches off (APOLLO_PATCHES=off): Apollo’s own code paths run unchanged');
@@ -83,7 +89,12 @@ export function installApolloPatches(
   active = true;
   /* eslint-disable @typescript-eslint/no-require-imports -- each loaded only when installed */
   const outcomes: PatchOutcome[] = [];
-  const attempt = (patch: PatchOutcome['patch'], install: () => true | string) => {
+  const attempt = (patch: PatchName, install: () => true | string) => {
+    if (skip.includes(patch)) {
+      outcomes.push({ patch, installed: false, reason: 'skipped (APOLLO_PATCHES_SKIP)' });
+      logger.info({ patch }, `Apollo patch ${patch} skipped (APOLLO_PATCHES_SKIP): Apollo's own code runs there`);
+      return;
+    }
     let outcome: PatchOutcome;
     try {
       const r = install();
@@ -134,8 +145,9 @@ type DidResolveQueryPlan = Experimental_DidResolveQueryPlanCallback;
 export function planReader(
   setting: PatchesSetting,
   write: (context: unknown, recipes: import('./answer-sharing').PlanRecipes | null) => void,
+  skip: readonly PatchName[] = [],
 ): DidResolveQueryPlan | undefined {
-  if (!patchesActive(setting)) return undefined;
+  if (!patchesActive(setting) || skip.includes('answer-sharing')) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the patches are active
   const { recipesOf } = require('./answer-sharing') as typeof import('./answer-sharing');
   return ({ queryPlan, requestContext }) => write(requestContext.context, recipesOf(queryPlan));

@@ -53,9 +53,13 @@ export function createApolloGateway(
     // Tells the subgraph clients which parts of their answers this plan writes into, so that
     // requests sharing an answer copy only those (apollo-patches/answer-sharing.ts). Once per
     // cached plan. Not with APOLLO_PATCHES=off: whole copies then.
-    experimental_didResolveQueryPlan: planReader(cfg.APOLLO_PATCHES, (context, recipes) => {
-      (context as GatewayContext).answerRecipes = recipes;
-    }),
+    experimental_didResolveQueryPlan: planReader(
+      cfg.APOLLO_PATCHES,
+      (context, recipes) => {
+        (context as GatewayContext).answerRecipes = recipes;
+      },
+      cfg.APOLLO_PATCHES_SKIP,
+    ),
   });
   return { gateway, clients };
 }

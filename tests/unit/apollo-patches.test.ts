@@ -8,13 +8,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * Installs the patches in a process of its own (jest has its own module registry; the gateway
  * runs on Node's), then reports what Apollo's modules hold and what was logged.
  */
-function installIn(setting: 'on' | 'off', fakeVersion?: string) {
+function installIn(setting: 'on' | 'off', fakeVersion?: string, skip: string[] = []) {
   const script = `
     const logged = [];
     const logger = { info: (o, m) => logged.push(['info', m]), warn: (o, m) => logged.push(['warn', m]) };
     const { installApolloPatches } = require('./gateway/apollo-patches');
     const read = ${fakeVersion ? `(pkg) => pkg === '@apollo/query-planner' ? '${fakeVersion}' : require(pkg + '/package.json').version` : 'undefined'};
-    const outcomes = installApolloPatches('${setting}', logger, read);
+    const outcomes = installApolloPatches('${setting}', logger, read, ${JSON.stringify(skip)});
     const shaping = require('@apollo/gateway/dist/resultShaping').computeResponse;
     const ours = require('./gateway/apollo-patches/result-shaping').computeResponse;
     const merged = require('@apollo/gateway/dist/utilities/deepMerge').deepMerge === require('./gateway/apollo-patches/deep-merge').deepMerge;
@@ -49,6 +49,15 @@ describe('the fence around Apollo internals (gateway/apollo-patches)', () => {
     );
     expect(r.logged).toHaveLength(6);
     expect(r).toMatchObject({ mergeReplaced: true, executeReplaced: true, shapingReplaced: true, flattened: true, operationCache: true });
+  });
+
+  it('leaves out the patches APOLLO_PATCHES_SKIP names, one by one, and installs the rest', () => {
+    const r = installIn('on', undefined, ['deep-merge', 'execute-plan']);
+    expect(r.outcomes.filter((o: { installed: boolean }) => !o.installed)).toEqual([
+      { patch: 'deep-merge', installed: false, reason: 'skipped (APOLLO_PATCHES_SKIP)' },
+      { patch: 'execute-plan', installed: false, reason: 'skipped (APOLLO_PATCHES_SKIP)' },
+    ]);
+    expect(r).toMatchObject({ mergeReplaced: false, executeReplaced: false, shapingReplaced: true, flattened: true, operationCache: true });
   });
 
   it('leaves Apollo untouched when off', () => {

@@ -19,6 +19,13 @@ describe('configuration', () => {
     // The operators' invalidation endpoint is off unless a long enough token is set.
     expect(g.CACHE_INVALIDATION_TOKEN).toBeUndefined();
     expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), CACHE_INVALIDATION_TOKEN: 'short' })).toThrow(/CACHE_INVALIDATION_TOKEN/);
+    // Patches left out one by one: a list of known names, nothing by default.
+    expect(g.APOLLO_PATCHES_SKIP).toEqual([]);
+    expect(loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), APOLLO_PATCHES_SKIP: 'deep-merge, execute-plan' }).APOLLO_PATCHES_SKIP).toEqual([
+      'deep-merge',
+      'execute-plan',
+    ]);
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), APOLLO_PATCHES_SKIP: 'deep-merge,nonsense' })).toThrow(/APOLLO_PATCHES_SKIP/);
     expect(loadMoviesConfig(tmdb).MOVIES_PORT).toBe(4001);
     expect(loadMoviesConfig(tmdb).TMDB_BASE_URL).toBe('https://api.themoviedb.org/3');
     expect(loadRatingsConfig(tmdb).RATINGS_PORT).toBe(4002);
