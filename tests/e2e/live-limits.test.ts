@@ -121,3 +121,32 @@ test('SAFELIST=enforce applies to subscriptions on both transports', async () =>
     await strict.proc.stop();
   }
 }, 60_000);
+
+test('at most LIVE_MAX_CONNECTIONS live connections per replica: SSE 503, WebSocket close 1013 (a code clients retry)', async () => {
+  const small = await startExtraGateway(live.stack, 'gateway-replica-limit', { LIVE_MAX_CONNECTIONS: '2' }, LOGS);
+  try {
+    const first = await sse(LIVE_QUERIES.activity, { id: '603' }, undefined, small.url);
+    const second = ws(undefined, LIVE_QUERIES.activity, { id: '550' }, small.url);
+    await until(() => second.connected, 'the WebSocket connection');
+    expect(first.status).toBe(200);
+    // Anonymous or signed in, the replica is full.
+    const third = await sse(LIVE_QUERIES.notifications, {}, live.tokens.bob, small.url);
+    expect(third.status).toBe(503);
+    expect(JSON.parse(third.text).errors[0].extensions).toEqual({ code: 'TOO_MANY_CONNECTIONS', scope: 'replica' });
+    const fourth = ws(undefined, LIVE_QUERIES.activity, { id: '13' }, small.url);
+    await until(() => fourth.closed !== undefined, 'the refused WebSocket');
+    expect(fourth.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^TOO_MANY_CONNECTIONS/) });
+    // A query is not a live connection: still served.
+    const query = await fetch(small.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(query.status).toBe(200);
+    first.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await sse(LIVE_QUERIES.activity, { id: '603' }, undefined, small.url)).status).toBe(200);
+  } finally {
+    await small.proc.stop();
+  }
+}, 90_000);

@@ -4,7 +4,7 @@ import { createLogger } from '../../platform/logger';
 import type { LiveExecutor, PlannedSubscription } from '../../gateway/apollo-patches/subscriptions';
 import type { LiveHub } from '../../gateway/live/hub';
 import { ConnectionLimits } from '../../gateway/live/limits';
-import { MAX_AHEAD, openLive, type LiveOperation } from '../../gateway/live/stream';
+import { MAX_AHEAD, openLive, type LiveEnd, type LiveOperation } from '../../gateway/live/stream';
 
 /**
  * gateway/live/stream.ts with fakes of its own collaborators (the hub, the executor): events
@@ -30,7 +30,7 @@ const message = (n: number): LiveMessage => ({
   event: { type: 'movieActivity', movieId: '603', kind: 'RATING_SUMMARY_CHANGED' },
 });
 
-function setUp(delays: number[]) {
+function setUp(delays: number[], backlog: () => number = () => 0, maxBacklogBytes?: number) {
   const { hub, emit } = fakeHub();
   const contexts: object[] = [];
   let running = 0;
@@ -51,12 +51,14 @@ function setUp(delays: number[]) {
   };
   const op: LiveOperation = { plan: {} as PlannedSubscription, topic: 'movie:603', variables: {}, shareKey: `k${Math.random()}`, context: { requestId: 'r' } };
   const got: { id: string; result: FormattedExecutionResult }[] = [];
-  openLive({ hub, executor, formatError: (f) => f, logger: createLogger('test', 'silent'), limits: new ConnectionLimits(5, 100) }, op, undefined, {
-    next: (id, result) => got.push({ id, result }),
-    end: () => {},
-    backlog: () => 0,
-  });
-  return { emit, got, contexts, op, maxRunning: () => maxRunning };
+  const ended: LiveEnd[] = [];
+  openLive(
+    { hub, executor, formatError: (f) => f, logger: createLogger('test', 'silent'), limits: new ConnectionLimits(5, 100), maxBacklogBytes },
+    op,
+    undefined,
+    { next: (id, result) => got.push({ id, result }), end: (e) => ended.push(e), backlog },
+  );
+  return { emit, got, ended, contexts, op, maxRunning: () => maxRunning };
 }
 
 const until = async (check: () => boolean) => {
@@ -97,4 +99,18 @@ test(`a burst larger than MAX_AHEAD runs at most ${MAX_AHEAD} at once, and all o
   await until(() => t.got.length === 40);
   expect(t.got.map((g) => g.id)).toEqual(Array.from({ length: 40 }, (_, i) => `1000-${i + 1}`));
   expect(t.maxRunning()).toBe(MAX_AHEAD);
+});
+
+test('a client further behind than maxBacklogBytes is dropped with SLOW_CONSUMER, and gets nothing more', async () => {
+  let unread = 0;
+  const t = setUp([], () => unread, 1000);
+  t.emit(message(1));
+  await until(() => t.got.length === 1);
+  unread = 1001; // the client stopped reading
+  t.emit(message(2));
+  t.emit(message(3));
+  await until(() => t.ended.length === 1);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(t.ended).toEqual([{ code: 'SLOW_CONSUMER', message: expect.stringMatching(/reconnect with the last event id/) }]);
+  expect(t.got.map((g) => g.id)).toEqual(['1000-1']);
 });
