@@ -49,6 +49,8 @@ const schema = z.object({
   /** A check for tests: subgraph answers shared between requests are deep-frozen, so that a write into one fails the request. */
   SUBGRAPH_FREEZE_SHARED: z.enum(['on', 'off']).default('off'),
   SUBGRAPH_CACHE: z.enum(['on', 'off']).default('on'),
+  /** With SUBGRAPH_CACHE: `_entities` fetches cached per entity, only the missing ones sent (subgraph-client/entity-split.ts). */
+  SUBGRAPH_ENTITY_CACHE: z.enum(['on', 'off']).default('on'),
   /** Bearer token of the operators' POST /cache/invalidation (pipeline/cache-invalidation.ts); unset = no endpoint. */
   CACHE_INVALIDATION_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Marquee's replacements of Apollo internals (gateway/apollo-patches/); off runs Apollo's own code. */

@@ -103,6 +103,16 @@ const counterFor = perRegistry(
     }),
 );
 
+const entityCounterFor = perRegistry(
+  (registry) =>
+    new Counter({
+      name: 'marquee_gateway_entity_cache_total',
+      help: 'Entities of _entities fetches looked up in the per-entity cache, by result (hit: answered from the cache, miss: sent to the subgraph)',
+      labelNames: ['subgraph', 'result'],
+      registers: [registry],
+    }),
+);
+
 // Redis values are `<expiresAt>\n<text>`: the text is stored as sent, with no JSON around it.
 const encode = (e: CachedAnswer) => `${e.expiresAt}\n${e.text}`;
 function decode(value: string): CachedAnswer | undefined {
@@ -116,6 +126,7 @@ export class SubgraphAnswerCache {
   private readonly redis: Redis | undefined;
   private readonly prefix: string;
   private readonly counter;
+  private readonly entityCounter;
   private readonly now: () => number;
   private readonly availability: RedisAvailability;
 
@@ -124,6 +135,7 @@ export class SubgraphAnswerCache {
     this.redis = opts.redis;
     this.prefix = opts.prefix ?? 'marquee:sc:';
     this.counter = counterFor(opts.registry);
+    this.entityCounter = entityCounterFor(opts.registry);
     this.now = opts.now ?? Date.now;
     // The gateway's Redis client is shared (rate limits too), so only this cache's own commands
     // say whether it is on Redis or on memory only: no watch() of the client's events.
@@ -174,6 +186,25 @@ export class SubgraphAnswerCache {
     return { text: entry.text, maxAge: hint.maxAge };
   }
 
+  /** Redis, for several keys at once (one MGET); a Redis hit is kept in memory too. */
+  async lookupMany(keys: readonly string[]): Promise<(Hit | undefined)[]> {
+    if (!this.redis || keys.length === 0) return keys.map(() => undefined);
+    const redis = this.redis;
+    const values = await this.availability.attempt(
+      () => redis.mget(...keys),
+      () => keys.map(() => null),
+    );
+    const now = this.now();
+    return keys.map((key, i) => {
+      const value = values[i];
+      const entry = value === null || value === undefined ? undefined : decode(value);
+      const hint = entry && remainingHint(entry, now);
+      if (!entry || !hint) return undefined;
+      this.memory.set(key, entry);
+      return { text: entry.text, maxAge: hint.maxAge };
+    });
+  }
+
   store(key: string, text: string, maxAgeSeconds: number): void {
     if (maxAgeSeconds <= 0) return;
     const entry = { text, expiresAt: this.now() + maxAgeSeconds * 1000 };
@@ -188,5 +219,10 @@ export class SubgraphAnswerCache {
 
   count(subgraph: string, result: 'hit' | 'miss'): void {
     this.counter?.inc({ subgraph, result });
+  }
+
+  countEntities(subgraph: string, hits: number, misses: number): void {
+    if (hits > 0) this.entityCounter?.inc({ subgraph, result: 'hit' }, hits);
+    if (misses > 0) this.entityCounter?.inc({ subgraph, result: 'miss' }, misses);
   }
 }

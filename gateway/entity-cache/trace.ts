@@ -5,7 +5,11 @@ export const CACHE_TRACE_HEADER = 'x-marquee-cache-trace';
 
 /** Where each subgraph fetch of one request was answered from. */
 export interface CacheTrace {
-  fetches: { subgraph: string; from: 'cache' | 'subgraph' }[];
+  /**
+   * `entities`, for an `_entities` fetch through the per-entity cache: how many of its entities
+   * came from the cache and how many were fetched (`from` is `cache` when none were).
+   */
+  fetches: { subgraph: string; from: 'cache' | 'subgraph'; entities?: { cached: number; fetched: number } }[];
 }
 
 /**

@@ -43,6 +43,7 @@ export function createApolloGateway(
         distinctRepresentations: cfg.SUBGRAPH_DEDUPE_REPRESENTATIONS === 'on',
         freezeSharedAnswers: cfg.SUBGRAPH_FREEZE_SHARED === 'on',
         cache,
+        entityCache: cfg.SUBGRAPH_ENTITY_CACHE === 'on',
         generations,
         registry,
       });

@@ -6,11 +6,14 @@ import { createCallerSigner } from '../../platform/identity';
 import { recipeKey, type PlanRecipes } from '../apollo-patches/answer-sharing';
 import { fetchDependencies, generationsOf, generationsPart, type RequestDependencies } from '../entity-cache/fetch-deps';
 import type { Generations } from '../entity-cache/generations';
+import { CACHE_TAGS } from '../entity-cache/fetch-deps';
+import { entityDependencies, entityEntryKey, keyOf, type Dependency } from '../entity-cache/tags';
 import type { CacheTrace } from '../entity-cache/trace';
 import type { Hint, SubgraphAnswerCache } from '../subgraph-cache';
 import type { Answer } from './answer';
 import { Batcher } from './batching';
-import { CacheUse } from './cache-use';
+import { CacheUse, type EntityHit } from './cache-use';
+import { fetchEntities, storableEntities, type EntityAnswer } from './entity-split';
 import { InFlight } from './dedup';
 import { subgraphClientMetrics } from './metrics';
 import { foldRepresentations, unfoldAnswer } from './representations';
@@ -61,6 +64,12 @@ export interface SubgraphClientOptions {
   generations?: Generations;
   /** SUBGRAPH_DEDUPE_REPRESENTATIONS: an entity fetch sends each distinct representation once (representations.ts). */
   distinctRepresentations?: boolean;
+  /**
+   * SUBGRAPH_ENTITY_CACHE: with the cache, an `_entities` fetch is cached per entity (each
+   * representation under its own key and generations), and only the entities not kept are sent.
+   * Off: the whole fetch answer is kept, as for root fields.
+   */
+  entityCache?: boolean;
 }
 
 interface CallerContext {
@@ -102,10 +111,13 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
     const ctx = options.context as CallerContext;
+    const isMutation = /^\s*mutation\b/.test(request.query);
+    const representations: unknown = request.variables?.representations;
+    if (this.cache && this.opts.entityCache && !isMutation && Array.isArray(representations) && representations.length > 0)
+      return this.entities(options, request.query, request.variables!, representations, ctx);
     const folding = this.opts.distinctRepresentations ? foldRepresentations(request.variables) : undefined;
     const variables = folding ? folding.variables : request.variables;
     const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
-    const isMutation = /^\s*mutation\b/.test(request.query);
 
     // The generations of what the answer depends on, read before the call: an answer kept under
     // them is never found once an event bumps one. Unknown (Redis down): nothing kept or looked up.
@@ -152,6 +164,128 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const parsed = answer.take(shared ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
     const { data, errors } = folding ? unfoldAnswer(folding, parsed.data, parsed.errors) : parsed;
     return { data, errors, extensions: parsed.extensions };
+  }
+
+  /**
+   * An `_entities` query through the per-entity cache: each representation is looked up under its
+   * type, key, the fetch's selection, the public scope and the generations of its own
+   * dependencies (its subgraph, type, entity and tags); only the missing ones are sent, and each
+   * entity of a public answer is kept on its own, so that an event for one film makes only that
+   * film's entry unreachable. Private answers are never kept (scope `public` only).
+   */
+  private async entities(
+    options: GraphQLDataSourceProcessOptions<Record<string, unknown>>,
+    query: string,
+    variables: Record<string, unknown>,
+    representations: unknown[],
+    ctx: CallerContext,
+  ): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const cache = this.cache!;
+    let byDependency: Map<Dependency, string | null> | undefined;
+    let versionedPart = '';
+    if (this.opts.generations) {
+      const deps = fetchDependencies(this.opts.name, variables);
+      const pending = generationsOf(this.opts.generations, deps);
+      const generations = Array.isArray(pending) ? pending : await pending;
+      ctx.cacheDependencies?.record(deps, generations);
+      // Redis cannot say: nothing looked up or kept, and the call is not shared with one made
+      // under known generations.
+      if (!generations) return this.uncachedEntities(options, ctx);
+      byDependency = new Map(deps.map((d, i) => [d, generations[i]]));
+      versionedPart = `\n${generationsPart(generations)}`;
+    }
+    const selection = cache.selection(query, variables);
+    const keys = representations.map((rep) => this.entityKey(rep, selection, byDependency));
+    const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
+    const lookup = this.publicLastTime.get(query) !== false && !cache.wroteRecently(caller);
+    const pendingHits = lookup ? cache.lookupEntities(keys) : undefined;
+    const hits: (EntityHit | undefined)[] = (Array.isArray(pendingHits) ? pendingHits : await pendingHits) ?? keys.map(() => undefined);
+
+    let answer: Answer | undefined;
+    const fold = this.opts.distinctRepresentations ?? false;
+    const { split, answer: result } = await fetchEntities(representations, hits, fold, async (missing): Promise<EntityAnswer> => {
+      // Same keys in the same order: only the representations' value changes.
+      const body = JSON.stringify({
+        query,
+        variables: { ...variables, representations: missing },
+        operationName: request.operationName,
+        extensions: request.extensions,
+      });
+      const sent = this.opts.dedupe
+        ? await this.inflight.share(body + versionedPart, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(query) === true, () =>
+            this.call(body, ctx, true),
+          )
+        : await this.call(body, ctx, true);
+      answer = sent;
+      // Shared when deduplicated: copied along the plan's recipe where the gateway writes.
+      const parsed = sent.take(this.opts.dedupe ? ctx.answerRecipes?.get(recipeKey(this.opts.name, query)) : undefined);
+      return { data: parsed.data, errors: parsed.errors, extensions: parsed.extensions };
+    });
+    const fetched = representations.length - split.kept;
+    // Counts only when the cache was asked (not for a fetch answered private last time, or a recent writer's).
+    ctx.cacheTrace?.fetches.push({
+      subgraph: this.opts.name,
+      from: answer ? 'subgraph' : 'cache',
+      ...(lookup ? { entities: { cached: split.kept, fetched } } : {}),
+    });
+    // A lookup that made no call is the subgraph cache's hit.
+    if (lookup) cache.countLookup(answer ? 'miss' : 'hit');
+    if (answer) {
+      this.publicLastTime.set(query, answer.isPublic);
+      // The key of each entity sent: that of the first position it stood for.
+      const sentKeys = new Array<string | undefined>(split.missing.length);
+      split.positions.forEach((at, p) => {
+        if (at !== -1 && sentKeys[at] === undefined) sentKeys[at] = keys[p];
+      });
+      cache.rememberEntities(answer, sentKeys, storableEntities(split.missing.length, answer.serialized().body.errors));
+    }
+
+    if ('incomingRequestContext' in options) {
+      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
+      if (answer) policy?.restrict?.(answer.hint);
+      // Kept entities vouch for the whole seconds they have left, as the subgraph's answer would.
+      let left = Infinity;
+      for (const hit of hits) if (hit && hit.maxAge < left) left = hit.maxAge;
+      if (left !== Infinity) policy?.restrict?.({ maxAge: left, scope: 'PUBLIC' });
+    }
+    return { data: result.data, errors: result.errors, extensions: result.extensions };
+  }
+
+  /** An entity fetch neither looked up nor kept (Redis cannot say what is current). */
+  private async uncachedEntities(options: GraphQLDataSourceProcessOptions<Record<string, unknown>>, ctx: CallerContext): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const folding = this.opts.distinctRepresentations ? foldRepresentations(request.variables) : undefined;
+    const body = JSON.stringify({
+      query: request.query,
+      variables: folding ? folding.variables : request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
+    const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
+    const answer = this.opts.dedupe
+      ? await this.inflight.share(body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(request.query!) === true, () =>
+          this.call(body, ctx, true),
+        )
+      : await this.call(body, ctx, true);
+    ctx.cacheTrace?.fetches.push({ subgraph: this.opts.name, from: 'subgraph' });
+    if ('incomingRequestContext' in options) {
+      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
+      policy?.restrict?.(answer.hint);
+    }
+    const parsed = answer.take(this.opts.dedupe ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query!)) : undefined);
+    const { data, errors } = folding ? unfoldAnswer(folding, parsed.data, parsed.errors) : parsed;
+    return { data, errors, extensions: parsed.extensions };
+  }
+
+  /** An entity's entry key, or undefined for a representation that names no type. */
+  private entityKey(rep: unknown, selectionHash: string, byDependency: Map<Dependency, string | null> | undefined): string | undefined {
+    if (rep === null || typeof rep !== 'object') return undefined;
+    const { __typename: type } = rep as { __typename?: unknown };
+    if (typeof type !== 'string') return undefined;
+    const key = keyOf(rep as Record<string, unknown>);
+    const generations = byDependency ? entityDependencies(this.opts.name, type, key, CACHE_TAGS).map((d) => byDependency.get(d) ?? null) : [];
+    return entityEntryKey({ subgraph: this.opts.name, type, key, selectionHash, scope: 'public', generations });
   }
 
   /** Signs the caller's identity for this subgraph and sends: at once, or batched with the request's other calls. */

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { startStack, type Stack } from '../../local/stack';
 import type { ManagedProcess } from '../../local/processes';
@@ -166,4 +167,110 @@ describe('the entity cache, invalidated by events', () => {
     });
     expect(traced.body.data).toEqual(plain.body.data);
   });
+
+  it('fetches only the films not kept, answers as without the cache, and after a rating refetches only that film', async () => {
+    const proxy = await representationsProxy(stack.urls.ratings);
+    const split = await startExtraGateway(stack, 'gateway-split', { RATINGS_URL: proxy.url }, LOGS);
+    const uncached = await startExtraGateway(stack, 'gateway-uncached', { SUBGRAPH_CACHE: 'off' }, LOGS);
+    try {
+      const query = 'query Films($ids: [ID!]!) { movies(ids: $ids) { id title ratingSummary { count average } } }';
+      const raw = async (url: string, ids: string[], headers: Record<string, string> = {}) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query, variables: { ids } }),
+        });
+        expect(res.status).toBe(200);
+        return res.text();
+      };
+      const some = ['13', '278'];
+      const all = ['13', '155', '278', '238', '424'];
+      await raw(split.url, some);
+      expect(proxy.take()).toEqual([some]);
+
+      // Two of the five kept: only the other three go to the subgraph, in the page's order.
+      const mixed = await raw(split.url, all);
+      expect(proxy.take()).toEqual([['155', '238', '424']]);
+      const plain = await raw(uncached.url, all);
+      expect(mixed).toBe(plain);
+      expect(JSON.parse(mixed)).not.toHaveProperty('errors');
+
+      // The trace says how many of a fetch's entities came from the cache.
+      const traced = JSON.parse(await raw(split.url, [...all, '122'], { 'x-marquee-cache-trace': '1' })) as { extensions: { cache: { fetches: unknown[] } } };
+      expect(traced.extensions.cache.fetches).toContainEqual({ subgraph: 'ratings', from: 'subgraph', entities: { cached: 5, fetched: 1 } });
+      expect(proxy.take()).toEqual([['122']]);
+
+      // A rating for one film: its entry is unreachable once the event is heard, the others stay.
+      const token = await makeToken('ec-split', stack.env.JWT_SECRET);
+      const rated = Date.now();
+      await send(stack.gatewayUrl, token, RATE, { id: '155', score: 7 });
+      let after = '';
+      for (;;) {
+        after = await raw(split.url, all);
+        const films = (JSON.parse(after) as { data: { movies: Summary[] } }).data.movies;
+        if (films[1].ratingSummary.count === 1) break;
+        expect(Date.now() - rated).toBeLessThan(1500);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(proxy.take()).toEqual([['155']]);
+      expect(after).toBe(await raw(uncached.url, all));
+    } finally {
+      await split.proc.stop();
+      await uncached.proc.stop();
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * A proxy in front of a subgraph that records the ids of the representations of every entity
+ * operation it passes on (each operation of a batch on its own), and passes answers on untouched.
+ */
+async function representationsProxy(target: string): Promise<{ url: string; take(): string[][]; close(): Promise<void> }> {
+  let seen: string[][] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on(
+      'end',
+      () =>
+        void (async () => {
+          try {
+            if (req.method === 'POST') {
+              const parsed = JSON.parse(body) as
+                { variables?: { representations?: { id: string }[] } } | { variables?: { representations?: { id: string }[] } }[];
+              for (const op of Array.isArray(parsed) ? parsed : [parsed]) {
+                const reps = op.variables?.representations;
+                if (Array.isArray(reps)) seen.push(reps.map((r) => r.id));
+              }
+            }
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(req.headers))
+              if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
+            const upstream = await fetch(target, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
+            const passOn: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'application/json' };
+            const cc = upstream.headers.get('cache-control');
+            if (cc) passOn['cache-control'] = cc;
+            res.writeHead(upstream.status, passOn);
+            res.end(await upstream.text());
+          } catch (err) {
+            res.writeHead(502);
+            res.end(String(err));
+          }
+        })(),
+    );
+  });
+  // Above the gateway's keep-alive idle time, as the subgraphs (platform/kit/server.ts).
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}${new URL(target).pathname}`,
+    take: () => {
+      const out = seen;
+      seen = [];
+      return out;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

@@ -13,10 +13,14 @@ import { mulberry32 } from '../../workloads/random';
  * down (connections dropped) or makes it answer every request with HTTP 500.
  *
  * An entity fetch is answered per distinct representation, however often it repeats one: the
- * proxy asks the subgraph for each once, changes that answer (seeded by the distinct ones), and
- * gives every repeat its representation's answer and errors. So a gateway that sends each
- * representation once (Marquee) and one that repeats them (stock) get the same answer for the
- * same entity, as from any subgraph whose answer for an entity does not depend on its position.
+ * proxy asks the subgraph for each once, changes each entity's answer on its own (seeded by the
+ * operation's text, its other variables and that representation alone, at lower odds than a
+ * whole operation), and gives every repeat its representation's answer and errors. So a gateway
+ * that sends each representation once (Marquee), one that repeats them (stock), and one that
+ * sends only the entities it has not cached (Marquee's per-entity cache) get the same answer for
+ * the same entity, as from any subgraph whose answer for an entity depends neither on its
+ * position nor on the other entities asked with it. An entity drawn to fail the whole fetch
+ * makes its fetch data null with one error, whichever entities came with it.
  */
 export type ProxyMode = 'inject' | 'clean' | 'down' | 'http500';
 
@@ -89,19 +93,25 @@ function unfold(result: Result, positions: number[] | undefined): Result {
   };
 }
 
-function change(result: Result, random: () => number, changed: Record<string, number>): Result {
+/** Cumulative odds of each change: data null, an entity null, a field null with an error, a field null. */
+type Odds = readonly [number, number, number, number];
+const OPERATION_ODDS: Odds = [0.04, 0.08, 0.18, 0.3];
+// Per entity, lower: a page of 20 films would otherwise nearly always lose a whole fetch.
+const ENTITY_ODDS: Odds = [0.005, 0.02, 0.06, 0.13];
+
+function change(result: Result, random: () => number, changed: Record<string, number>, odds: Odds = OPERATION_ODDS): Result {
   const r = random();
-  if (!result.data || r >= 0.3) return result;
+  if (!result.data || r >= odds[3]) return result;
   const objects: { obj: Record<string, unknown>; path: (string | number)[] }[] = [];
   objectsOf(result.data, [], objects);
   const candidates = objects.filter((o) => o.path.length > 0 && Object.keys(o.obj).some((k) => k !== '__typename'));
   const entities = result.data._entities;
   const count = (kind: string) => (changed[kind] = (changed[kind] ?? 0) + 1);
-  if (r < 0.04) {
+  if (r < odds[0]) {
     count('data-null');
     return { ...result, data: null, errors: [...(result.errors ?? []), { message: 'Injected failure', extensions: { code: 'INJECTED' } }] };
   }
-  if (r < 0.08 && Array.isArray(entities) && entities.length > 0) {
+  if (r < odds[1] && Array.isArray(entities) && entities.length > 0) {
     count('entity-null');
     entities[Math.floor(random() * entities.length)] = null;
     return result;
@@ -112,12 +122,49 @@ function change(result: Result, random: () => number, changed: Record<string, nu
   const key = keys[Math.floor(random() * keys.length)];
   if (key === undefined) return result;
   target.obj[key] = null;
-  if (r < 0.18) {
+  if (r < odds[2]) {
     count('field-null-with-error');
     return { ...result, errors: [...(result.errors ?? []), { message: 'Injected error', path: [...target.path, key], extensions: { code: 'INJECTED' } }] };
   }
   count('field-null');
   return result;
+}
+
+type Located = { path?: (string | number)[] };
+const entityAt = (e: Located) => (e.path?.[0] === '_entities' && typeof e.path[1] === 'number' ? e.path[1] : undefined);
+
+/** An entity fetch's answer (to distinct representations) changed entity by entity, each seeded by itself. */
+function changeEntities(result: Result, op: Op, seed: number, changed: Record<string, number>): Result {
+  const reps = op.variables?.representations as unknown[];
+  const entities = result.data?._entities;
+  // Not an answer to these representations (the subgraph failed): passed on as it came.
+  if (!result.data || !Array.isArray(entities) || entities.length !== reps.length) return result;
+  const { representations: _reps, ...others } = op.variables!;
+  const errors = (result.errors ?? []) as Located[];
+  const outErrors: unknown[] = errors.filter((e) => entityAt(e) === undefined);
+  const outEntities: unknown[] = [];
+  let failed = false;
+  reps.forEach((rep, d) => {
+    const own: Result = {
+      data: { _entities: [entities[d]] },
+      errors: errors.filter((e) => entityAt(e) === d).map((e) => ({ ...e, path: ['_entities', 0, ...e.path!.slice(2)] })),
+    };
+    // An entity with no field to change (null, or __typename only) is left alone: change() would
+    // fall back to the answer's root.
+    const entity = entities[d] as Record<string, unknown> | null;
+    const changeable = entity !== null && typeof entity === 'object' && Object.keys(entity).some((k) => k !== '__typename');
+    const alone = !changeable
+      ? own
+      : change(own, mulberry32(seedOf(seed, { query: op.query, variables: { ...others, representations: [rep] } })), changed, ENTITY_ODDS);
+    if (!alone.data) {
+      failed = true;
+      return;
+    }
+    outEntities.push((alone.data._entities as unknown[])[0]);
+    for (const e of (alone.errors ?? []) as Located[]) outErrors.push(entityAt(e) === 0 ? { ...e, path: ['_entities', d, ...e.path!.slice(2)] } : e);
+  });
+  if (failed) return { data: null, errors: [{ message: 'Injected failure', extensions: { code: 'INJECTED' } }] };
+  return { ...result, data: { ...result.data, _entities: outEntities }, ...(outErrors.length > 0 || result.errors ? { errors: outErrors } : {}) };
 }
 
 export async function startSubgraphProxy(target: string, seed: number): Promise<SubgraphProxy> {
@@ -152,7 +199,9 @@ export async function startSubgraphProxy(target: string, seed: number): Promise<
               const got = JSON.parse(text) as Result | Result[];
               const one = (i: number, result: Result) => {
                 const { op, positions } = folded[i];
-                return unfold(/^\s*mutation\b/.test(op.query ?? '') ? result : change(result, mulberry32(seedOf(seed, op)), changed), positions);
+                if (/^\s*mutation\b/.test(op.query ?? '')) return unfold(result, positions);
+                if (Array.isArray(op.variables?.representations)) return unfold(changeEntities(result, op, seed, changed), positions);
+                return unfold(change(result, mulberry32(seedOf(seed, op)), changed), positions);
               };
               out = JSON.stringify(Array.isArray(parsed) && Array.isArray(got) ? got.map((g, i) => one(i, g)) : one(0, got as Result));
             }

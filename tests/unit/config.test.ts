@@ -16,6 +16,9 @@ describe('configuration', () => {
     expect(g.SUBGRAPH_CACHE).toBe('on');
     expect(loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_CACHE: 'off' }).SUBGRAPH_CACHE).toBe('off');
     expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_CACHE: 'yes' })).toThrow(/SUBGRAPH_CACHE/);
+    expect(g.SUBGRAPH_ENTITY_CACHE).toBe('on');
+    expect(loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_ENTITY_CACHE: 'off' }).SUBGRAPH_ENTITY_CACHE).toBe('off');
+    expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), SUBGRAPH_ENTITY_CACHE: 'yes' })).toThrow(/SUBGRAPH_ENTITY_CACHE/);
     // The operators' invalidation endpoint is off unless a long enough token is set.
     expect(g.CACHE_INVALIDATION_TOKEN).toBeUndefined();
     expect(() => loadGatewayConfig({ JWT_SECRET: 'x'.repeat(32), CACHE_INVALIDATION_TOKEN: 'short' })).toThrow(/CACHE_INVALIDATION_TOKEN/);
