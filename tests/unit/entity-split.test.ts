@@ -1,5 +1,3 @@
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { execute, parse, type GraphQLFormattedError } from 'graphql';
 import {
   fetchEntities,
   reassembleEntities,
@@ -9,6 +7,7 @@ import {
   type KeptEntity,
 } from '../../gateway/subgraph-client/entity-split';
 import { mulberry32 } from '../../workloads/random';
+import { runProducts, type ProductResult } from '../support/product-subgraph';
 
 /**
  * The per-entity cache's split of an `_entities` fetch (subgraph-client/entity-split.ts), against
@@ -17,34 +16,9 @@ import { mulberry32 } from '../../workloads/random';
  * whole request — data, and errors with their paths and order — and only the missing
  * representations may be sent.
  */
-const schema = buildSubgraphSchema({
-  typeDefs: parse(`
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-    type Product @key(fields: "upc") { upc: String! name: String price: Int }
-    type Query { top: [Product] }
-  `),
-  resolvers: {
-    Product: {
-      // "bad" fails as a whole entity, "gone" does not exist, "cheap" has a failing field.
-      __resolveReference: (ref: { upc: string }) => {
-        if (ref.upc === 'bad') throw new Error(`no product ${ref.upc}`);
-        return ref.upc === 'gone' ? null : { upc: ref.upc, name: `P${ref.upc}` };
-      },
-      price: (p: { upc: string }) => {
-        if (p.upc === 'cheap') throw new Error('price unknown');
-        return p.upc.length * 100;
-      },
-    },
-  },
-});
+type Result = ProductResult;
 
-const QUERY = parse('query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { name price } } }');
-type Result = { data: Record<string, unknown> | null | undefined; errors?: GraphQLFormattedError[] };
-
-async function run(representations: unknown[]): Promise<Result> {
-  const r = await execute({ schema, document: QUERY, variableValues: { representations } });
-  return JSON.parse(JSON.stringify(r)) as Result;
-}
+const run = (representations: unknown[]): Promise<Result> => runProducts({ representations });
 
 const rep = (upc: string) => ({ __typename: 'Product', upc });
 

@@ -1,39 +1,12 @@
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { execute, parse, type GraphQLFormattedError } from 'graphql';
 import { foldRepresentations, unfoldAnswer } from '../../gateway/subgraph-client/representations';
+import { runProducts } from '../support/product-subgraph';
 
 /**
  * Folding repeated representations (SUBGRAPH_DEDUPE_REPRESENTATIONS) against a real subgraph
  * schema: the `_entities` answer of the folded request, unfolded, must be what the subgraph
  * answers to the request as the gateway made it — data, and errors with their paths and order.
  */
-const schema = buildSubgraphSchema({
-  typeDefs: parse(`
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-    type Product @key(fields: "upc") { upc: String! name: String price: Int }
-    type Query { top: [Product] }
-  `),
-  resolvers: {
-    Product: {
-      // "bad" fails as a whole entity, "gone" does not exist, "cheap" has a failing field.
-      __resolveReference: (ref: { upc: string }) => {
-        if (ref.upc === 'bad') throw new Error(`no product ${ref.upc}`);
-        return ref.upc === 'gone' ? null : { upc: ref.upc, name: `P${ref.upc}` };
-      },
-      price: (p: { upc: string }) => {
-        if (p.upc === 'cheap') throw new Error('price unknown');
-        return p.upc.length * 100;
-      },
-    },
-  },
-});
-
-const QUERY = parse('query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { name price } } }');
-
-async function run(variables: Record<string, unknown>): Promise<{ data: Record<string, unknown> | null | undefined; errors?: GraphQLFormattedError[] }> {
-  const r = await execute({ schema, document: QUERY, variableValues: variables });
-  return JSON.parse(JSON.stringify(r)) as { data: Record<string, unknown> | null | undefined; errors?: GraphQLFormattedError[] };
-}
+const run = runProducts;
 
 const rep = (upc: string) => ({ __typename: 'Product', upc });
 
