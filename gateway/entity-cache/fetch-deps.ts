@@ -1,4 +1,4 @@
-import { MOVIE_CACHE_TAG_FORMAT } from './events';
+import { MOVIE_CACHE_TAG_FORMAT } from '../../platform/cache-invalidation';
 import { dependency, entityDependencies, keyOf, type CacheTagFormats, type Dependency } from './tags';
 import type { Generations } from './generations';
 

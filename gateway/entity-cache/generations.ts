@@ -1,33 +1,14 @@
 import type Redis from 'ioredis';
-import { GENERATION_PREFIX, type Dependency } from './tags';
+import {
+  GENERATION_PREFIX,
+  INVALIDATION_CHANNEL,
+  publishInvalidation,
+  type Dependency,
+  type InvalidationMessage,
+  type InvalidationSource,
+} from '../../platform/cache-invalidation';
 
-export const INVALIDATION_CHANNEL = 'marquee:ecache:invalidate';
-
-/** What a replica hears when any replica (or the relay) bumps generations. */
-export interface InvalidationMessage {
-  deps: Dependency[];
-  /** When the write that caused it committed (ms since the epoch), for the commit-to-invalidation lag. */
-  committedAt?: number;
-  /** Who asked: the relay for a domain event, or an operator through the gateway's endpoint. */
-  source?: InvalidationSource;
-}
-
-export type InvalidationSource = 'event' | 'operator';
-
-/**
- * Bumps every dependency's generation, then tells every gateway replica (and, with the commit
- * time, lets them measure the lag). For any process with a Redis client: the relay uses it alone.
- */
-export async function publishInvalidation(redis: Redis, deps: readonly Dependency[], committedAt?: number, source?: InvalidationSource): Promise<void> {
-  if (deps.length === 0) return;
-  const pipeline = redis.multi();
-  for (const dep of deps) pipeline.incr(GENERATION_PREFIX + dep);
-  const results = await pipeline.exec();
-  const failed = results?.find(([err]) => err)?.[0];
-  if (failed) throw failed;
-  const message: InvalidationMessage = { deps: [...deps], ...(committedAt === undefined ? {} : { committedAt }), ...(source ? { source } : {}) };
-  await redis.publish(INVALIDATION_CHANNEL, JSON.stringify(message));
-}
+export { INVALIDATION_CHANNEL, publishInvalidation, type InvalidationMessage, type InvalidationSource } from '../../platform/cache-invalidation';
 
 /**
  * The generation counters of the entity cache, shared by all gateway replicas through one Redis:

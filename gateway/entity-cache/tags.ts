@@ -6,15 +6,13 @@
  * counters (its subgraph, its type, its entity, its `@cacheTag` tags); an entry's key includes the
  * generations read at lookup (one MGET), so INCR'ing any of them makes the entry unreachable in
  * every replica at once, and the old value simply expires by its TTL.
+ *
+ * The part the writers share (generation keys, dependency names, the invalidation message) is
+ * platform/cache-invalidation.ts: the notifications relay bumps generations without the gateway's code.
  */
+import { dependency, stableJson, type Dependency, type EntityKey } from '../../platform/cache-invalidation';
 
-/** A generation counter an entry depends on; the Redis key is `PREFIX + Dependency`. */
-export type Dependency = string;
-
-export const GENERATION_PREFIX = 'marquee:ecache:gen:';
-
-/** An entity key as the subgraph sees it in a representation, without `__typename`. */
-export type EntityKey = Record<string, unknown>;
+export { dependency, GENERATION_PREFIX, stableJson, type Dependency, type EntityKey } from '../../platform/cache-invalidation';
 
 /** One request of Apollo Router's invalidation JSON shape (a body is a list of them). */
 export type InvalidationRequest =
@@ -22,18 +20,6 @@ export type InvalidationRequest =
   | { kind: 'type'; subgraph: string; type: string }
   | { kind: 'entity'; subgraph: string; type: string; key: EntityKey }
   | { kind: 'cache_tag'; subgraphs?: string[]; cache_tag: string };
-
-/** JSON with sorted object keys: `{id, region}` and `{region, id}` are the same entity. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** The key fields of a representation (`__typename` dropped). */
 export function keyOf(representation: Record<string, unknown>): EntityKey {
@@ -64,14 +50,6 @@ export function renderCacheTag(format: string, key: EntityKey): string | undefin
 
 /** `@cacheTag` formats per entity type, as the subgraph SDL or the gateway's config declares them. */
 export type CacheTagFormats = ReadonlyMap<string, readonly string[]>;
-
-export const dependency = {
-  subgraph: (subgraph: string): Dependency => `s:${subgraph}`,
-  type: (subgraph: string, type: string): Dependency => `t:${subgraph}:${type}`,
-  // Not per subgraph: a rating event changes Movie:550 wherever its fields are cached.
-  entity: (type: string, key: EntityKey): Dependency => `e:${type}:${stableJson(key)}`,
-  tag: (tag: string): Dependency => `g:${tag}`,
-};
 
 /** What one cached entity entry depends on: its subgraph, type, entity and rendered tags. */
 export function entityDependencies(subgraph: string, type: string, key: EntityKey, formats: CacheTagFormats): Dependency[] {

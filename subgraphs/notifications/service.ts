@@ -1,5 +1,4 @@
-import { invalidationOfEvent } from '../../gateway/entity-cache/events';
-import { publishInvalidation } from '../../gateway/entity-cache/generations';
+import { invalidationOfEvent, publishInvalidation } from '../../platform/cache-invalidation';
 import { createRedisClient, RedisCache, type Cache } from '../../platform/cache';
 import { cursorKey } from '../../platform/cursor';
 import type { DomainEvent } from '../../platform/events/types';

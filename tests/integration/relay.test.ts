@@ -8,7 +8,7 @@ import { RatingsStore } from '../../subgraphs/ratings/store';
 import { NotificationsStore, type NotificationItem } from '../../subgraphs/notifications/store';
 import { Outbox } from '../../subgraphs/notifications/outbox';
 import { OutboxRelay, RelayCrash, type CrashPoint } from '../../subgraphs/notifications/relay';
-import { invalidationOfEvent, movieDependencies } from '../../gateway/entity-cache/events';
+import { invalidationOfEvent, movieDependencies } from '../../platform/cache-invalidation';
 import { publishInvalidation } from '../../gateway/entity-cache/generations';
 import { GENERATION_PREFIX } from '../../gateway/entity-cache/tags';
 import type { DomainEvent } from '../../platform/events/types';

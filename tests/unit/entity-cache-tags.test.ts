@@ -1,4 +1,4 @@
-import { MOVIE_CACHE_TAG_FORMAT, invalidationOfEvent } from '../../gateway/entity-cache/events';
+import { MOVIE_CACHE_TAG_FORMAT, invalidationOfEvent } from '../../platform/cache-invalidation';
 import {
   dependency,
   dependencyOf,
