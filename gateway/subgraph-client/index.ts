@@ -124,7 +124,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     let versioned = body;
     let cacheable = !isMutation;
     if (!isMutation && this.opts.generations) {
-      const deps = fetchDependencies(this.opts.name, request.variables);
+      // The folded representations (each distinct one once): the same dependencies, fewer to walk.
+      const deps = fetchDependencies(this.opts.name, variables);
       const pending = generationsOf(this.opts.generations, deps);
       const generations = Array.isArray(pending) ? pending : await pending;
       ctx.cacheDependencies?.record(deps, generations);
