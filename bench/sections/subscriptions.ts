@@ -124,14 +124,16 @@ async function wsSubscriber(url: string, film: string, onError: (e: string) => v
   return { film, transport: 'ws', events, close: () => void client.dispose() };
 }
 
-/** Opens `n` subscribers, `concurrency` at a time, films round-robin, transports alternating. */
+/** Opens `n` subscribers, 50 at a time, films round-robin, each film's subscribers half SSE and half WebSocket. */
 async function openAll(url: string, films: string[], n: number, onError: (e: string) => void): Promise<Subscriber[]> {
   const out: Subscriber[] = [];
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < n; i = next++) {
       const film = films[i % films.length];
-      out.push(await (i % 2 ? wsSubscriber(url, film, onError) : sseSubscriber(url, film, onError)));
+      // Transports alternate per round over the films, so every film has both (by i % 2 alone,
+      // even films would get only SSE and odd ones only WebSocket).
+      out.push(await (Math.floor(i / films.length) % 2 ? wsSubscriber(url, film, onError) : sseSubscriber(url, film, onError)));
     }
   };
   await Promise.all(Array.from({ length: 50 }, worker));
