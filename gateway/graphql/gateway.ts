@@ -20,6 +20,17 @@ export function subgraphUrls(cfg: Pick<GatewayConfig, 'MOVIES_URL' | 'RATINGS_UR
  * Marquee's subgraph client (gateway/subgraph-client/) for every subgraph. `clients` are the
  * ones made so far, for shutdown.
  */
+/**
+ * Whether anything of this configuration reads the generation counters a fetch was made under:
+ * the subgraph cache (its keys), the response cache (the dependencies its entries are stored
+ * under) and in-flight deduplication (a call started before a write is not shared after it).
+ * With all three off, reading them per fetch would only cost (a walk of the representations, an
+ * MGET now and then, a longer key).
+ */
+export function readsGenerations(cfg: Pick<GatewayConfig, 'SUBGRAPH_CACHE' | 'RESPONSE_CACHE' | 'SUBGRAPH_DEDUPE'>): boolean {
+  return cfg.SUBGRAPH_CACHE === 'on' || cfg.RESPONSE_CACHE === 'on' || cfg.SUBGRAPH_DEDUPE === 'on';
+}
+
 export function createApolloGateway(
   cfg: GatewayConfig,
   signingKey: string,
@@ -44,7 +55,7 @@ export function createApolloGateway(
         freezeSharedAnswers: cfg.SUBGRAPH_FREEZE_SHARED === 'on',
         cache,
         entityCache: cfg.SUBGRAPH_ENTITY_CACHE === 'on',
-        generations,
+        generations: readsGenerations(cfg) ? generations : undefined,
         registry,
       });
       clients.push(client);
