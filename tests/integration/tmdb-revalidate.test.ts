@@ -17,12 +17,15 @@ let redis: Redis;
 let cache: RedisCache;
 const log = createLogger('tmdb-revalidate-test', 'silent');
 const language = `t${Math.random().toString(36).slice(2, 6)}`;
-const keys = new TmdbCache(new RedisCache({ url: 'redis://unused:1', logger: log }), language);
+/** The cache's own key scheme (a TmdbCache over the test's RedisCache, set in beforeAll). */
+let keys: TmdbCache;
 
 beforeAll(async () => {
   tmdb = await startTmdbServer({ port: 0 });
   redis = new Redis(servers().redis);
   cache = new RedisCache({ url: servers().redis, logger: log });
+  // Not a client of its own (one to an unused host would reconnect until the process ends).
+  keys = new TmdbCache(cache, language);
   await new Promise((r) => setTimeout(r, 100));
 });
 afterAll(async () => {
