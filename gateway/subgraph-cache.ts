@@ -179,11 +179,7 @@ export class SubgraphAnswerCache {
       () => redis.get(key),
       () => null,
     );
-    const entry = value === null ? undefined : decode(value);
-    const hint = entry && remainingHint(entry, this.now());
-    if (!entry || !hint) return undefined;
-    this.memory.set(key, entry);
-    return { text: entry.text, maxAge: hint.maxAge };
+    return this.fromRedis(key, value, this.now());
   }
 
   /** Redis, for several keys at once (one MGET); a Redis hit is kept in memory too. */
@@ -195,14 +191,16 @@ export class SubgraphAnswerCache {
       () => keys.map(() => null),
     );
     const now = this.now();
-    return keys.map((key, i) => {
-      const value = values[i];
-      const entry = value === null || value === undefined ? undefined : decode(value);
-      const hint = entry && remainingHint(entry, now);
-      if (!entry || !hint) return undefined;
-      this.memory.set(key, entry);
-      return { text: entry.text, maxAge: hint.maxAge };
-    });
+    return keys.map((key, i) => this.fromRedis(key, values[i], now));
+  }
+
+  /** A value read from Redis as a hit (kept in memory too), or undefined when absent or expired. */
+  private fromRedis(key: string, value: string | null | undefined, now: number): Hit | undefined {
+    const entry = value === null || value === undefined ? undefined : decode(value);
+    const hint = entry && remainingHint(entry, now);
+    if (!entry || !hint) return undefined;
+    this.memory.set(key, entry);
+    return { text: entry.text, maxAge: hint.maxAge };
   }
 
   store(key: string, text: string, maxAgeSeconds: number): void {

@@ -113,17 +113,37 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     const ctx = options.context as CallerContext;
     const isMutation = /^\s*mutation\b/.test(request.query);
     const representations: unknown = request.variables?.representations;
-    if (this.cache && this.opts.entityCache && !isMutation && Array.isArray(representations) && representations.length > 0)
-      return this.entities(options, request.query, request.variables!, representations, ctx);
+    if (this.cache && this.opts.entityCache && !isMutation && Array.isArray(representations) && representations.length > 0) {
+      const viaEntities = await this.entities(options, request.query, request.variables!, representations, ctx);
+      if (viaEntities) return viaEntities;
+      // Redis cannot say which generations are current: the fetch goes whole, neither looked up
+      // nor kept, and is not shared with one made under known generations.
+      return this.whole(options, request.query, ctx, isMutation, false);
+    }
+    return this.whole(options, request.query, ctx, isMutation, true);
+  }
+
+  /**
+   * A fetch answered as a whole: from the whole-answer cache entry, a call in flight, or the
+   * subgraph. `readGenerations` false: they were found unknown already, so it is not cacheable.
+   */
+  private async whole(
+    options: GraphQLDataSourceProcessOptions<Record<string, unknown>>,
+    query: string,
+    ctx: CallerContext,
+    isMutation: boolean,
+    readGenerations: boolean,
+  ): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
     const folding = this.opts.distinctRepresentations ? foldRepresentations(request.variables) : undefined;
     const variables = folding ? folding.variables : request.variables;
-    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
+    const body = JSON.stringify({ query, variables, operationName: request.operationName, extensions: request.extensions });
 
     // The generations of what the answer depends on, read before the call: an answer kept under
     // them is never found once an event bumps one. Unknown (Redis down): nothing kept or looked up.
     let versioned = body;
-    let cacheable = !isMutation;
-    if (!isMutation && this.opts.generations) {
+    let cacheable = !isMutation && readGenerations;
+    if (cacheable && this.opts.generations) {
       // The folded representations (each distinct one once): the same dependencies, fewer to walk.
       const deps = fetchDependencies(this.opts.name, variables);
       const pending = generationsOf(this.opts.generations, deps);
@@ -138,7 +158,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     if (isMutation && this.cache && caller !== '|') this.cache.wrote(caller);
     // Looked up unless answered private last time: a private operation pays for one lookup per
     // process, and a new replica takes what the others keep in Redis from its first request.
-    const lookup = cache && this.publicLastTime.get(request.query) !== false && !cache.wroteRecently(caller);
+    const lookup = cache && this.publicLastTime.get(query) !== false && !cache.wroteRecently(caller);
     const key = lookup ? cache.key(versioned) : undefined;
     const cached = cache && key ? await cache.lookup(key) : undefined;
     const answer =
@@ -146,12 +166,12 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       // Anonymous callers are told apart by IP here: their calls draw on their own TMDB shares,
       // so one's refusal must not become another's answer (public answers are still shared).
       (this.opts.dedupe && !isMutation
-        ? await this.inflight.share(versioned, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(request.query) === true, () =>
+        ? await this.inflight.share(versioned, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(query) === true, () =>
             this.call(body, ctx, true),
           )
         : await this.call(body, ctx, !isMutation));
     ctx.cacheTrace?.fetches.push({ subgraph: this.opts.name, from: cached ? 'cache' : 'subgraph' });
-    if (!cached && !isMutation) this.publicLastTime.set(request.query, answer.isPublic);
+    if (!cached && !isMutation) this.publicLastTime.set(query, answer.isPublic);
     if (cache && !cached) cache.remember(key ?? (() => cache.key(versioned)), answer);
 
     // The kind's enum is not exported by @apollo/gateway; only incoming operations carry a request context.
@@ -162,7 +182,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     // Only a shared answer (deduplicated, or a cache hit) can have another taker: one that this
     // call alone takes is given as parsed, with nothing copied along the plan's recipe.
     const shared = cached !== undefined || (this.opts.dedupe && !isMutation);
-    const parsed = answer.take(shared ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query)) : undefined);
+    const parsed = answer.take(shared ? ctx.answerRecipes?.get(recipeKey(this.opts.name, query)) : undefined);
     const { data, errors } = folding ? unfoldAnswer(folding, parsed.data, parsed.errors) : parsed;
     return { data, errors, extensions: parsed.extensions };
   }
@@ -180,7 +200,7 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
     variables: Record<string, unknown>,
     representations: unknown[],
     ctx: CallerContext,
-  ): Promise<GatewayGraphQLResponse> {
+  ): Promise<GatewayGraphQLResponse | undefined> {
     const { request } = options;
     const cache = this.cache!;
     let byDependency: Map<Dependency, string | null> | undefined;
@@ -190,9 +210,8 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       const pending = generationsOf(this.opts.generations, deps);
       const generations = Array.isArray(pending) ? pending : await pending;
       ctx.cacheDependencies?.record(deps, generations);
-      // Redis cannot say: nothing looked up or kept, and the call is not shared with one made
-      // under known generations.
-      if (!generations) return this.uncachedEntities(options, ctx);
+      // Redis cannot say: the caller sends the fetch whole (undefined).
+      if (!generations) return undefined;
       byDependency = new Map(deps.map((d, i) => [d, generations[i]]));
       versionedPart = `\n${generationsPart(generations)}`;
     }
@@ -251,32 +270,6 @@ export class SubgraphClient implements GraphQLDataSource<Record<string, unknown>
       if (left !== Infinity) policy?.restrict?.({ maxAge: left, scope: 'PUBLIC' });
     }
     return { data: result.data, errors: result.errors, extensions: result.extensions };
-  }
-
-  /** An entity fetch neither looked up nor kept (Redis cannot say what is current). */
-  private async uncachedEntities(options: GraphQLDataSourceProcessOptions<Record<string, unknown>>, ctx: CallerContext): Promise<GatewayGraphQLResponse> {
-    const { request } = options;
-    const folding = this.opts.distinctRepresentations ? foldRepresentations(request.variables) : undefined;
-    const body = JSON.stringify({
-      query: request.query,
-      variables: folding ? folding.variables : request.variables,
-      operationName: request.operationName,
-      extensions: request.extensions,
-    });
-    const caller = `${ctx.userId ?? ''}|${ctx.partnerId ?? ''}`;
-    const answer = this.opts.dedupe
-      ? await this.inflight.share(body, ctx.clientIp ? `${caller}|${ctx.clientIp}` : caller, this.publicLastTime.get(request.query!) === true, () =>
-          this.call(body, ctx, true),
-        )
-      : await this.call(body, ctx, true);
-    ctx.cacheTrace?.fetches.push({ subgraph: this.opts.name, from: 'subgraph' });
-    if ('incomingRequestContext' in options) {
-      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: Hint) => void } | undefined;
-      policy?.restrict?.(answer.hint);
-    }
-    const parsed = answer.take(this.opts.dedupe ? ctx.answerRecipes?.get(recipeKey(this.opts.name, request.query!)) : undefined);
-    const { data, errors } = folding ? unfoldAnswer(folding, parsed.data, parsed.errors) : parsed;
-    return { data, errors, extensions: parsed.extensions };
   }
 
   /** An entity's entry key, or undefined for a representation that names no type. */

@@ -4,6 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, parse } from 'graphql';
 import { Registry } from 'prom-client';
 import { SubgraphClient } from '../../gateway/subgraph-client';
+import type { Generations } from '../../gateway/entity-cache/generations';
 import { SubgraphAnswerCache } from '../../gateway/subgraph-cache';
 import { generateGatewayKeys } from '../../platform/identity';
 
@@ -78,7 +79,7 @@ async function direct(ids: string[], scale?: number) {
   return JSON.parse(JSON.stringify(r)) as { data: unknown; errors?: unknown[] };
 }
 
-const client = (registry?: Registry) =>
+const client = (registry?: Registry, generations?: Generations) =>
   new SubgraphClient({
     name: 'films',
     url,
@@ -89,6 +90,7 @@ const client = (registry?: Registry) =>
     distinctRepresentations: true,
     cache: new SubgraphAnswerCache({ registry }),
     entityCache: true,
+    generations,
     registry,
   });
 
@@ -123,6 +125,21 @@ describe('the per-entity cache of the subgraph client', () => {
     const want = await direct(['flaky', '1']);
     expect(JSON.parse(JSON.stringify({ data: again.data, errors: again.errors }))).toEqual({ data: want.data, errors: want.errors });
     expect(again.errors?.[0].path).toEqual(['_entities', 0, 'score']);
+    await c.close();
+  });
+
+  it('with the generations unknown (Redis down) sends the fetch whole, folded, and keeps nothing', async () => {
+    // A fake of our own Generations: nothing memoised, and the read fails as with Redis down.
+    const down = { peek: () => undefined, read: () => Promise.reject(new Error('redis down')) } as unknown as Generations;
+    const c = client(undefined, down);
+    const first = await fetchFilms(c, ['1', '22', '1']);
+    await fetchFilms(c, ['1', '22', '1']);
+    expect(received).toEqual([
+      ['1', '22'],
+      ['1', '22'],
+    ]);
+    expect(first.data).toEqual((await direct(['1', '22', '1'])).data);
+    expect(first.hints).toEqual([{ maxAge: 30, scope: 'PUBLIC' }]);
     await c.close();
   });
 
