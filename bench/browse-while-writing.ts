@@ -15,6 +15,8 @@ import { WRITE_USERS, type Workload } from './workloads';
 export const STALENESS_LIMIT_MS = 1000;
 /** One request in WRITE_EVERY is a write. */
 const WRITE_EVERY = 10;
+/** The share of W4's requests that are reads (what its reads/s are computed from). */
+export const READ_SHARE = 1 - 1 / WRITE_EVERY;
 
 interface FilmWrites {
   /** Answer times of the film's writes, in the order they arrived. */
