@@ -6,7 +6,7 @@ import type { Stack } from '../../local/stack';
 import { makeToken } from '../../scripts/token';
 import { callSubgraph } from '../support/graphql';
 import { startLiveStack, type LiveStack } from '../support/live';
-import { launchChromium, serveWebApp, type Site } from '../support/web';
+import { launchChromium, rateInPage, serveWebApp, type Site } from '../support/web';
 
 /**
  * Issue #20's "done when": the example web client in two browser tabs as two users (two
@@ -102,9 +102,7 @@ it('two users in two tabs: one follows, the other rates, and the first sees it l
 
   await signIn(b.page, tokens.bob);
   await openFilm(b.page, '603');
-  await b.page.getByTestId('score').selectOption('9');
-  await b.page.fill('[data-testid=review]', 'Still sharp.');
-  await b.page.getByTestId('rate').click();
+  await rateInPage(b.page, '9', 'Still sharp.');
   await textOf(b.page, 'detail-summary', '★ 9 (1 rating)');
 
   // Tab A: the notification and the new summary, without a reload.
@@ -119,9 +117,7 @@ it('two users in two tabs: one follows, the other rates, and the first sees it l
   await textOf(b.page, 'badge-count', '0');
 
   // A second rating: one more on the badge, the summary follows.
-  await b.page.getByTestId('score').selectOption('7');
-  await b.page.fill('[data-testid=review]', '');
-  await b.page.getByTestId('rate').click();
+  await rateInPage(b.page, '7', '');
   await textOf(a.page, 'badge-count', '2');
   await textOf(a.page, 'badge-latest', 'bob rated The Matrix: 7');
   await textOf(a.page, 'detail-summary', '★ 7 (1 rating)');

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from '../../local/stack';
 import { makeToken } from '../../scripts/token';
 import { freshTables, stackEnv } from '../support/env';
-import { launchChromium, serveWebApp, type Site } from '../support/web';
+import { launchChromium, rateInPage, serveWebApp, type Site } from '../support/web';
 
 /**
  * The example web client (examples/web), built with Vite and driven in Debian's Chromium against
@@ -58,9 +58,7 @@ it('browses, signs in, rates and follows a film in a real browser', async () => 
   await page.click('#signin');
   expect(await page.textContent('#whoami')).toBe('signed in as web-user');
   await page.getByTestId('movie-603').click();
-  await page.getByTestId('score').selectOption('8.5');
-  await page.fill('[data-testid=review]', 'Still bends my mind.');
-  await page.getByTestId('rate').click();
+  await rateInPage(page, '8.5', 'Still bends my mind.');
   await page.waitForFunction(() => document.querySelector('[data-testid=detail-summary]')?.textContent?.includes('(1 rating)'));
   expect(await page.getByTestId('detail-summary').textContent()).toBe('★ 8.5 (1 rating)');
   await page.waitForFunction(() => document.querySelector('[data-testid=summary-603]')?.textContent === '★ 8.5 (1 rating)');

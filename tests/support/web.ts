@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** The example web client (examples/web) built with Vite and served, and Debian's Chromium to drive it. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -53,4 +53,11 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Rates the film open on the page's detail view, as a user does: the score, the review (empty: none), Rate. */
+export async function rateInPage(page: Page, score: string, review: string): Promise<void> {
+  await page.getByTestId('score').selectOption(score);
+  await page.fill('[data-testid=review]', review);
+  await page.getByTestId('rate').click();
 }
