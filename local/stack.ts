@@ -20,6 +20,14 @@ import { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, LOCAL_JWT_SECRET, LOCAL_OMDB_KEY,
 
 const ROOT = path.resolve(__dirname, '..');
 
+/** The variable the gateway reads each subgraph's URL from. */
+const SUBGRAPH_URL_VARS: Partial<Record<ServiceName, string>> = {
+  movies: 'MOVIES_URL',
+  ratings: 'RATINGS_URL',
+  notifications: 'NOTIFICATIONS_URL',
+  availability: 'AVAILABILITY_URL',
+};
+
 export const SERVICES = [
   { name: 'movies', entry: 'subgraphs/movies/main.ts', portVar: 'MOVIES_PORT', metricsPortVar: 'MOVIES_METRICS_PORT' },
   { name: 'ratings', entry: 'subgraphs/ratings/main.ts', portVar: 'RATINGS_PORT', metricsPortVar: 'RATINGS_METRICS_PORT' },
@@ -185,22 +193,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     const ports = {} as Record<ServiceName, number>;
-    for (const s of SERVICES) ports[s.name] = await port(Number(env[s.portVar] ?? DEFAULT_PORTS[s.name]));
     const urls = {} as Record<ServiceName, string>;
-    for (const s of SERVICES) {
-      urls[s.name] = `http://127.0.0.1:${ports[s.name]}/graphql`;
-      env[s.portVar] = String(ports[s.name]);
-    }
     const metricsUrls = {} as Record<ServiceName, string>;
-    for (const s of SERVICES) {
-      const metricsPort = await port(Number(env[s.metricsPortVar] ?? DEFAULT_METRICS_PORTS[s.name]));
+    /** Gives a service its ports: its URLs, and the variables it (and the gateway, for a subgraph) reads them from. */
+    const place = (s: (typeof SERVICES)[number], servicePort: number, metricsPort: number) => {
+      const oldUrl = urls[s.name];
+      ports[s.name] = servicePort;
+      urls[s.name] = `http://127.0.0.1:${servicePort}/graphql`;
+      env[s.portVar] = String(servicePort);
       env[s.metricsPortVar] = String(metricsPort);
       metricsUrls[s.name] = `http://127.0.0.1:${metricsPort}/metrics`;
-    }
-    env.MOVIES_URL = urls.movies;
-    env.RATINGS_URL = urls.ratings;
-    env.NOTIFICATIONS_URL = urls.notifications;
-    env.AVAILABILITY_URL = urls.availability;
+      // Where the gateway finds a subgraph (unless the caller pointed it elsewhere, e.g. at a proxy).
+      const urlVar = SUBGRAPH_URL_VARS[s.name];
+      if (urlVar && (oldUrl === undefined || env[urlVar] === oldUrl)) env[urlVar] = urls[s.name];
+    };
+    for (const s of SERVICES)
+      place(s, await port(Number(env[s.portVar] ?? DEFAULT_PORTS[s.name])), await port(Number(env[s.metricsPortVar] ?? DEFAULT_METRICS_PORTS[s.name])));
     env.SUPERGRAPH_PATH ??= path.join(ROOT, 'schema', 'supergraph.graphql');
     Object.assign(env, opts.serviceEnv ?? {});
     if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
@@ -245,16 +253,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // the service then starts again on new ports, before anything that calls it is started.
       for (let attempt = 1; !(await spawnOnce(name)); attempt++) {
         if (attempt >= 3) throw new Error(`${name}: its ports were taken three times (EADDRINUSE)`);
-        const svc = SERVICES.find((s) => s.name === name)!;
-        const oldUrl = urls[name];
-        ports[name] = await findFreePort();
-        urls[name] = `http://127.0.0.1:${ports[name]}/graphql`;
-        env[svc.portVar] = String(ports[name]);
-        const metricsPort = await findFreePort();
-        env[svc.metricsPortVar] = String(metricsPort);
-        metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
-        // Where the gateway finds it (unless the caller pointed that elsewhere, e.g. at a proxy).
-        for (const urlVar of ['MOVIES_URL', 'RATINGS_URL', 'NOTIFICATIONS_URL', 'AVAILABILITY_URL']) if (env[urlVar] === oldUrl) env[urlVar] = urls[name];
+        place(
+          SERVICES.find((s) => s.name === name)!,
+          await findFreePort(),
+          await findFreePort(),
+        );
         step(`${name}: a port was taken before it listened; starting it again on ${ports[name]}`);
       }
     };
