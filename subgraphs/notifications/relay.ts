@@ -186,7 +186,8 @@ export class OutboxRelay {
    * were made (docs/live.md). Within one event, its notifications come before its film activity.
    */
   private async tellLiveInOrder(messages: LiveOut[]): Promise<void> {
-    const sorted = messages.map((m, i) => ({ ...m, i })).sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.i - b.i));
+    // Array sort is stable: messages of one event keep the order they were pushed in.
+    const sorted = [...messages].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
     for (const m of sorted) await tellLive(this.opts.live, m.event, this.opts.logger);
   }
 
